@@ -1,0 +1,360 @@
+/* util.c -- allocation, string vectors, whole-file I/O, number parsing, fd
+ * hygiene.  Kept free of runtime policy so unit tests can link it alone. */
+#include "config.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+
+#include "util.h"
+
+void
+runcgo_freep (void *p)
+{
+  free (*(void **) p);
+}
+
+void
+runcgo_closep (int *fd)
+{
+  if (*fd >= 0)
+    {
+      int saved = errno;
+      close (*fd);
+      errno = saved;
+    }
+}
+
+void
+runcgo_fclosep (void *f)
+{
+  FILE *fp = *(FILE **) f;
+  if (fp)
+    fclose (fp);
+}
+
+void
+runcgo_strv_freep (void *p)
+{
+  runcgo_strv_free (*(char ***) p);
+}
+
+void *
+xmalloc (size_t n)
+{
+  void *p = malloc (n ? n : 1);
+  if (p == NULL)
+    abort ();
+  return p;
+}
+
+void *
+xzalloc (size_t n)
+{
+  void *p = calloc (1, n ? n : 1);
+  if (p == NULL)
+    abort ();
+  return p;
+}
+
+void *
+xrealloc (void *p, size_t n)
+{
+  p = realloc (p, n ? n : 1);
+  if (p == NULL)
+    abort ();
+  return p;
+}
+
+char *
+xstrdup (const char *s)
+{
+  char *r = strdup (s ? s : "");
+  if (r == NULL)
+    abort ();
+  return r;
+}
+
+char *
+xstrndup (const char *s, size_t n)
+{
+  char *r = strndup (s, n);
+  if (r == NULL)
+    abort ();
+  return r;
+}
+
+char *
+xasprintf (const char *fmt, ...)
+{
+  va_list ap;
+  char *r = NULL;
+  va_start (ap, fmt);
+  if (vasprintf (&r, fmt, ap) < 0)
+    abort ();
+  va_end (ap);
+  return r;
+}
+
+size_t
+runcgo_strv_len (char *const *v)
+{
+  size_t n = 0;
+  while (v && v[n])
+    n++;
+  return n;
+}
+
+void
+runcgo_strv_free (char **v)
+{
+  for (size_t i = 0; v && v[i]; i++)
+    free (v[i]);
+  free (v);
+}
+
+char **
+runcgo_strv_dup (char *const *v)
+{
+  size_t n = runcgo_strv_len (v);
+  char **r = xzalloc ((n + 1) * sizeof (char *));
+  for (size_t i = 0; i < n; i++)
+    r[i] = xstrdup (v[i]);
+  return r;
+}
+
+bool
+runcgo_strv_contains (char *const *v, const char *s)
+{
+  for (size_t i = 0; v && v[i]; i++)
+    if (strcmp (v[i], s) == 0)
+      return true;
+  return false;
+}
+
+ssize_t
+runcgo_write_all (int fd, const void *buf, size_t len)
+{
+  const char *p = buf;
+  size_t done = 0;
+  while (done < len)
+    {
+      ssize_t w = write (fd, p + done, len - done);
+      if (w < 0 && errno == EINTR)
+        continue;
+      if (w < 0)
+        return -1;
+      done += (size_t) w;
+    }
+  return (ssize_t) done;
+}
+
+ssize_t
+runcgo_read_all (int fd, void *buf, size_t len)
+{
+  char *p = buf;
+  size_t done = 0;
+  while (done < len)
+    {
+      ssize_t r = read (fd, p + done, len - done);
+      if (r < 0 && errno == EINTR)
+        continue;
+      if (r < 0)
+        return -1;
+      if (r == 0)
+        break;
+      done += (size_t) r;
+    }
+  return (ssize_t) done;
+}
+
+int
+runcgo_read_file_at (int dirfd, const char *path, size_t max, char **out, size_t *len, runcgo_error_t *err)
+{
+  if (max == 0)
+    max = 1 << 20;
+  cleanup_close int fd = openat (dirfd, path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return runcgo_fail (err, errno, "open `%s`", path);
+  size_t cap = 4096, n = 0;
+  cleanup_free char *buf = xmalloc (cap + 1);
+  for (;;)
+    {
+      if (n == cap)
+        {
+          if (cap >= max)
+            return runcgo_fail (err, EFBIG, "read `%s`: larger than %zu bytes", path, max);
+          cap = cap * 2 > max ? max : cap * 2;
+          buf = xrealloc (buf, cap + 1);
+        }
+      ssize_t r = read (fd, buf + n, cap - n);
+      if (r < 0 && errno == EINTR)
+        continue;
+      if (r < 0)
+        return runcgo_fail (err, errno, "read `%s`", path);
+      if (r == 0)
+        break;
+      n += (size_t) r;
+    }
+  buf[n] = '\0';
+  if (len)
+    *len = n;
+  *out = steal_ptr (&buf);
+  return 0;
+}
+
+int
+runcgo_write_file_at (int dirfd, const char *path, const void *data, size_t len, runcgo_error_t *err)
+{
+  cleanup_close int fd = openat (dirfd, path, O_WRONLY | O_TRUNC | O_CLOEXEC);
+  if (fd < 0)
+    return runcgo_fail (err, errno, "open `%s` for writing", path);
+  if (runcgo_write_all (fd, data, len) < 0)
+    return runcgo_fail (err, errno, "write `%s`", path);
+  return 0;
+}
+
+int
+runcgo_write_file_atomic (int dirfd, const char *name, const void *data, size_t len, mode_t mode,
+                          runcgo_error_t *err)
+{
+  cleanup_free char *tmp = xasprintf (".%s.%d.tmp", name, (int) getpid ());
+  cleanup_close int fd = openat (dirfd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, mode);
+  if (fd < 0)
+    return runcgo_fail (err, errno, "create `%s`", tmp);
+  if (runcgo_write_all (fd, data, len) < 0)
+    {
+      int e = errno;
+      unlinkat (dirfd, tmp, 0);
+      return runcgo_fail (err, e, "write `%s`", tmp);
+    }
+  if (renameat (dirfd, tmp, dirfd, name) < 0)
+    {
+      int e = errno;
+      unlinkat (dirfd, tmp, 0);
+      return runcgo_fail (err, e, "rename `%s` to `%s`", tmp, name);
+    }
+  return 0;
+}
+
+int
+runcgo_mkdir_p (const char *path, mode_t mode, runcgo_error_t *err)
+{
+  cleanup_free char *p = xstrdup (path);
+  for (char *s = p + 1; *s; s++)
+    {
+      if (*s != '/')
+        continue;
+      *s = '\0';
+      if (mkdir (p, mode) < 0 && errno != EEXIST)
+        return runcgo_fail (err, errno, "mkdir `%s`", p);
+      *s = '/';
+    }
+  if (mkdir (p, mode) < 0 && errno != EEXIST)
+    return runcgo_fail (err, errno, "mkdir `%s`", p);
+  return 0;
+}
+
+int
+runcgo_parse_u64 (const char *s, uint64_t *out)
+{
+  if (s == NULL || *s == '\0' || *s == '-' || *s == '+')
+    return -1;
+  char *end = NULL;
+  errno = 0;
+  unsigned long long v = strtoull (s, &end, 10);
+  if (errno || *end != '\0')
+    return -1;
+  *out = v;
+  return 0;
+}
+
+int
+runcgo_parse_i64 (const char *s, int64_t *out)
+{
+  if (s == NULL || *s == '\0')
+    return -1;
+  char *end = NULL;
+  errno = 0;
+  long long v = strtoll (s, &end, 10);
+  if (errno || *end != '\0')
+    return -1;
+  *out = v;
+  return 0;
+}
+
+uint64_t
+runcgo_proc_start_time (pid_t pid)
+{
+  char path[64], buf[1024];
+  snprintf (path, sizeof (path), "/proc/%d/stat", (int) pid);
+  cleanup_close int fd = open (path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return 0;
+  ssize_t n = runcgo_read_all (fd, buf, sizeof (buf) - 1);
+  if (n <= 0)
+    return 0;
+  buf[n] = '\0';
+  /* comm may contain spaces and parentheses: fields start after the last ')' */
+  char *p = strrchr (buf, ')');
+  if (p == NULL)
+    return 0;
+  p++;
+  /* field 3 (state) is the first after ')'; start time is field 22 */
+  for (int field = 2; field < 22 && p; field++)
+    p = strchr (p + 1, ' ');
+  if (p == NULL)
+    return 0;
+  return strtoull (p + 1, NULL, 10);
+}
+
+#ifndef CLOSE_RANGE_CLOEXEC
+#define CLOSE_RANGE_CLOEXEC (1U << 2)
+#endif
+
+static int
+close_fds_fallback (int from, bool cloexec)
+{
+  DIR *d = opendir ("/proc/self/fd");
+  if (d == NULL)
+    return -1;
+  int dfd = dirfd (d);
+  struct dirent *de;
+  while ((de = readdir (d)))
+    {
+      int fd = atoi (de->d_name);
+      if (de->d_name[0] == '.' || fd < from || fd == dfd)
+        continue;
+      if (cloexec)
+        fcntl (fd, F_SETFD, FD_CLOEXEC);
+      else
+        close (fd);
+    }
+  closedir (d);
+  return 0;
+}
+
+int
+runcgo_close_fds_from (int from)
+{
+#ifdef SYS_close_range
+  if (syscall (SYS_close_range, (unsigned) from, ~0U, 0) == 0)
+    return 0;
+#endif
+  return close_fds_fallback (from, false);
+}
+
+int
+runcgo_set_cloexec_from (int from)
+{
+#ifdef SYS_close_range
+  if (syscall (SYS_close_range, (unsigned) from, ~0U, CLOSE_RANGE_CLOEXEC) == 0)
+    return 0;
+#endif
+  return close_fds_fallback (from, true);
+}

@@ -1,0 +1,83 @@
+/* util.h -- small shared helpers: cleanup attributes, ownership transfer,
+ * allocation that aborts on OOM, whole-file I/O.  Everything the rest of the
+ * runtime uses in almost every file lives here so it is written once. */
+#ifndef RUNCGO_UTIL_H
+#define RUNCGO_UTIL_H
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <sys/types.h>
+#include <unistd.h>
+
+#include "error.h"
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#define UNUSED __attribute__((unused))
+
+void runcgo_freep(void *p);
+void runcgo_closep(int *fd);
+void runcgo_fclosep(void *f);
+void runcgo_strv_freep(void *p);
+
+#define cleanup_free __attribute__((cleanup(runcgo_freep)))
+#define cleanup_close __attribute__((cleanup(runcgo_closep)))
+#define cleanup_file __attribute__((cleanup(runcgo_fclosep)))
+#define cleanup_strv __attribute__((cleanup(runcgo_strv_freep)))
+
+/* Ownership moves only through these two: the cleanup attribute of the
+ * source then sees NULL / -1 and does nothing. */
+#define steal_ptr(pp)                                                                                                  \
+  ({                                                                                                                   \
+    __typeof__(*(pp)) steal_tmp_ = *(pp);                                                                              \
+    *(pp) = NULL;                                                                                                      \
+    steal_tmp_;                                                                                                        \
+  })
+static inline int
+steal_fd (int *fd)
+{
+  int r = *fd;
+  *fd = -1;
+  return r;
+}
+
+void *xmalloc (size_t n);
+void *xzalloc (size_t n);
+void *xrealloc (void *p, size_t n);
+char *xstrdup (const char *s);
+char *xstrndup (const char *s, size_t n);
+char *xasprintf (const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+size_t runcgo_strv_len (char *const *v);
+void runcgo_strv_free (char **v);
+char **runcgo_strv_dup (char *const *v);
+bool runcgo_strv_contains (char *const *v, const char *s);
+
+/* Read a whole file (at most max bytes; 0 = 1 MiB) relative to dirfd.  The
+ * result is NUL-terminated; *len (if given) excludes the NUL. */
+int runcgo_read_file_at (int dirfd, const char *path, size_t max, char **out, size_t *len, runcgo_error_t *err);
+/* Write data to an existing file (O_WRONLY|O_TRUNC unless append). */
+int runcgo_write_file_at (int dirfd, const char *path, const void *data, size_t len, runcgo_error_t *err);
+/* Write a file atomically: temp file in the same dir, fsync-free, rename. */
+int runcgo_write_file_atomic (int dirfd, const char *name, const void *data, size_t len, mode_t mode,
+                              runcgo_error_t *err);
+ssize_t runcgo_write_all (int fd, const void *buf, size_t len);
+ssize_t runcgo_read_all (int fd, void *buf, size_t len);
+
+/* mkdir -p relative to dirfd (no symlink protection: host paths only). */
+int runcgo_mkdir_p (const char *path, mode_t mode, runcgo_error_t *err);
+
+/* Parse a decimal integer; the whole string must be consumed. */
+int runcgo_parse_u64 (const char *s, uint64_t *out);
+int runcgo_parse_i64 (const char *s, int64_t *out);
+
+/* Start time of a process (field 22 of /proc/PID/stat), 0 if gone. */
+uint64_t runcgo_proc_start_time (pid_t pid);
+
+/* Close every fd >= from except those listed (close_range with fallback). */
+int runcgo_close_fds_from (int from);
+int runcgo_set_cloexec_from (int from);
+
+#endif

@@ -1,0 +1,74 @@
+/* fs.h -- everything the container init does to the filesystem.
+ *
+ * safe_path.c   resolve paths inside the rootfs without ever leaving it
+ *               (openat2 RESOLVE_IN_ROOT, with a tested userspace fallback)
+ * mount_opts.c  OCI mount options -> mount(2)/mount_setattr(2) flags (pure)
+ * mounts.c      config mounts, in order, onto safely resolved destinations
+ * devices.c     default devices, linux.devices, /dev symlinks, /dev/console
+ * rootfs.c      rootfs propagation, pivot_root/chroot, masked/readonly paths
+ *
+ * All of it runs in the container init, inside its new mount namespace,
+ * before the user's process is executed. */
+#ifndef RUNCGO_FS_H
+#define RUNCGO_FS_H
+
+#include <stdbool.h>
+#include <sys/types.h>
+
+#include "core/error.h"
+#include "spec/spec.h"
+
+/* ---- safe_path.c */
+/* Open PATH (absolute or relative; interpreted inside the rootfs) relative to
+ * root_fd, resolving every symlink as if root_fd were "/": nothing can lead
+ * out.  flags as for openat (O_PATH allowed); returns the fd or -1. */
+int runcgo_safe_open (int root_fd, const char *path, int flags, mode_t mode, runcgo_error_t *err);
+/* Like runcgo_safe_open but create missing directories on the way (mode
+ * 0755) and, when leaf_is_file, create the last component as an empty regular
+ * file (for bind mounts of files), else as a directory.  Returns an O_PATH
+ * fd of the final component. */
+int runcgo_safe_mkdir_p (int root_fd, const char *path, bool leaf_is_file, runcgo_error_t *err);
+/* Lexically clean a path inside the rootfs ("/a/../../b" -> "/b"): used for
+ * messages and for validate.c's traversal checks.  Caller frees. */
+char *runcgo_path_clean (const char *path);
+/* For tests: force the userspace fallback even when openat2 exists. */
+void runcgo_safe_path_force_fallback (bool on);
+
+/* ---- mount_opts.c */
+struct runcgo_mount_opts
+{
+  unsigned long flags;        /* MS_* to set */
+  unsigned long clear;        /* MS_* to clear (for remounts of binds: "rw", "suid", ...) */
+  unsigned long propagation;  /* MS_SHARED/MS_SLAVE/MS_PRIVATE/MS_UNBINDABLE (| MS_REC) or 0 */
+  unsigned long long attr_set;   /* MOUNT_ATTR_* applied recursively ("rro", "rnosuid", ...) */
+  unsigned long long attr_clr;
+  char *data;                 /* comma-joined options the kernel interprets (size=, mode=, ...) */
+  bool bind, rbind;
+  bool idmap, ridmap;
+  bool tmpcopyup;
+  bool copy_symlink;          /* "copy-symlink": replicate a symlink source as a symlink */
+  bool src_nofollow;          /* "src-nofollow" */
+};
+/* Parse options; unknown options become data for the filesystem (as runc). */
+int runcgo_mount_opts_parse (char *const *options, struct runcgo_mount_opts *out, runcgo_error_t *err);
+void runcgo_mount_opts_free (struct runcgo_mount_opts *o);
+
+/* ---- the init's filesystem work, in order */
+struct runcgo_rootfs_ctx
+{
+  const struct runcgo_spec *spec;
+  const char *rootfs;      /* absolute host path of the root filesystem */
+  const char *bundle;      /* absolute bundle path (relative mount sources) */
+  bool userns;             /* in a new user namespace: bind devices instead of mknod */
+  bool no_pivot;           /* chroot instead of pivot_root (--no-pivot) */
+  bool new_cgroupns;
+  int console_fd;          /* pty slave to bind on /dev/console, or -1 */
+};
+/* rootfsPropagation, bind the rootfs onto itself, every config mount in order,
+ * /dev (devices, symlinks, console).  Called before createContainer hooks. */
+int runcgo_rootfs_mount_all (struct runcgo_rootfs_ctx *ctx, runcgo_error_t *err);
+/* pivot_root (or chroot with no_pivot) into ctx->rootfs, then maskedPaths,
+ * readonlyPaths and root.readonly. */
+int runcgo_rootfs_pivot_and_finish (struct runcgo_rootfs_ctx *ctx, runcgo_error_t *err);
+
+#endif

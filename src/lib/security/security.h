@@ -1,0 +1,42 @@
+/* security.h -- identity, capabilities and seccomp for the container process.
+ *
+ * caps.c     capability names <-> numbers, and runcgo_identity_apply(): the one
+ *            ordered sequence keepcaps -> bounding -> groups/gid/uid -> capset
+ *            -> ambient that every runtime must get exactly right
+ * seccomp.c  compile linux.seccomp to BPF in the parent (errors before any
+ *            side effect, cacheable), load it in the child */
+#ifndef RUNCGO_SECURITY_H
+#define RUNCGO_SECURITY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/error.h"
+#include "spec/spec.h"
+
+/* "CAP_SYS_ADMIN" -> 21; -1 when unknown to libcap/the kernel headers */
+int runcgo_cap_from_name (const char *name);
+/* Highest capability the running kernel knows (/proc/sys/kernel/cap_last_cap). */
+int runcgo_cap_last (void);
+
+/* In the container init, after mounts and before exec: set groups, gid, uid
+ * (keeping capabilities across the uid change), then the five capability
+ * sets.  caps == NULL keeps the current sets but still drops them per the
+ * uid change rules. */
+int runcgo_identity_apply (const struct runcgo_user *user, const struct runcgo_caps *caps, runcgo_error_t *err);
+
+/* A compiled filter: raw BPF, ready for seccomp(2). */
+struct runcgo_seccomp_filter
+{
+  void *bpf;       /* struct sock_filter[] */
+  size_t len;      /* number of instructions */
+  unsigned int flags; /* SECCOMP_FILTER_FLAG_* from linux.seccomp.flags */
+  bool notify;     /* the filter uses SCMP_ACT_NOTIFY (listener fd wanted) */
+};
+int runcgo_seccomp_compile (const struct runcgo_seccomp *s, struct runcgo_seccomp_filter **out, runcgo_error_t *err);
+/* Load in the calling thread; returns the listener fd when notify, else 0. */
+int runcgo_seccomp_load (const struct runcgo_seccomp_filter *f, runcgo_error_t *err);
+void runcgo_seccomp_filter_free (struct runcgo_seccomp_filter *f);
+
+#endif
