@@ -288,29 +288,39 @@ runcgo_parse_i64 (const char *s, int64_t *out)
   return 0;
 }
 
-uint64_t
-runcgo_proc_start_time (pid_t pid)
+int
+runcgo_proc_stat (pid_t pid, char *state, uint64_t *start_time)
 {
   char path[64], buf[1024];
   snprintf (path, sizeof (path), "/proc/%d/stat", (int) pid);
   cleanup_close int fd = open (path, O_RDONLY | O_CLOEXEC);
   if (fd < 0)
-    return 0;
+    return -1;
   ssize_t n = runcgo_read_all (fd, buf, sizeof (buf) - 1);
   if (n <= 0)
-    return 0;
+    return -1;
   buf[n] = '\0';
   /* comm may contain spaces and parentheses: fields start after the last ')' */
   char *p = strrchr (buf, ')');
-  if (p == NULL)
-    return 0;
+  if (p == NULL || p[1] != ' ')
+    return -1;
+  *state = p[2];
+  /* p + 1 is the space before field 3 (state); start time is field 22 */
   p++;
-  /* field 3 (state) is the first after ')'; start time is field 22 */
-  for (int field = 2; field < 22 && p; field++)
+  for (int field = 3; field < 22 && p; field++)
     p = strchr (p + 1, ' ');
   if (p == NULL)
-    return 0;
-  return strtoull (p + 1, NULL, 10);
+    return -1;
+  *start_time = strtoull (p + 1, NULL, 10);
+  return 0;
+}
+
+uint64_t
+runcgo_proc_start_time (pid_t pid)
+{
+  char state;
+  uint64_t start = 0;
+  return runcgo_proc_stat (pid, &state, &start) == 0 ? start : 0;
 }
 
 #ifndef CLOSE_RANGE_CLOEXEC

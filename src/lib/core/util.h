@@ -73,7 +73,9 @@ int runcgo_mkdir_p (const char *path, mode_t mode, runcgo_error_t *err);
 int runcgo_parse_u64 (const char *s, uint64_t *out);
 int runcgo_parse_i64 (const char *s, int64_t *out);
 
-/* Start time of a process (field 22 of /proc/PID/stat), 0 if gone. */
+/* State letter and start time (fields 3 and 22 of /proc/PID/stat); -1 if gone. */
+int runcgo_proc_stat (pid_t pid, char *state, uint64_t *start_time);
+/* Start time of a process, 0 if gone. */
 uint64_t runcgo_proc_start_time (pid_t pid);
 
 /* Close every fd >= from except those listed (close_range with fallback). */

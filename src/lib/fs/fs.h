@@ -63,12 +63,38 @@ struct runcgo_rootfs_ctx
   bool no_pivot;           /* chroot instead of pivot_root (--no-pivot) */
   bool new_cgroupns;
   int console_fd;          /* pty slave to bind on /dev/console, or -1 */
+  bool terminal;           /* process.terminal: allocate a pty from the container's
+                            * devpts; sets console_fd (slave) and pty_master */
+  int pty_master;          /* out: -1 unless terminal */
 };
 /* rootfsPropagation, bind the rootfs onto itself, every config mount in order,
  * /dev (devices, symlinks, console).  Called before createContainer hooks. */
 int runcgo_rootfs_mount_all (struct runcgo_rootfs_ctx *ctx, runcgo_error_t *err);
-/* pivot_root (or chroot with no_pivot) into ctx->rootfs, then maskedPaths,
- * readonlyPaths and root.readonly. */
+/* pivot_root (or chroot with no_pivot) into ctx->rootfs, then linux.sysctl
+ * (through the container's /proc, before it is made read-only), then
+ * readonlyPaths, maskedPaths and root.readonly. */
 int runcgo_rootfs_pivot_and_finish (struct runcgo_rootfs_ctx *ctx, runcgo_error_t *err);
+
+/* ---- internal to src/lib/fs/ (shared by mounts.c, devices.c, rootfs.c) */
+/* mount(2) onto the object DST_FD refers to (and from SRC_FD when >= 0, else
+ * from the string SOURCE), through this process's /proc/<pid>/fd of the
+ * host procfs opened before any container mount: never a path the container
+ * can redirect.  Returns -1 with errno. */
+int runcgo_fs_mount_fd (const char *source, int src_fd, int dst_fd, const char *type, unsigned long flags,
+                        const char *data);
+/* Open the procfs handle used above now (before pivot_root hides the host
+ * /proc); release it at the end of the init's filesystem work. */
+int runcgo_fs_proc_open (void);
+void runcgo_fs_proc_release (void);
+/* After mounting onto OLD_FD (the O_PATH fd of PATH before the mount),
+ * re-resolve PATH inside root_fd and check it is a different mount: the fd
+ * of the new mount's root, for remounts and propagation changes. */
+int runcgo_fs_reopen_mounted (int root_fd, const char *path, int old_fd, runcgo_error_t *err);
+/* Bind remount of the mount whose root DST_FD is, adding the flags the
+ * kernel locks on it (nosuid/nodev/noexec/ro, from fstatvfs of LOCKED_FD)
+ * unless listed in CLEAR.  Returns -1 with errno. */
+int runcgo_fs_remount_bind (int dst_fd, int locked_fd, unsigned long flags, unsigned long clear);
+int runcgo_fs_mounts_apply (struct runcgo_rootfs_ctx *ctx, int root_fd, runcgo_error_t *err);
+int runcgo_fs_devices_setup (struct runcgo_rootfs_ctx *ctx, int root_fd, runcgo_error_t *err);
 
 #endif

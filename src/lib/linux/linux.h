@@ -27,4 +27,19 @@ char *runcgo_sysctl_key_to_path (const char *key);
 int runcgo_hooks_run (const struct runcgo_hooks *hooks, enum runcgo_hook_kind kind, const char *state_json,
                       runcgo_error_t *err);
 
+/* terminal.c: consoles.
+ * Connect to --console-socket before anything is created (a bad path fails
+ * early); send the pty master over it with SCM_RIGHTS exactly as runc does
+ * (one message, payload "/dev/ptmx", one fd), which conmon and containerd
+ * expect; receive one (foreground run); make a pty slave the controlling
+ * terminal and stdio of the calling process. */
+int runcgo_console_socket_connect (const char *path, runcgo_error_t *err);
+int runcgo_console_send (int sock, int master, runcgo_error_t *err);
+int runcgo_console_recv (int sock, int *fd, runcgo_error_t *err);
+int runcgo_terminal_make_controlling (int slave, const struct runcgo_process *p, runcgo_error_t *err);
+
+/* network.c: bring up "lo" in the current network namespace (a new one
+ * starts with it down). */
+int runcgo_loopback_up (runcgo_error_t *err);
+
 #endif

@@ -1,0 +1,107 @@
+/* cgroup.h -- the container's cgroup, whatever the host has.
+ *
+ * A manager is created once per container before the init is cloned (so
+ * resources are in place before the first instruction of the container runs
+ * and, on a v2 host, the init can be cloned straight into it with
+ * CLONE_INTO_CGROUP), and re-opened from state.json by later commands.
+ *
+ * Drivers: cgroupfs v2 (unified), cgroupfs v1 (one hierarchy per controller,
+ * plus named ones like name=systemd), hybrid (v1 controllers + a cgroup2
+ * mount, as on this project's CI host), systemd (sd-bus; later), disabled.
+ * OCI resources are translated ONCE into a list of file writes by a pure
+ * function (runcgo_cgroup_plan_writes) that unit tests check for v1 and v2. */
+#ifndef RUNCGO_CGROUP_H
+#define RUNCGO_CGROUP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "core/error.h"
+#include "spec/spec.h"
+
+enum runcgo_cgroup_mode
+{
+  RUNCGO_CGROUP_V1,      /* every controller on its own v1 hierarchy */
+  RUNCGO_CGROUP_HYBRID,  /* v1 controllers + cgroup2 at /sys/fs/cgroup/unified */
+  RUNCGO_CGROUP_V2,      /* unified only */
+};
+/* Detected once per process (statfs of /sys/fs/cgroup and .../unified). */
+enum runcgo_cgroup_mode runcgo_cgroup_mode (void);
+
+enum runcgo_cgroup_driver
+{
+  RUNCGO_CGROUP_DRIVER_FS,
+  RUNCGO_CGROUP_DRIVER_SYSTEMD,
+  RUNCGO_CGROUP_DRIVER_DISABLED,
+};
+
+struct runcgo_cgroup_config
+{
+  const char *id;
+  const char *cgroups_path;     /* linux.cgroupsPath; NULL/empty = "<id>" relative to the
+                                   caller's cgroup, as runc does (see manager.c) */
+  const struct runcgo_resources *resources; /* may be NULL */
+  enum runcgo_cgroup_driver driver;
+  bool rootless;                /* permission errors on create are not fatal: run without cgroup, warn once */
+};
+
+/* One file write of the resource plan. */
+struct runcgo_cgroup_write
+{
+  const char *controller;  /* v1 hierarchy name ("memory", "cpu", ...); NULL = the cgroup2
+                              hierarchy (v2, or the unified mount of a hybrid host) */
+  char *file;              /* owned: "memory.limit_in_bytes", "hugetlb.2MB.max", ... */
+  char *value;             /* owned */
+  const char *field;       /* OCI field named in errors: "linux.resources.memory.limit" */
+  unsigned flags;          /* RUNCGO_CGROUP_WRITE_* */
+};
+enum
+{
+  RUNCGO_CGROUP_WRITE_OPTIONAL = 1 << 0, /* skip when the kernel has no such file */
+  RUNCGO_CGROUP_WRITE_RETRY = 1 << 1,    /* EINVAL: retry once after the other writes
+                                            (limits checked against each other) */
+};
+/* Pure: OCI resources -> ordered writes for the given mode (v1/hybrid -> v1
+ * files; v2 -> v2 files, with the OCI->v2 conversions of runc/crun: shares ->
+ * weight, blkio weight -> io.bfq.weight/io.weight, swap -> memory.swap.max
+ * as swap-limit, ...).  Errors name the field ("linux.resources.memory.swap:
+ * must be >= memory.limit"). */
+int runcgo_cgroup_plan_writes (const struct runcgo_resources *r, enum runcgo_cgroup_mode mode,
+                               struct runcgo_cgroup_write **out, size_t *n, runcgo_error_t *err);
+void runcgo_cgroup_writes_free (struct runcgo_cgroup_write *w, size_t n);
+
+struct runcgo_cgroup;
+
+/* Create the cgroup (every hierarchy), apply resources.  On failure nothing is
+ * left behind (directories created so far are removed). */
+int runcgo_cgroup_create (const struct runcgo_cgroup_config *cfg, struct runcgo_cgroup **out, runcgo_error_t *err);
+/* v2 directory fd for clone3(CLONE_INTO_CGROUP), or -1 when not possible
+ * (v1, hybrid, disabled).  Owned by the manager: do not close it. */
+int runcgo_cgroup_clone_fd (const struct runcgo_cgroup *cg);
+/* Move pid into the cgroup (every hierarchy); a no-op for a process cloned
+ * into it already (cloned_into = true) except on the v1 hierarchies. */
+int runcgo_cgroup_enter (struct runcgo_cgroup *cg, pid_t pid, bool cloned_into, runcgo_error_t *err);
+/* What state.json records ("/runcgo-test/abc"), and how to open it again. */
+const char *runcgo_cgroup_path (const struct runcgo_cgroup *cg);
+enum runcgo_cgroup_driver runcgo_cgroup_get_driver (const struct runcgo_cgroup *cg);
+/* false when the container runs without a cgroup: driver disabled, or the
+ * rootless fallback of create (no permission, no resources asked for); the
+ * caller warns once.  runcgo_cgroup_path() is "" then. */
+bool runcgo_cgroup_is_active (const struct runcgo_cgroup *cg);
+int runcgo_cgroup_open (const char *path, enum runcgo_cgroup_driver driver, struct runcgo_cgroup **out,
+                        runcgo_error_t *err);
+/* Every pid in the cgroup (cgroup.procs of the pids, memory or unified hierarchy). */
+int runcgo_cgroup_pids (const struct runcgo_cgroup *cg, pid_t **pids, size_t *n, runcgo_error_t *err);
+/* Signal every process (cgroup.kill on v2 for SIGKILL when present; else freeze, signal each, thaw). */
+int runcgo_cgroup_kill_all (const struct runcgo_cgroup *cg, int sig, runcgo_error_t *err);
+int runcgo_cgroup_freeze (const struct runcgo_cgroup *cg, bool frozen, runcgo_error_t *err);
+/* "paused" when frozen (freezer.state FROZEN / cgroup.freeze 1). */
+bool runcgo_cgroup_is_frozen (const struct runcgo_cgroup *cg);
+/* Apply new resources (runcgo update). */
+int runcgo_cgroup_update (struct runcgo_cgroup *cg, const struct runcgo_resources *r, runcgo_error_t *err);
+/* Remove every directory (retrying briefly on EBUSY while the last tasks exit). */
+int runcgo_cgroup_destroy (struct runcgo_cgroup *cg, runcgo_error_t *err);
+void runcgo_cgroup_free (struct runcgo_cgroup *cg);
+
+#endif

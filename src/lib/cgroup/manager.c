@@ -1,0 +1,579 @@
+/* manager.c -- the container's cgroup as the rest of the runtime sees it:
+ * mode detection, driver dispatch (fs, disabled; systemd comes later),
+ * cgroupsPath resolution, and create/open/enter/pids/kill/freeze/update/
+ * destroy as loops over one directory per hierarchy (fs.c does the work,
+ * resources.c the resource files). */
+#include "config.h"
+
+#include <fcntl.h>
+#include <linux/magic.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/statfs.h>
+#include <unistd.h>
+
+#include "cgroup/internal.h"
+#include "core/util.h"
+
+enum runcgo_cgroup_mode
+runcgo_cgroup_mode (void)
+{
+  static int cached = -1;
+  if (cached >= 0)
+    return (enum runcgo_cgroup_mode)cached;
+  struct statfs st;
+  cached = RUNCGO_CGROUP_V1;
+  if (statfs ("/sys/fs/cgroup", &st) == 0 && st.f_type == CGROUP2_SUPER_MAGIC)
+    cached = RUNCGO_CGROUP_V2;
+  else if (statfs ("/sys/fs/cgroup/unified", &st) == 0 && st.f_type == CGROUP2_SUPER_MAGIC)
+    cached = RUNCGO_CGROUP_HYBRID; /* tmpfs of v1 mounts plus a cgroup2 one */
+  return (enum runcgo_cgroup_mode)cached;
+}
+
+/* ---------------------------------------------------------------- paths */
+
+int
+runcgo_cg_clean_path (const char *in, char **out, runcgo_error_t *err)
+{
+  if (strchr (in, '\n'))
+    return runcgo_fail (err, EINVAL, "linux.cgroupsPath: a newline is not allowed");
+  bool abs = in[0] == '/';
+  cleanup_free char *buf = xstrdup ("");
+  size_t len = 0;
+  for (const char *s = in; *s;)
+    {
+      s += strspn (s, "/");
+      size_t n = strcspn (s, "/");
+      if (n == 0 || (n == 1 && s[0] == '.'))
+        {
+          s += n;
+          continue;
+        }
+      if (n == 2 && s[0] == '.' && s[1] == '.')
+        {
+          /* climbing above the start would leave the subtree the path names
+           * (for an absolute path: the hierarchy root) */
+          if (len == 0)
+            return runcgo_fail (err, EINVAL, "linux.cgroupsPath: \"%s\" leads above its start with \"..\"", in);
+          char *slash = strrchr (buf, '/');
+          len = slash ? (size_t)(slash - buf) : 0;
+          buf[len] = '\0';
+        }
+      else
+        {
+          char *next = xasprintf ("%s%s%.*s", buf, len ? "/" : "", (int)n, s);
+          free (buf);
+          buf = next;
+          len = strlen (buf);
+        }
+      s += n;
+    }
+  *out = abs ? xasprintf ("/%s", buf) : steal_ptr (&buf);
+  return 0;
+}
+
+static char *
+join_path (const char *parent, const char *child)
+{
+  size_t pl = strlen (parent);
+  while (pl > 0 && parent[pl - 1] == '/')
+    pl--;
+  return xasprintf ("%.*s/%s", (int)pl, parent, child);
+}
+
+/* Where a relative cgroupsPath starts in hierarchy h: the caller's own
+ * cgroup there (runc), or on pure v2 its parent, because the caller's own
+ * cgroup has processes and v2 could not enable controllers below it (runc's
+ * fs2 defaultDirPath does the same).  Relative to the mount, like every
+ * cgpath. */
+static int
+own_base (const char *proc_cgroup, const struct runcgo_cg_hier *h, enum runcgo_cgroup_mode mode, char **out,
+          runcgo_error_t *err)
+{
+  cleanup_free char *own = runcgo_cg_proc_path (proc_cgroup, h->controllers);
+  if (own == NULL)
+    return runcgo_fail (err, ENOENT, "find this process's cgroup for %s in /proc/self/cgroup",
+                        h->unified ? "cgroup2" : h->controllers);
+  const char *p = own;
+  size_t rl = strlen (h->root);
+  if (strcmp (h->root, "/") != 0 && strncmp (own, h->root, rl) == 0 && (own[rl] == '/' || own[rl] == '\0'))
+    p += rl; /* the mount shows only part of the hierarchy */
+  cleanup_free char *base = xstrdup (*p ? p : "/");
+  if (mode == RUNCGO_CGROUP_V2 && strcmp (base, "/") != 0)
+    *strrchr (base, '/') = '\0';
+  *out = xstrdup (*base ? base : "/");
+  return 0;
+}
+
+/* state.json form: the path when it is the same in every hierarchy (always
+ * for an absolute cgroupsPath), else "CONTROLLERS:PATH;..." with "" for
+ * cgroup2, as /proc/PID/cgroup spells them, so open() finds every one. */
+static char *
+state_path (const struct runcgo_cg_dir *dirs, size_t n)
+{
+  bool same = true;
+  for (size_t i = 1; i < n; i++)
+    same = same && strcmp (dirs[i].cgpath, dirs[0].cgpath) == 0;
+  if (same)
+    return xstrdup (n ? dirs[0].cgpath : "");
+  cleanup_free char *s = xstrdup ("");
+  for (size_t i = 0; i < n; i++)
+    {
+      char *next = xasprintf ("%s%s%s:%s", s, i ? ";" : "", dirs[i].hier->controllers, dirs[i].cgpath);
+      free (s);
+      s = next;
+    }
+  return steal_ptr (&s);
+}
+
+static void
+dirs_free (struct runcgo_cg_dir *dirs, size_t n)
+{
+  for (size_t i = 0; dirs && i < n; i++)
+    {
+      free (dirs[i].cgpath);
+      free (dirs[i].dir);
+    }
+  free (dirs);
+}
+
+static void
+dir_set (struct runcgo_cg_dir *d, const struct runcgo_cg_hier *h, char *cgpath)
+{
+  d->hier = h;
+  d->cgpath = cgpath;
+  d->dir = xasprintf ("%s%s", h->mount, strcmp (cgpath, "/") == 0 ? "" : cgpath);
+}
+
+/* An empty cgroupsPath means "<id>" relative to the caller's cgroup: runc's
+ * specconv sets Name = id with an empty Parent, which its cgroupfs drivers
+ * resolve relative to the caller's own cgroup.  (crun uses an absolute
+ * path; runc compatibility wins.)  Podman and tests pass a path. */
+static int
+resolve_dirs (const struct runcgo_cgroup_config *cfg, enum runcgo_cgroup_mode mode, struct runcgo_cg_dir **out,
+              size_t *n_out, runcgo_error_t *err)
+{
+  const char *raw = cfg->cgroups_path && *cfg->cgroups_path ? cfg->cgroups_path : cfg->id;
+  cleanup_free char *clean = NULL, *proc = NULL;
+  const struct runcgo_cg_hier *h;
+  size_t nh;
+  if (raw == NULL || runcgo_cg_clean_path (raw, &clean, err) < 0)
+    return raw ? -1 : runcgo_fail (err, EINVAL, "cgroup: neither linux.cgroupsPath nor a container id");
+  if (strcmp (clean, "/") == 0 || *clean == '\0')
+    return runcgo_fail (err, EINVAL, "linux.cgroupsPath: \"%s\" names the root cgroup itself", raw);
+  if (runcgo_cg_hierarchies (mode, &h, &nh, err) < 0)
+    return -1;
+  if (*clean != '/' && runcgo_read_file_at (AT_FDCWD, "/proc/self/cgroup", 0, &proc, NULL, err) < 0)
+    return -1;
+  struct runcgo_cg_dir *dirs = xzalloc (nh * sizeof (*dirs));
+  for (size_t i = 0; i < nh; i++)
+    {
+      cleanup_free char *base = NULL;
+      if (*clean != '/' && own_base (proc, &h[i], mode, &base, err) < 0)
+        {
+          dirs_free (dirs, i);
+          return -1;
+        }
+      dir_set (&dirs[i], &h[i], *clean == '/' ? xstrdup (clean) : join_path (base, clean));
+    }
+  *out = dirs;
+  *n_out = nh;
+  return 0;
+}
+
+/* ---------------------------------------------------------------- lookups */
+
+const struct runcgo_cg_dir *
+runcgo_cg_dir_for (const struct runcgo_cgroup *cg, const char *controller)
+{
+  for (size_t i = 0; i < cg->n_dirs; i++)
+    {
+      const struct runcgo_cg_hier *h = cg->dirs[i].hier;
+      if (controller == NULL ? h->unified : (!h->unified && runcgo_cg_has_controller (h->controllers, controller)))
+        return &cg->dirs[i];
+    }
+  return NULL;
+}
+
+/* Where cgroup.procs is read: pids, else memory, else the first (v1);
+ * the cgroup2 directory on v2. */
+static const struct runcgo_cg_dir *
+procs_dir (const struct runcgo_cgroup *cg)
+{
+  if (cg->mode == RUNCGO_CGROUP_V2)
+    return runcgo_cg_dir_for (cg, NULL);
+  const struct runcgo_cg_dir *d = runcgo_cg_dir_for (cg, "pids");
+  if (d == NULL)
+    d = runcgo_cg_dir_for (cg, "memory");
+  return d ? d : (cg->n_dirs ? &cg->dirs[0] : NULL);
+}
+
+static bool
+has_file (const char *dir, const char *file)
+{
+  cleanup_free char *p = xasprintf ("%s/%s", dir, file);
+  return access (p, F_OK) == 0;
+}
+
+/* The v1 freezer; else cgroup.freeze of the cgroup2 directory (v2, or a
+ * hybrid host without a v1 freezer: the container's tasks are there too). */
+static const struct runcgo_cg_dir *
+freezer_dir (const struct runcgo_cgroup *cg)
+{
+  const struct runcgo_cg_dir *d = cg->mode == RUNCGO_CGROUP_V2 ? NULL : runcgo_cg_dir_for (cg, "freezer");
+  if (d == NULL && cg->mode != RUNCGO_CGROUP_V1)
+    {
+      d = runcgo_cg_dir_for (cg, NULL);
+      if (d && !has_file (d->dir, "cgroup.freeze"))
+        d = NULL;
+    }
+  return d;
+}
+
+static int
+need_active (const struct runcgo_cgroup *cg, const char *what, runcgo_error_t *err)
+{
+  if (cg->active)
+    return 0;
+  return runcgo_fail_hint (err, ENOTSUP, "the container was created without a cgroup (disabled or rootless)",
+                           "%s: the container has no cgroup", what);
+}
+
+/* ---------------------------------------------------------------- create */
+
+static struct runcgo_cgroup *
+manager_new (enum runcgo_cgroup_driver driver)
+{
+  struct runcgo_cgroup *cg = xzalloc (sizeof (*cg));
+  cg->driver = driver;
+  cg->mode = runcgo_cgroup_mode ();
+  cg->clone_fd = -1;
+  cg->path = xstrdup ("");
+  return cg;
+}
+
+static bool
+is_perm_error (int e)
+{
+  return e == EACCES || e == EPERM || e == EROFS;
+}
+
+static void
+undo_create (struct runcgo_cgroup *cg)
+{
+  for (size_t i = cg->n_dirs; i > 0; i--)
+    {
+      runcgo_error_t e = NULL;
+      runcgo_cg_rmdir (&cg->dirs[i - 1], true, &e);
+      runcgo_error_release (&e);
+    }
+}
+
+/* mkdir everywhere.  Returns 1 when a rootless caller may go on without a
+ * cgroup (everything made so far removed again). */
+static int
+make_dirs (struct runcgo_cgroup *cg, bool rootless, bool requested, runcgo_error_t *err)
+{
+  for (size_t i = 0; i < cg->n_dirs; i++)
+    {
+      if (runcgo_cg_mkdir (&cg->dirs[i], err) == 0)
+        continue;
+      int e = (*err)->status;
+      undo_create (cg);
+      if (!rootless || !is_perm_error (e))
+        return -1;
+      runcgo_error_release (err);
+      if (requested)
+        return runcgo_fail_hint (err, e, "use --systemd-cgroup or a delegated cgroup v2 subtree",
+                                 "linux.resources need a cgroup, but a rootless caller cannot create %s",
+                                 cg->dirs[i].dir);
+      return 1;
+    }
+  return 0;
+}
+
+static int
+prepare_dirs (struct runcgo_cgroup *cg, char **needed, runcgo_error_t *err)
+{
+  for (size_t i = 0; i < cg->n_dirs; i++)
+    {
+      struct runcgo_cg_dir *d = &cg->dirs[i];
+      if (runcgo_cg_cpuset_init (d, err) < 0)
+        return -1;
+      if (d->hier->unified && runcgo_cg_enable_controllers (d, needed, err) < 0)
+        return runcgo_error_wrap (err, "linux.resources");
+    }
+  const struct runcgo_cg_dir *v2 = cg->mode == RUNCGO_CGROUP_V2 ? runcgo_cg_dir_for (cg, NULL) : NULL;
+  if (v2)
+    {
+      cg->clone_fd = open (v2->dir, O_PATH | O_DIRECTORY | O_CLOEXEC);
+      if (cg->clone_fd < 0)
+        return runcgo_fail (err, errno, "open cgroup %s", v2->dir);
+    }
+  return 0;
+}
+
+static int
+create_fs (const struct runcgo_cgroup_config *cfg, struct runcgo_cgroup *cg, runcgo_error_t *err)
+{
+  struct runcgo_cgroup_write *w = NULL;
+  size_t nw = 0;
+  /* the plan first: a bad resource fails before any directory exists */
+  if (runcgo_cgroup_plan_writes (cfg->resources, cg->mode, &w, &nw, err) < 0)
+    return -1;
+  bool requested = runcgo_cg_plan_requests (w, nw);
+  runcgo_cgroup_writes_free (w, nw);
+  cleanup_strv char **needed = NULL;
+  if (runcgo_cg_v2_controllers (cfg->resources, cg->mode, &needed, err) < 0)
+    return -1;
+  if (resolve_dirs (cfg, cg->mode, &cg->dirs, &cg->n_dirs, err) < 0)
+    return -1;
+  int r = make_dirs (cg, cfg->rootless, requested, err);
+  if (r != 0)
+    {
+      if (r > 0)
+        {
+          dirs_free (steal_ptr (&cg->dirs), cg->n_dirs);
+          cg->n_dirs = 0;
+          cg->driver = RUNCGO_CGROUP_DRIVER_DISABLED;
+        }
+      return r < 0 ? -1 : 0;
+    }
+  cg->active = true;
+  if (prepare_dirs (cg, needed, err) < 0 || runcgo_cg_apply (cg, cfg->resources, false, err) < 0)
+    {
+      undo_create (cg);
+      return -1;
+    }
+  free (cg->path);
+  cg->path = state_path (cg->dirs, cg->n_dirs);
+  return 0;
+}
+
+int
+runcgo_cgroup_create (const struct runcgo_cgroup_config *cfg, struct runcgo_cgroup **out, runcgo_error_t *err)
+{
+  struct runcgo_cgroup *cg = manager_new (cfg->driver);
+  cg->rootless = cfg->rootless;
+  int r = 0;
+  switch (cfg->driver)
+    {
+    case RUNCGO_CGROUP_DRIVER_DISABLED:
+      break;
+    case RUNCGO_CGROUP_DRIVER_SYSTEMD:
+      r = runcgo_fail_hint (err, ENOTSUP, "run without --systemd-cgroup",
+                            "cgroup: the systemd driver is not available yet");
+      break;
+    case RUNCGO_CGROUP_DRIVER_FS:
+      r = create_fs (cfg, cg, err);
+      break;
+    }
+  if (r < 0)
+    {
+      runcgo_cgroup_free (cg);
+      return -1;
+    }
+  *out = cg;
+  return 0;
+}
+
+/* ---------------------------------------------------------------- open */
+
+static int
+open_dirs (struct runcgo_cgroup *cg, const char *path, runcgo_error_t *err)
+{
+  const struct runcgo_cg_hier *h;
+  size_t nh;
+  if (runcgo_cg_hierarchies (cg->mode, &h, &nh, err) < 0)
+    return -1;
+  cg->dirs = xzalloc (nh * sizeof (*cg->dirs));
+  for (size_t i = 0; i < nh; i++)
+    {
+      cleanup_free char *raw = NULL, *clean = NULL;
+      if (path[0] == '/')
+        raw = xstrdup (path);
+      else
+        {
+          /* "CONTROLLERS:PATH;...": find this hierarchy's entry */
+          cleanup_free char *key = xasprintf ("%s:", h[i].controllers);
+          for (const char *s = path; *s && raw == NULL; s += *s == ';')
+            {
+              size_t n = strcspn (s, ";");
+              if (strncmp (s, key, strlen (key)) == 0)
+                raw = xstrndup (s + strlen (key), n - strlen (key));
+              s += n;
+            }
+          if (raw == NULL)
+            continue; /* not part of the container (hierarchy mounted later) */
+        }
+      if (runcgo_cg_clean_path (raw, &clean, err) < 0 || clean[0] != '/' || clean[1] == '\0')
+        return runcgo_fail (err, EINVAL, "cgroup path \"%s\" from the container state is not valid", path);
+      struct runcgo_cg_dir *d = &cg->dirs[cg->n_dirs++];
+      dir_set (d, &h[i], steal_ptr (&clean));
+      /* destroy removes the leaf only: which parents create made is not
+       * recorded (they may be shared with other containers anyway) */
+      d->n_created = 1;
+    }
+  return 0;
+}
+
+int
+runcgo_cgroup_open (const char *path, enum runcgo_cgroup_driver driver, struct runcgo_cgroup **out, runcgo_error_t *err)
+{
+  if (path == NULL || *path == '\0')
+    driver = RUNCGO_CGROUP_DRIVER_DISABLED;
+  struct runcgo_cgroup *cg = manager_new (driver);
+  if (driver != RUNCGO_CGROUP_DRIVER_DISABLED)
+    {
+      /* systemd: the scope's directories are plain cgroupfs directories too */
+      if (open_dirs (cg, path, err) < 0)
+        {
+          runcgo_cgroup_free (cg);
+          return -1;
+        }
+      free (cg->path);
+      cg->path = xstrdup (path);
+      cg->active = true;
+    }
+  *out = cg;
+  return 0;
+}
+
+/* ---------------------------------------------------------------- operations */
+
+int
+runcgo_cgroup_clone_fd (const struct runcgo_cgroup *cg)
+{
+  return cg ? cg->clone_fd : -1;
+}
+
+const char *
+runcgo_cgroup_path (const struct runcgo_cgroup *cg)
+{
+  return cg->path;
+}
+
+enum runcgo_cgroup_driver
+runcgo_cgroup_get_driver (const struct runcgo_cgroup *cg)
+{
+  return cg->driver;
+}
+
+bool
+runcgo_cgroup_is_active (const struct runcgo_cgroup *cg)
+{
+  return cg && cg->active;
+}
+
+int
+runcgo_cgroup_enter (struct runcgo_cgroup *cg, pid_t pid, bool cloned_into, runcgo_error_t *err)
+{
+  for (size_t i = 0; cg->active && i < cg->n_dirs; i++)
+    {
+      /* CLONE_INTO_CGROUP placed it in the v2 directory already; v1
+       * hierarchies are always joined by pid */
+      if (cloned_into && cg->dirs[i].hier->unified && cg->mode == RUNCGO_CGROUP_V2)
+        continue;
+      if (runcgo_cg_add_pid (&cg->dirs[i], pid, err) < 0)
+        return -1;
+    }
+  return 0;
+}
+
+int
+runcgo_cgroup_pids (const struct runcgo_cgroup *cg, pid_t **pids, size_t *n, runcgo_error_t *err)
+{
+  if (need_active (cg, "list processes", err) < 0)
+    return -1;
+  const struct runcgo_cg_dir *d = procs_dir (cg);
+  if (d == NULL)
+    return runcgo_fail (err, ENOENT, "list processes: no cgroup directory");
+  return runcgo_cg_read_pids (d->dir, pids, n, err);
+}
+
+int
+runcgo_cgroup_kill_all (const struct runcgo_cgroup *cg, int sig, runcgo_error_t *err)
+{
+  if (need_active (cg, "signal every process", err) < 0)
+    return -1;
+  const struct runcgo_cg_dir *d = procs_dir (cg);
+  if (d == NULL)
+    return runcgo_fail (err, ENOENT, "signal every process: no cgroup directory");
+  /* cgroup.kill (5.14+) kills the whole subtree atomically, forks included */
+  if (cg->mode == RUNCGO_CGROUP_V2 && sig == SIGKILL)
+    {
+      int e = runcgo_cg_write_errno (d->dir, "cgroup.kill", "1");
+      if (e == 0)
+        return 0;
+      if (e != ENOENT)
+        return runcgo_fail (err, e, "kill cgroup %s: write cgroup.kill", d->dir);
+    }
+  return runcgo_cg_kill_dir (d, freezer_dir (cg), sig, err);
+}
+
+int
+runcgo_cgroup_freeze (const struct runcgo_cgroup *cg, bool frozen, runcgo_error_t *err)
+{
+  if (need_active (cg, frozen ? "pause" : "resume", err) < 0)
+    return -1;
+  const struct runcgo_cg_dir *d = freezer_dir (cg);
+  if (d == NULL)
+    return runcgo_fail_hint (err, ENOTSUP, "mount the v1 freezer controller", "%s: this host has no cgroup freezer",
+                             frozen ? "pause" : "resume");
+  return runcgo_cg_freeze_dir (d, frozen, err);
+}
+
+bool
+runcgo_cgroup_is_frozen (const struct runcgo_cgroup *cg)
+{
+  const struct runcgo_cg_dir *d = cg->active ? freezer_dir (cg) : NULL;
+  return d && runcgo_cg_dir_frozen (d);
+}
+
+int
+runcgo_cgroup_update (struct runcgo_cgroup *cg, const struct runcgo_resources *r, runcgo_error_t *err)
+{
+  if (!cg->active)
+    {
+      struct runcgo_cgroup_write *w = NULL;
+      size_t n = 0;
+      if (runcgo_cgroup_plan_writes (r, cg->mode, &w, &n, err) < 0)
+        return -1;
+      bool requested = runcgo_cg_plan_requests (w, n);
+      runcgo_cgroup_writes_free (w, n);
+      return requested ? need_active (cg, "update resources", err) : 0;
+    }
+  return runcgo_cg_apply (cg, r, true, err);
+}
+
+int
+runcgo_cgroup_destroy (struct runcgo_cgroup *cg, runcgo_error_t *err)
+{
+  int ret = 0;
+  if (cg->clone_fd >= 0)
+    {
+      close (cg->clone_fd);
+      cg->clone_fd = -1;
+    }
+  /* every hierarchy, even after a failure: report the first error */
+  for (size_t i = cg->n_dirs; cg->active && i > 0; i--)
+    {
+      runcgo_error_t e = NULL;
+      if (runcgo_cg_rmdir (&cg->dirs[i - 1], true, ret < 0 ? &e : err) < 0)
+        ret = -1;
+      runcgo_error_release (&e);
+    }
+  return ret;
+}
+
+void
+runcgo_cgroup_free (struct runcgo_cgroup *cg)
+{
+  if (cg == NULL)
+    return;
+  if (cg->clone_fd >= 0)
+    close (cg->clone_fd);
+  dirs_free (cg->dirs, cg->n_dirs);
+  free (cg->path);
+  free (cg);
+}

@@ -1,0 +1,731 @@
+/* container.c -- create, start, run, kill, delete, state, list.
+ *
+ * Each operation reads as a list of named steps.  `create` owns everything it
+ * makes until the state is written: on any error the init is killed, the
+ * cgroup removed and the state directory deleted, so a failed create leaves
+ * nothing behind. */
+#include "config.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+
+#include <json-c/json.h>
+
+#include "cgroup/cgroup.h"
+#include "container.h"
+#include "core/log.h"
+#include "core/state.h"
+#include "core/util.h"
+#include "linux/linux.h"
+#include "security/security.h"
+#include "spawn/spawn.h"
+#include "spawn/sync.h"
+#include "spec/spec.h"
+
+/* Everything a create holds until it succeeds or unwinds. */
+struct creation
+{
+  struct runcgo_context *ctx;
+  const struct runcgo_create_opts *opts;
+  bool run_mode;
+  char *bundle;
+  char *rootfs;
+  struct runcgo_spec *spec;
+  struct runcgo_seccomp_filter *seccomp;
+  struct runcgo_cgroup *cgroup;
+  int dir_fd;
+  int fifo_fd;
+  int console_fd;
+  bool dir_created;
+  struct runcgo_spawn_result res;
+};
+
+static int
+resolve_bundle (struct creation *c, runcgo_error_t *err)
+{
+  const char *b = c->opts->bundle && *c->opts->bundle ? c->opts->bundle : ".";
+  char buf[PATH_MAX];
+  if (realpath (b, buf) == NULL)
+    return runcgo_fail_hint (err, errno, "pass an existing bundle directory with --bundle", "bundle `%s`", b);
+  c->bundle = xstrdup (buf);
+  return 0;
+}
+
+static int
+resolve_rootfs (struct creation *c, runcgo_error_t *err)
+{
+  const char *p = c->spec->root_path;
+  cleanup_free char *joined = p[0] == '/' ? xstrdup (p) : xasprintf ("%s/%s", c->bundle, p);
+  char buf[PATH_MAX];
+  if (realpath (joined, buf) == NULL)
+    return runcgo_fail_hint (err, errno, "create the root filesystem or fix root.path in config.json",
+                             "root.path: rootfs `%s`", joined);
+  struct stat st;
+  if (stat (buf, &st) < 0 || !S_ISDIR (st.st_mode))
+    return runcgo_fail (err, ENOTDIR, "root.path: rootfs `%s`", buf);
+  c->rootfs = xstrdup (buf);
+  return 0;
+}
+
+static int
+load_config (struct creation *c, runcgo_error_t *err)
+{
+  unsigned flags = RUNCGO_VALIDATE_NEED_PROCESS | (c->ctx->rootless ? RUNCGO_VALIDATE_ROOTLESS : 0);
+  if (runcgo_spec_load (c->bundle, &c->spec, err) < 0)
+    return -1;
+  if (runcgo_spec_validate (c->spec, flags, err) < 0)
+    return runcgo_error_wrap (err, "config.json");
+  if (c->spec->process->terminal && c->opts->console_socket == NULL)
+    return runcgo_fail_hint (err, 0, "pass --console-socket, or set process.terminal to false",
+                             "process.terminal is true but no --console-socket was given");
+  if (!c->spec->process->terminal && c->opts->console_socket)
+    return runcgo_fail_hint (err, 0, "set process.terminal to true, or drop --console-socket",
+                             "--console-socket given but process.terminal is false");
+  if (c->opts->console_socket && (c->console_fd = runcgo_console_socket_connect (c->opts->console_socket, err)) < 0)
+    return -1;
+  if (resolve_rootfs (c, err) < 0)
+    return -1;
+  if (c->spec->linux_ && c->spec->linux_->seccomp && runcgo_seccomp_compile (c->spec->linux_->seccomp, &c->seccomp, err) < 0)
+    return -1;
+  return 0;
+}
+
+/* Host ID that the container's uid/gid 0 maps to (0 without a user ns). */
+static unsigned
+host_id_of_root (const struct runcgo_spec *spec, bool uid)
+{
+  const struct runcgo_linux *l = spec->linux_;
+  if (l == NULL || runcgo_spec_namespace (spec, RUNCGO_NS_USER) == NULL)
+    return 0;
+  const struct runcgo_idmap *m = uid ? l->uid_mappings : l->gid_mappings;
+  size_t n = uid ? l->n_uid_mappings : l->n_gid_mappings;
+  for (size_t i = 0; i < n; i++)
+    if (m[i].container_id == 0)
+      return m[i].host_id;
+  return 0;
+}
+
+static int
+make_state_dir (struct creation *c, runcgo_error_t *err)
+{
+  if (runcgo_context_open_root (c->ctx, true, err) < 0)
+    return -1;
+  c->dir_fd = runcgo_state_dir_create (c->ctx->root_fd, c->opts->id, err);
+  if (c->dir_fd < 0)
+    return -1;
+  c->dir_created = true;
+  if (runcgo_state_lock (c->dir_fd, err) < 0)
+    return -1;
+  if (c->run_mode)
+    return 0;
+  if (mkfifoat (c->dir_fd, RUNCGO_EXEC_FIFO, 0600) < 0)
+    return runcgo_fail (err, errno, "create exec fifo");
+  c->fifo_fd = openat (c->dir_fd, RUNCGO_EXEC_FIFO, O_PATH | O_CLOEXEC);
+  if (c->fifo_fd < 0)
+    return runcgo_fail (err, errno, "open exec fifo");
+  /* in a user namespace the init is the container's root, i.e. the host ID
+   * mapped to 0: it must be able to open the fifo */
+  uid_t uid = host_id_of_root (c->spec, true);
+  gid_t gid = host_id_of_root (c->spec, false);
+  if ((uid || gid) && fchownat (c->dir_fd, RUNCGO_EXEC_FIFO, uid, gid, AT_SYMLINK_NOFOLLOW) < 0)
+    return runcgo_fail (err, errno, "chown exec fifo to the container's root");
+  return 0;
+}
+
+static int
+make_cgroup (struct creation *c, runcgo_error_t *err)
+{
+  const struct runcgo_linux *l = c->spec->linux_;
+  struct runcgo_cgroup_config cfg = {
+    .id = c->opts->id,
+    .cgroups_path = l ? l->cgroups_path : NULL,
+    .resources = l ? l->resources : NULL,
+    .driver = c->ctx->systemd_cgroup ? RUNCGO_CGROUP_DRIVER_SYSTEMD : RUNCGO_CGROUP_DRIVER_FS,
+    .rootless = c->ctx->rootless,
+  };
+  return runcgo_cgroup_create (&cfg, &c->cgroup, err);
+}
+
+static int
+spawn_init (struct creation *c, runcgo_error_t *err)
+{
+  struct runcgo_spawn_config cfg = {
+    .spec = c->spec,
+    .id = c->opts->id,
+    .bundle = c->bundle,
+    .rootfs = c->rootfs,
+    .seccomp = c->seccomp,
+    .cgroup = c->cgroup,
+    .exec_fifo_fd = c->fifo_fd,
+    .console_socket_fd = c->console_fd,
+    .preserve_fds = c->opts->preserve_fds,
+    .no_pivot = c->opts->no_pivot,
+    .no_new_keyring = c->opts->no_new_keyring,
+    .rootless = c->ctx->rootless,
+  };
+  return runcgo_spawn (&cfg, &c->res, err);
+}
+
+static int
+write_state (struct creation *c, runcgo_error_t *err)
+{
+  cleanup_free char *created = runcgo_now_rfc3339 ();
+  const struct runcgo_hooks *h = &c->spec->hooks;
+  struct runcgo_container_state st = {
+    .id = (char *) c->opts->id,
+    .pid = c->res.pid,
+    .start_time = c->res.start_time,
+    .bundle = c->bundle,
+    .rootfs = c->rootfs,
+    .created = created,
+    .owner = geteuid (),
+    .cgroup_path = (char *) (c->cgroup ? runcgo_cgroup_path (c->cgroup) : ""),
+    .cgroup_driver = c->cgroup ? (int) runcgo_cgroup_get_driver (c->cgroup) : RUNCGO_CGROUP_DRIVER_DISABLED,
+    .rootless = c->ctx->rootless,
+    .new_pidns = runcgo_spec_namespace (c->spec, RUNCGO_NS_PID) != NULL,
+    .detached = !c->run_mode || c->opts->detach,
+    .annotations = c->spec->annotations,
+    .n_annotations = c->spec->n_annotations,
+    .poststop = h->list[RUNCGO_HOOK_POSTSTOP],
+    .n_poststop = h->n[RUNCGO_HOOK_POSTSTOP],
+  };
+  return runcgo_state_write (c->dir_fd, &st, err);
+}
+
+/* --pid-file: written atomically, after the init exists (engines poll it) */
+static int
+write_pid_file (const char *path, pid_t pid, runcgo_error_t *err)
+{
+  if (path == NULL)
+    return 0;
+  char buf[32];
+  int n = snprintf (buf, sizeof (buf), "%d", (int) pid);
+  cleanup_free char *copy = xstrdup (path);
+  char *slash = strrchr (copy, '/');
+  const char *dir = slash ? (slash == copy ? "/" : copy) : ".";
+  const char *name = slash ? slash + 1 : copy;
+  if (slash)
+    *slash = '\0';
+  cleanup_close int dfd = open (dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dfd < 0)
+    return runcgo_fail (err, errno, "--pid-file: open directory `%s`", dir);
+  if (runcgo_write_file_atomic (dfd, name, buf, (size_t) n, 0644, err) < 0)
+    return runcgo_error_wrap (err, "--pid-file `%s`", path);
+  return 0;
+}
+
+static void
+creation_unwind (struct creation *c)
+{
+  runcgo_error_t ignored = NULL;
+  if (c->res.pid > 0)
+    {
+      syscall (SYS_pidfd_send_signal, c->res.pidfd, SIGKILL, NULL, 0);
+      waitpid (c->res.pid, NULL, 0);
+    }
+  if (c->cgroup)
+    runcgo_cgroup_destroy (c->cgroup, &ignored);
+  runcgo_error_release (&ignored);
+  if (c->dir_created)
+    runcgo_state_dir_remove (c->ctx->root_fd, c->opts->id, &ignored);
+  runcgo_error_release (&ignored);
+}
+
+static void
+creation_release (struct creation *c)
+{
+  free (c->bundle);
+  free (c->rootfs);
+  runcgo_spec_free (c->spec);
+  runcgo_seccomp_filter_free (c->seccomp);
+  if (c->cgroup)
+    runcgo_cgroup_free (c->cgroup);
+  for (int *fd = &c->dir_fd; fd <= &c->console_fd; fd++)
+    if (*fd >= 0)
+      close (*fd);
+  if (c->res.pidfd >= 0)
+    close (c->res.pidfd);
+  if (c->res.sync_fd >= 0)
+    close (c->res.sync_fd);
+}
+
+static int
+creation_run (struct creation *c, runcgo_error_t *err)
+{
+  if (runcgo_container_id_validate (c->opts->id, err) < 0)
+    return -1;
+  if (resolve_bundle (c, err) < 0 || load_config (c, err) < 0)
+    return -1;
+  if (make_state_dir (c, err) < 0 || make_cgroup (c, err) < 0 || spawn_init (c, err) < 0)
+    return -1;
+  if (write_state (c, err) < 0 || write_pid_file (c->opts->pid_file, c->res.pid, err) < 0)
+    return -1;
+  /* the state is complete: let other commands (kill, delete -f) in while a
+   * foreground run waits */
+  flock (c->dir_fd, LOCK_UN);
+  return 0;
+}
+
+static void
+creation_init (struct creation *c, struct runcgo_context *ctx, const struct runcgo_create_opts *o, bool run_mode)
+{
+  memset (c, 0, sizeof (*c));
+  c->ctx = ctx;
+  c->opts = o;
+  c->run_mode = run_mode;
+  c->dir_fd = c->fifo_fd = c->console_fd = -1;
+  c->res.pidfd = c->res.sync_fd = -1;
+}
+
+int
+runcgo_container_create (struct runcgo_context *ctx, const struct runcgo_create_opts *o, runcgo_error_t *err)
+{
+  struct creation c;
+  creation_init (&c, ctx, o, false);
+  int r = creation_run (&c, err);
+  if (r < 0)
+    creation_unwind (&c);
+  creation_release (&c);
+  return r;
+}
+
+/* ---------------------------------------------------------------- helpers */
+struct loaded
+{
+  int dir_fd;
+  struct runcgo_container_state *st;
+  enum runcgo_status status;
+};
+
+static void
+loaded_release (struct loaded *l)
+{
+  if (l->dir_fd >= 0)
+    close (l->dir_fd);
+  runcgo_state_free (l->st);
+}
+
+static enum runcgo_status
+live_status (int dir_fd, const struct runcgo_container_state *st)
+{
+  enum runcgo_status s = runcgo_state_status (dir_fd, st);
+  if (s != RUNCGO_STATUS_RUNNING || st->cgroup_path == NULL || *st->cgroup_path == '\0')
+    return s;
+  struct runcgo_cgroup *cg = NULL;
+  runcgo_error_t ignored = NULL;
+  if (runcgo_cgroup_open (st->cgroup_path, st->cgroup_driver, &cg, &ignored) == 0)
+    {
+      if (runcgo_cgroup_is_frozen (cg))
+        s = RUNCGO_STATUS_PAUSED;
+      runcgo_cgroup_free (cg);
+    }
+  runcgo_error_release (&ignored);
+  return s;
+}
+
+static int
+load_container (struct runcgo_context *ctx, const char *id, bool lock, struct loaded *l, runcgo_error_t *err)
+{
+  l->dir_fd = -1;
+  l->st = NULL;
+  if (runcgo_container_id_validate (id, err) < 0)
+    return -1;
+  if (runcgo_context_open_root (ctx, false, err) < 0)
+    {
+      if ((*err)->status != ENOENT)
+        return -1;
+      runcgo_error_release (err);
+      return runcgo_fail (err, 0, "container \"%s\" does not exist", id);
+    }
+  l->dir_fd = runcgo_state_dir_open (ctx->root_fd, id, err);
+  if (l->dir_fd < 0)
+    return -1;
+  if (lock && runcgo_state_lock (l->dir_fd, err) < 0)
+    return -1;
+  if (runcgo_state_read (l->dir_fd, &l->st, err) < 0)
+    {
+      if ((*err)->status == ENOENT)
+        {
+          runcgo_error_release (err);
+          return runcgo_fail (err, 0, "container \"%s\" is still being created", id);
+        }
+      return runcgo_error_wrap (err, "container \"%s\"", id);
+    }
+  l->status = live_status (l->dir_fd, l->st);
+  return 0;
+}
+
+static int
+open_cgroup_of (const struct runcgo_container_state *st, struct runcgo_cgroup **cg, runcgo_error_t *err)
+{
+  *cg = NULL;
+  if (st->cgroup_path == NULL || *st->cgroup_path == '\0')
+    return 0;
+  return runcgo_cgroup_open (st->cgroup_path, st->cgroup_driver, cg, err);
+}
+
+/* ---------------------------------------------------------------- start */
+static int
+wait_fifo_reader (int fifo, int pidfd, runcgo_error_t *err)
+{
+  struct pollfd p[2] = { { .fd = fifo, .events = POLLIN }, { .fd = pidfd, .events = POLLIN } };
+  for (;;)
+    {
+      if (poll (p, 2, -1) < 0)
+        {
+          if (errno == EINTR)
+            continue;
+          return runcgo_fail (err, errno, "poll exec fifo");
+        }
+      char b;
+      if (p[0].revents & POLLIN && read (fifo, &b, 1) == 1)
+        return 0;
+      if (p[1].revents || p[0].revents & POLLHUP)
+        return runcgo_fail (err, 0, "the container init exited before it could be started");
+    }
+}
+
+/* poststart and poststop failures only warn, and the remaining hooks still
+ * run (runtime.md): run them one at a time. */
+static void
+run_hooks_warn (const struct runcgo_hook *list, size_t n, enum runcgo_hook_kind kind, const char *state)
+{
+  for (size_t i = 0; i < n; i++)
+    {
+      struct runcgo_hooks one = { 0 };
+      one.list[kind] = (struct runcgo_hook *) &list[i];
+      one.n[kind] = 1;
+      runcgo_error_t err = NULL;
+      if (runcgo_hooks_run (&one, kind, state, &err) < 0)
+        {
+          runcgo_warn ("%s", runcgo_error_text (err));
+          runcgo_error_release (&err);
+        }
+    }
+}
+
+static void
+poststart_hooks (const struct runcgo_spec *spec, const char *id, pid_t pid, const char *bundle)
+{
+  if (spec == NULL || spec->hooks.n[RUNCGO_HOOK_POSTSTART] == 0)
+    return;
+  cleanup_free char *state = runcgo_state_oci_json (id, RUNCGO_STATUS_RUNNING, pid, bundle, spec->annotations,
+                                                    spec->n_annotations);
+  run_hooks_warn (spec->hooks.list[RUNCGO_HOOK_POSTSTART], spec->hooks.n[RUNCGO_HOOK_POSTSTART],
+                  RUNCGO_HOOK_POSTSTART, state);
+}
+
+int
+runcgo_container_start (struct runcgo_context *ctx, const char *id, runcgo_error_t *err)
+{
+  struct loaded l;
+  int r = -1;
+  if (load_container (ctx, id, true, &l, err) < 0)
+    goto out;
+  if (l.status != RUNCGO_STATUS_CREATED)
+    {
+      runcgo_fail (err, 0, l.status == RUNCGO_STATUS_STOPPED ? "cannot start a container that has stopped"
+                                                              : "cannot start an already running container");
+      goto out;
+    }
+  cleanup_close int fifo = openat (l.dir_fd, RUNCGO_EXEC_FIFO, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  cleanup_close int pidfd = (int) syscall (SYS_pidfd_open, l.st->pid, 0);
+  if (fifo < 0 || pidfd < 0)
+    {
+      runcgo_fail (err, errno, "open exec fifo of container \"%s\"", id);
+      goto out;
+    }
+  if (wait_fifo_reader (fifo, pidfd, err) < 0)
+    goto out;
+  unlinkat (l.dir_fd, RUNCGO_EXEC_FIFO, 0);
+  struct runcgo_spec *spec = NULL;
+  runcgo_error_t ignored = NULL;
+  if (runcgo_spec_load (l.st->bundle, &spec, &ignored) == 0)
+    poststart_hooks (spec, id, l.st->pid, l.st->bundle);
+  runcgo_error_release (&ignored);
+  runcgo_spec_free (spec);
+  r = 0;
+out:
+  loaded_release (&l);
+  return r;
+}
+
+/* ---------------------------------------------------------------- kill */
+int
+runcgo_container_kill (struct runcgo_context *ctx, const char *id, int sig, bool all, runcgo_error_t *err)
+{
+  struct loaded l;
+  int r = -1;
+  if (load_container (ctx, id, false, &l, err) < 0)
+    goto out;
+  if (l.status == RUNCGO_STATUS_STOPPED)
+    {
+      runcgo_fail (err, 0, "container \"%s\" is not running", id);
+      goto out;
+    }
+  if (all)
+    {
+      struct runcgo_cgroup *cg = NULL;
+      if (open_cgroup_of (l.st, &cg, err) < 0)
+        goto out;
+      if (cg)
+        {
+          r = runcgo_cgroup_kill_all (cg, sig, err);
+          runcgo_cgroup_free (cg);
+          goto out;
+        }
+    }
+  cleanup_close int pidfd = (int) syscall (SYS_pidfd_open, l.st->pid, 0);
+  /* the pidfd pins the process: re-check it is still our init (not a reuse) */
+  if (pidfd < 0 || !runcgo_pid_is_alive (l.st->pid, l.st->start_time))
+    {
+      runcgo_fail (err, 0, "container \"%s\" is not running", id);
+      goto out;
+    }
+  if (syscall (SYS_pidfd_send_signal, pidfd, sig, NULL, 0) < 0)
+    {
+      runcgo_fail (err, errno, "send signal %d to container \"%s\"", sig, id);
+      goto out;
+    }
+  r = 0;
+out:
+  loaded_release (&l);
+  return r;
+}
+
+/* ---------------------------------------------------------------- delete */
+static void
+wait_pid_gone (pid_t pid, uint64_t start_time)
+{
+  int pidfd = (int) syscall (SYS_pidfd_open, pid, 0);
+  if (pidfd < 0)
+    return;
+  struct pollfd p = { .fd = pidfd, .events = POLLIN };
+  /* the kernel delivers SIGKILL promptly; bound the wait anyway */
+  if (runcgo_pid_is_alive (pid, start_time))
+    poll (&p, 1, 10000);
+  close (pidfd);
+}
+
+static int
+kill_everything (const struct runcgo_container_state *st, struct runcgo_cgroup *cg, runcgo_error_t *err)
+{
+  /* without its own pid namespace, the init's death does not take the
+   * container's other processes with it: kill the whole cgroup */
+  if (cg && !st->new_pidns && runcgo_cgroup_kill_all (cg, SIGKILL, err) < 0)
+    return -1;
+  if (runcgo_pid_is_alive (st->pid, st->start_time))
+    {
+      int pidfd = (int) syscall (SYS_pidfd_open, st->pid, 0);
+      if (pidfd >= 0)
+        {
+          syscall (SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
+          close (pidfd);
+        }
+      wait_pid_gone (st->pid, st->start_time);
+    }
+  return 0;
+}
+
+static int
+destroy_container (struct runcgo_context *ctx, struct loaded *l, runcgo_error_t *err)
+{
+  struct runcgo_cgroup *cg = NULL;
+  runcgo_error_t cgerr = NULL;
+  if (open_cgroup_of (l->st, &cg, &cgerr) < 0)
+    {
+      runcgo_warn ("%s", runcgo_error_text (cgerr));
+      runcgo_error_release (&cgerr);
+    }
+  int r = kill_everything (l->st, cg, err);
+  if (r == 0 && cg && runcgo_cgroup_destroy (cg, err) < 0)
+    r = -1;
+  if (cg)
+    runcgo_cgroup_free (cg);
+  if (r < 0)
+    return -1;
+  if (l->st->n_poststop)
+    {
+      cleanup_free char *state = runcgo_state_oci_json (l->st->id, RUNCGO_STATUS_STOPPED, 0, l->st->bundle,
+                                                        l->st->annotations, l->st->n_annotations);
+      run_hooks_warn (l->st->poststop, l->st->n_poststop, RUNCGO_HOOK_POSTSTOP, state);
+    }
+  return runcgo_state_dir_remove (ctx->root_fd, l->st->id, err);
+}
+
+int
+runcgo_container_delete (struct runcgo_context *ctx, const char *id, bool force, runcgo_error_t *err)
+{
+  struct loaded l;
+  int r = -1;
+  if (load_container (ctx, id, true, &l, err) < 0)
+    {
+      /* `delete -f` of a container that is already gone succeeds (runc) */
+      if (force && l.dir_fd < 0 && (*err)->status == 0 && strstr ((*err)->msg, "does not exist"))
+        {
+          runcgo_error_release (err);
+          r = 0;
+        }
+      /* a state dir whose state.json is unreadable can still be removed with -f */
+      else if (force && l.dir_fd >= 0)
+        {
+          runcgo_warn ("%s; removing its state directory", runcgo_error_text (*err));
+          runcgo_error_release (err);
+          r = runcgo_state_dir_remove (ctx->root_fd, id, err);
+        }
+      goto out;
+    }
+  if (!force && (l.status == RUNCGO_STATUS_RUNNING || l.status == RUNCGO_STATUS_PAUSED))
+    {
+      runcgo_fail_hint (err, 0, "stop it first with 'runcgo kill', or use 'runcgo delete -f'",
+                        "cannot delete container \"%s\" that is not stopped", id);
+      goto out;
+    }
+  r = destroy_container (ctx, &l, err);
+out:
+  loaded_release (&l);
+  return r;
+}
+
+/* ---------------------------------------------------------------- run */
+/* START, then wait until the channel closes (CLOEXEC: the init exec'd the
+ * process) or carries the error that stopped it (a startContainer hook, a
+ * capability, the exec itself). */
+static int
+release_init (struct creation *c, runcgo_error_t *err)
+{
+  struct runcgo_sync_msg msg;
+  if (runcgo_sync_send (c->res.sync_fd, RUNCGO_SYNC_START, 0, NULL) < 0)
+    return runcgo_fail (err, errno, "start the container init");
+  runcgo_error_t eof = NULL;
+  if (runcgo_sync_recv (c->res.sync_fd, &msg, &eof) < 0)
+    {
+      runcgo_error_release (&eof);
+      return 0;
+    }
+  if (msg.type != RUNCGO_SYNC_ERROR)
+    return runcgo_fail (err, EPROTO, "sync: unexpected %s after START", runcgo_sync_type_name (msg.type));
+  runcgo_fail (err, 0, "%s", msg.payload);
+  (*err)->status = msg.value;
+  return -1;
+}
+
+int
+runcgo_container_run (struct runcgo_context *ctx, const struct runcgo_create_opts *o, int *exit_status,
+                      runcgo_error_t *err)
+{
+  struct creation c;
+  sigset_t fwd, old;
+  creation_init (&c, ctx, o, true);
+  if (!o->detach)
+    {
+      /* blocked before the clone, so no signal is lost before the wait loop;
+       * the init restores its mask before exec */
+      runcgo_forwarded_signals (&fwd);
+      sigprocmask (SIG_BLOCK, &fwd, &old);
+      if (!o->no_subreaper)
+        prctl (PR_SET_CHILD_SUBREAPER, 1);
+    }
+  int r = creation_run (&c, err);
+  if (r == 0)
+    r = release_init (&c, err);
+  if (r < 0)
+    {
+      creation_unwind (&c);
+      creation_release (&c);
+      return -1;
+    }
+  poststart_hooks (c.spec, o->id, c.res.pid, c.bundle);
+  *exit_status = 0;
+  if (!o->detach)
+    {
+      r = runcgo_wait_foreground (c.res.pidfd, c.res.pid, &fwd, exit_status, err);
+      struct loaded l = { .dir_fd = -1 };
+      runcgo_error_t gone = NULL;
+      /* someone may have deleted it meanwhile (delete -f): nothing left to do */
+      if (r == 0 && !o->keep && load_container (ctx, o->id, false, &l, &gone) == 0)
+        r = destroy_container (ctx, &l, err);
+      runcgo_error_release (&gone);
+      loaded_release (&l);
+    }
+  creation_release (&c);
+  return r;
+}
+
+/* ---------------------------------------------------------------- state, list */
+int
+runcgo_container_state (struct runcgo_context *ctx, const char *id, char **json, runcgo_error_t *err)
+{
+  struct loaded l;
+  int r = load_container (ctx, id, false, &l, err);
+  if (r == 0)
+    *json = runcgo_state_format (l.st, l.status);
+  loaded_release (&l);
+  return r;
+}
+
+static void
+list_one (FILE *out, enum runcgo_list_format format, const struct loaded *l, json_object *arr)
+{
+  pid_t pid = l->status == RUNCGO_STATUS_STOPPED ? 0 : l->st->pid;
+  if (format == RUNCGO_LIST_QUIET)
+    fprintf (out, "%s\n", l->st->id);
+  else if (format == RUNCGO_LIST_TABLE)
+    {
+      cleanup_free char *owner = runcgo_owner_name (l->st->owner);
+      fprintf (out, "%-12s %-8d %-10s %-40s %-31s %s\n", l->st->id, (int) pid, runcgo_status_name (l->status),
+               l->st->bundle, l->st->created, owner);
+    }
+  else
+    {
+      cleanup_free char *s = runcgo_state_format (l->st, l->status);
+      json_object_array_add (arr, json_tokener_parse (s));
+    }
+}
+
+int
+runcgo_container_list (struct runcgo_context *ctx, enum runcgo_list_format format, FILE *out, runcgo_error_t *err)
+{
+  json_object *arr = json_object_new_array ();
+  if (format == RUNCGO_LIST_TABLE)
+    fprintf (out, "%-12s %-8s %-10s %-40s %-31s %s\n", "ID", "PID", "STATUS", "BUNDLE", "CREATED", "OWNER");
+  DIR *d = NULL;
+  if (runcgo_context_open_root (ctx, false, err) < 0)
+    runcgo_error_release (err); /* no state root yet: nothing to list */
+  else if ((d = fdopendir (dup (ctx->root_fd))) == NULL)
+    {
+      json_object_put (arr);
+      return runcgo_fail (err, errno, "read state root `%s`", ctx->state_root);
+    }
+  struct dirent *de;
+  while (d && (de = readdir (d)))
+    {
+      struct loaded l;
+      runcgo_error_t ignored = NULL;
+      if (de->d_name[0] == '.' || load_container (ctx, de->d_name, false, &l, &ignored) < 0)
+        {
+          runcgo_error_release (&ignored);
+          if (de->d_name[0] != '.')
+            loaded_release (&l);
+          continue;
+        }
+      list_one (out, format, &l, arr);
+      loaded_release (&l);
+    }
+  if (d)
+    closedir (d);
+  if (format == RUNCGO_LIST_JSON)
+    fprintf (out, "%s\n", json_object_to_json_string_ext (arr, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
+  json_object_put (arr);
+  return 0;
+}

@@ -1,0 +1,51 @@
+/* container.h -- the lifecycle operations behind the CLI commands.  Each is
+ * a short list of named steps; each cleans up everything it made on error. */
+#ifndef RUNCGO_CONTAINER_H
+#define RUNCGO_CONTAINER_H
+
+#include <stdbool.h>
+#include <signal.h>
+#include <stdio.h>
+
+#include "core/context.h"
+#include "core/error.h"
+
+struct runcgo_create_opts
+{
+  const char *id;
+  const char *bundle;          /* NULL = current directory */
+  const char *pid_file;
+  const char *console_socket;
+  int preserve_fds;
+  bool no_pivot;
+  bool no_new_keyring;
+  bool detach;                 /* run -d */
+  bool keep;                   /* run --keep: do not delete after exit */
+  bool no_subreaper;           /* run --no-subreaper */
+};
+
+int runcgo_container_create (struct runcgo_context *ctx, const struct runcgo_create_opts *o, runcgo_error_t *err);
+int runcgo_container_start (struct runcgo_context *ctx, const char *id, runcgo_error_t *err);
+/* create + start (+ wait and delete unless detached); *exit_status gets the
+ * container's status (128+N when killed by signal N). */
+int runcgo_container_run (struct runcgo_context *ctx, const struct runcgo_create_opts *o, int *exit_status,
+                          runcgo_error_t *err);
+int runcgo_container_kill (struct runcgo_context *ctx, const char *id, int sig, bool all, runcgo_error_t *err);
+int runcgo_container_delete (struct runcgo_context *ctx, const char *id, bool force, runcgo_error_t *err);
+/* state JSON as `runc state` prints it; caller frees */
+int runcgo_container_state (struct runcgo_context *ctx, const char *id, char **json, runcgo_error_t *err);
+enum runcgo_list_format
+{
+  RUNCGO_LIST_TABLE,
+  RUNCGO_LIST_JSON,
+  RUNCGO_LIST_QUIET,
+};
+int runcgo_container_list (struct runcgo_context *ctx, enum runcgo_list_format format, FILE *out, runcgo_error_t *err);
+
+/* wait.c: foreground wait for a run: forwards signals to the init, reaps
+ * orphans as a subreaper, returns the exit status (128+N for signal N). */
+int runcgo_wait_foreground (int pidfd, pid_t pid, const sigset_t *forwarded, int *exit_status, runcgo_error_t *err);
+/* signals a foreground run forwards (blocked before the clone) */
+void runcgo_forwarded_signals (sigset_t *set);
+
+#endif

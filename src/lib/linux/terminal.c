@@ -1,0 +1,99 @@
+/* terminal.c -- console sockets and controlling terminals.
+ *
+ * The wire format is runc's (utils.SendFile): a single sendmsg carrying the
+ * pty master in SCM_RIGHTS and the name "/dev/ptmx" as payload.  conmon and
+ * containerd's go-runc read exactly that. */
+#include "config.h"
+
+#include <fcntl.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <termios.h>
+
+#include "core/util.h"
+#include "linux.h"
+
+int
+runcgo_console_socket_connect (const char *path, runcgo_error_t *err)
+{
+  struct sockaddr_un addr = { .sun_family = AF_UNIX };
+  static const char hint[] = "--console-socket must name a listening AF_UNIX socket (e.g. from 'recvtty')";
+  if (strlen (path) >= sizeof (addr.sun_path))
+    return runcgo_fail_hint (err, ENAMETOOLONG, hint, "--console-socket `%s`", path);
+  strcpy (addr.sun_path, path);
+  int fd = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0)
+    return runcgo_fail (err, errno, "--console-socket: socket");
+  if (connect (fd, (struct sockaddr *) &addr, sizeof (addr)) < 0)
+    {
+      int e = errno;
+      close (fd);
+      return runcgo_fail_hint (err, e, hint, "--console-socket: connect to `%s`", path);
+    }
+  return fd;
+}
+
+int
+runcgo_console_send (int sock, int master, runcgo_error_t *err)
+{
+  static const char name[] = "/dev/ptmx";
+  char cbuf[CMSG_SPACE (sizeof (int))];
+  struct iovec iov = { .iov_base = (void *) name, .iov_len = sizeof (name) - 1 };
+  struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof (cbuf) };
+  memset (cbuf, 0, sizeof (cbuf));
+  struct cmsghdr *c = CMSG_FIRSTHDR (&msg);
+  c->cmsg_level = SOL_SOCKET;
+  c->cmsg_type = SCM_RIGHTS;
+  c->cmsg_len = CMSG_LEN (sizeof (int));
+  memcpy (CMSG_DATA (c), &master, sizeof (int));
+  ssize_t n;
+  do
+    n = sendmsg (sock, &msg, MSG_NOSIGNAL);
+  while (n < 0 && errno == EINTR);
+  if (n < 0)
+    return runcgo_fail (err, errno, "send the terminal to the console socket");
+  return 0;
+}
+
+int
+runcgo_console_recv (int sock, int *fd, runcgo_error_t *err)
+{
+  char name[4096], cbuf[CMSG_SPACE (sizeof (int))];
+  struct iovec iov = { .iov_base = name, .iov_len = sizeof (name) };
+  struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof (cbuf) };
+  ssize_t n;
+  do
+    n = recvmsg (sock, &msg, MSG_CMSG_CLOEXEC);
+  while (n < 0 && errno == EINTR);
+  if (n < 0)
+    return runcgo_fail (err, errno, "receive the terminal");
+  struct cmsghdr *c = CMSG_FIRSTHDR (&msg);
+  if (n == 0 || c == NULL || c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS
+      || c->cmsg_len != CMSG_LEN (sizeof (int)) || (msg.msg_flags & MSG_CTRUNC))
+    return runcgo_fail (err, EPROTO, "receive the terminal: no file descriptor in the message");
+  memcpy (fd, CMSG_DATA (c), sizeof (int));
+  return 0;
+}
+
+int
+runcgo_terminal_make_controlling (int slave, const struct runcgo_process *p, runcgo_error_t *err)
+{
+  /* the caller already called setsid(): we lead a session without a tty */
+  if (ioctl (slave, TIOCSCTTY, 0) < 0)
+    return runcgo_fail (err, errno, "process.terminal: make the pty the controlling terminal");
+  if (p->has_console_size)
+    {
+      struct winsize ws = { .ws_row = (unsigned short) p->console_height, .ws_col = (unsigned short) p->console_width };
+      if (ioctl (slave, TIOCSWINSZ, &ws) < 0)
+        return runcgo_fail (err, errno, "process.consoleSize: set the window size");
+    }
+  for (int i = 0; i < 3; i++)
+    if (dup2 (slave, i) < 0)
+      return runcgo_fail (err, errno, "process.terminal: use the pty as fd %d", i);
+  if (slave > 2)
+    close (slave);
+  return 0;
+}

@@ -1,0 +1,511 @@
+/* init.c -- the container init, running in the clone of the runtime.
+ *
+ * Reads as the list of steps of DESIGN.md's process model.  Every failure is
+ * sent to the parent as an ERROR message (so `create` fails with this exact
+ * reason) and the init exits.  Ordering subtleties are commented where they
+ * are: the cgroup namespace after the cgroup join, the fd sweep before any
+ * chdir (CVE-2024-21626), PDEATHSIG cleared before READY, seccomp after the
+ * identity change when no_new_privs allows it. */
+#include "config.h"
+
+#include <fcntl.h>
+#include <grp.h>
+#include <limits.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <linux/sched.h>
+
+#include "core/log.h"
+#include "core/state.h"
+#include "core/util.h"
+#include "fs/fs.h"
+#include "linux/linux.h"
+#include "spawn.h"
+#include "sync.h"
+
+#ifndef CLONE_NEWTIME
+#define CLONE_NEWTIME 0x00000080
+#endif
+#define KEYCTL_JOIN_SESSION_KEYRING 1
+#define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+struct init_ctx
+{
+  const struct runcgo_spawn_config *cfg;
+  const struct runcgo_ns_plan *plan;
+  const int *ns_fds;
+  int sync_fd;
+  pid_t host_pid;      /* from HOOKS_DONE, for the hooks' state */
+  struct runcgo_rootfs_ctx rctx;
+  char *exe;           /* resolved executable inside the container */
+  char **env;          /* process env + HOME when missing */
+};
+
+static int
+join_ns (const struct init_ctx *c, enum runcgo_ns_kind kind, runcgo_error_t *err)
+{
+  int fd = c->ns_fds[kind];
+  if (fd < 0)
+    return 0;
+  if (setns (fd, runcgo_ns_clone_flags[kind]) < 0)
+    return runcgo_fail (err, errno, "join %s namespace", runcgo_ns_spec_names[kind]);
+  close (fd);
+  return 0;
+}
+
+static int
+become_root_in_userns (runcgo_error_t *err)
+{
+  /* after the maps are written the init still runs as the unmapped overflow
+   * ID; switch to the namespace's root so mounts and chown work */
+  if (syscall (SYS_setresgid, 0, 0, 0) < 0 || syscall (SYS_setresuid, 0, 0, 0) < 0)
+    return runcgo_fail_hint (err, errno, "map container uid 0 and gid 0 in linux.uidMappings/gidMappings",
+                             "become root in the user namespace");
+  return 0;
+}
+
+static int
+new_user_ns_slow (struct init_ctx *c, runcgo_error_t *err)
+{
+  struct runcgo_sync_msg msg;
+  if (unshare (CLONE_NEWUSER) < 0)
+    return runcgo_fail (err, errno, "create user namespace");
+  runcgo_sync_send (c->sync_fd, RUNCGO_SYNC_NEED_MAPS, 0, NULL);
+  if (runcgo_sync_expect (c->sync_fd, RUNCGO_SYNC_MAPS_DONE, &msg, err) < 0)
+    return -1;
+  return 0;
+}
+
+/* Slow path: a namespace is joined by path.  The user namespace comes first
+ * so that namespaces created afterwards are owned by it. */
+static int
+enter_namespaces_slow (struct init_ctx *c, runcgo_error_t *err)
+{
+  if (join_ns (c, RUNCGO_NS_USER, err) < 0)
+    return -1;
+  if (c->plan->new_user && new_user_ns_slow (c, err) < 0)
+    return -1;
+  static const enum runcgo_ns_kind order[] = { RUNCGO_NS_IPC, RUNCGO_NS_UTS, RUNCGO_NS_NETWORK, RUNCGO_NS_PID,
+                                               RUNCGO_NS_CGROUP, RUNCGO_NS_MOUNT };
+  for (size_t i = 0; i < ARRAY_SIZE (order); i++)
+    if (join_ns (c, order[i], err) < 0)
+      return -1;
+  int flags = c->plan->unshare_flags & ~CLONE_NEWCGROUP;
+  if (c->plan->new_pid)
+    flags |= CLONE_NEWPID;
+  if (flags && unshare (flags) < 0)
+    return runcgo_fail (err, errno, "create namespaces (unshare 0x%x)", flags);
+  return 0;
+}
+
+/* setns/unshare of a pid namespace only affect children: fork the real init
+ * (as a sibling, CLONE_PARENT, so the runtime can wait for it) and exit. */
+static int
+fork_real_init (struct init_ctx *c, runcgo_error_t *err)
+{
+  pid_t pid = (pid_t) syscall (SYS_clone, (unsigned long) CLONE_PARENT, NULL, NULL, NULL, 0);
+  if (pid < 0)
+    return runcgo_fail (err, errno, "fork the container init into its pid namespace");
+  if (pid > 0)
+    {
+      runcgo_sync_send (c->sync_fd, RUNCGO_SYNC_INIT_PID, pid, NULL);
+      _exit (0);
+    }
+  prctl (PR_SET_PDEATHSIG, SIGKILL);
+  return 0;
+}
+
+static int
+setup_time_ns (const struct runcgo_linux *l, runcgo_error_t *err)
+{
+  if (unshare (CLONE_NEWTIME) < 0)
+    return runcgo_fail (err, errno, "create time namespace");
+  char buf[128];
+  int n = snprintf (buf, sizeof (buf), "monotonic %lld %u\nboottime %lld %u\n",
+                    (long long) l->time_monotonic.secs, l->time_monotonic.nanosecs, (long long) l->time_boottime.secs,
+                    l->time_boottime.nanosecs);
+  if ((l->time_monotonic.set || l->time_boottime.set)
+      && runcgo_write_file_at (AT_FDCWD, "/proc/self/timens_offsets", buf, (size_t) n, err) < 0)
+    return runcgo_error_wrap (err, "linux.timeOffsets");
+  /* unshare(CLONE_NEWTIME) moves only children: join it ourselves */
+  cleanup_close int fd = open ("/proc/self/ns/time_for_children", O_RDONLY | O_CLOEXEC);
+  if (fd < 0 || setns (fd, CLONE_NEWTIME) < 0)
+    return runcgo_fail (err, errno, "enter time namespace");
+  return 0;
+}
+
+static int
+enter_namespaces (struct init_ctx *c, runcgo_error_t *err)
+{
+  const struct runcgo_linux *l = c->cfg->spec->linux_;
+  if (c->plan->slow && enter_namespaces_slow (c, err) < 0)
+    return -1;
+  if (c->plan->new_user && become_root_in_userns (err) < 0)
+    return -1;
+  if (c->plan->fork_for_pid && fork_real_init (c, err) < 0)
+    return -1;
+  /* the parent joined our cgroup before PARENT_READY: a cgroup namespace
+   * unshared now is rooted at the container's cgroup */
+  if (c->plan->new_cgroup && unshare (CLONE_NEWCGROUP) < 0)
+    return runcgo_fail (err, errno, "create cgroup namespace");
+  if (join_ns (c, RUNCGO_NS_TIME, err) < 0)
+    return -1;
+  if (c->plan->new_time && setup_time_ns (l, err) < 0)
+    return -1;
+  const struct runcgo_namespace *net = runcgo_spec_namespace (c->cfg->spec, RUNCGO_NS_NETWORK);
+  if (net && net->path == NULL && runcgo_loopback_up (err) < 0)
+    return -1;
+  return 0;
+}
+
+/* Close every fd but stdio, the preserved ones and the init's own: no host
+ * directory fd may survive to be used as cwd (CVE-2024-21626). */
+static void
+sweep_fds (const struct init_ctx *c)
+{
+  int keep[] = { c->sync_fd, c->cfg->exec_fifo_fd, runcgo_log_fd (), c->cfg->console_socket_fd };
+  int from = 3 + c->cfg->preserve_fds;
+  for (int fd = from;; )
+    {
+      int next = INT_MAX;
+      for (size_t i = 0; i < ARRAY_SIZE (keep); i++)
+        if (keep[i] >= fd && keep[i] < next)
+          next = keep[i];
+      if (next > fd)
+        syscall (SYS_close_range, (unsigned) fd, next == INT_MAX ? ~0U : (unsigned) next - 1, 0);
+      if (next == INT_MAX)
+        break;
+      fd = next + 1;
+    }
+}
+
+static int
+set_names (const struct runcgo_spec *spec, runcgo_error_t *err)
+{
+  if (spec->hostname && sethostname (spec->hostname, strlen (spec->hostname)) < 0)
+    return runcgo_fail (err, errno, "hostname: set to \"%s\"", spec->hostname);
+  if (spec->domainname && setdomainname (spec->domainname, strlen (spec->domainname)) < 0)
+    return runcgo_fail (err, errno, "domainname: set to \"%s\"", spec->domainname);
+  return 0;
+}
+
+static int
+join_session_keyring (const struct init_ctx *c, runcgo_error_t *err)
+{
+  if (c->cfg->no_new_keyring)
+    return 0;
+  cleanup_free char *name = xasprintf ("_ses.%s", c->cfg->id);
+  if (syscall (SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, name) < 0 && errno != ENOSYS && errno != EDQUOT
+      && errno != EACCES && errno != EPERM)
+    return runcgo_fail (err, errno, "join a new session keyring (hint: --no-new-keyring)");
+  return 0;
+}
+
+static int
+set_oom_score_adj (const struct runcgo_process *p, runcgo_error_t *err)
+{
+  if (!p->oom_score_adj.set)
+    return 0;
+  char buf[32];
+  int n = snprintf (buf, sizeof (buf), "%lld", (long long) p->oom_score_adj.v);
+  if (runcgo_write_file_at (AT_FDCWD, "/proc/self/oom_score_adj", buf, (size_t) n, err) < 0)
+    return runcgo_error_wrap (err, "process.oomScoreAdj");
+  return 0;
+}
+
+static int
+mount_rootfs (struct init_ctx *c, runcgo_error_t *err)
+{
+  struct runcgo_rootfs_ctx *rctx = &c->rctx;
+  memset (rctx, 0, sizeof (*rctx));
+  rctx->spec = c->cfg->spec;
+  rctx->rootfs = c->cfg->rootfs;
+  rctx->bundle = c->cfg->bundle;
+  rctx->userns = c->plan->new_user || c->ns_fds[RUNCGO_NS_USER] >= 0 || c->cfg->rootless;
+  rctx->no_pivot = c->cfg->no_pivot;
+  rctx->new_cgroupns = c->plan->new_cgroup;
+  rctx->console_fd = -1;
+  rctx->pty_master = -1;
+  rctx->terminal = c->cfg->spec->process->terminal;
+  if (runcgo_rootfs_mount_all (rctx, err) < 0)
+    return -1;
+  return 0;
+}
+
+static bool
+has_hooks (const struct runcgo_hooks *h)
+{
+  return h->n[RUNCGO_HOOK_PRESTART] || h->n[RUNCGO_HOOK_CREATE_RUNTIME] || h->n[RUNCGO_HOOK_CREATE_CONTAINER]
+         || h->n[RUNCGO_HOOK_START_CONTAINER];
+}
+
+static int
+run_own_hooks (struct init_ctx *c, enum runcgo_hook_kind kind, enum runcgo_status status, runcgo_error_t *err)
+{
+  const struct runcgo_spec *spec = c->cfg->spec;
+  if (spec->hooks.n[kind] == 0)
+    return 0;
+  cleanup_free char *state = runcgo_state_oci_json (c->cfg->id, status, c->host_pid, c->cfg->bundle,
+                                                    spec->annotations, spec->n_annotations);
+  return runcgo_hooks_run (&spec->hooks, kind, state, err);
+}
+
+static int
+request_parent_hooks (struct init_ctx *c, runcgo_error_t *err)
+{
+  struct runcgo_sync_msg msg;
+  if (!has_hooks (&c->cfg->spec->hooks))
+    return 0;
+  runcgo_sync_send (c->sync_fd, RUNCGO_SYNC_HOOKS, 0, NULL);
+  if (runcgo_sync_expect (c->sync_fd, RUNCGO_SYNC_HOOKS_DONE, &msg, err) < 0)
+    return -1;
+  c->host_pid = msg.value;
+  return 0;
+}
+
+/* The slave becomes our controlling terminal and stdio; the master goes to
+ * whoever drives the terminal (--console-socket). */
+static int
+hand_over_terminal (struct init_ctx *c, runcgo_error_t *err)
+{
+  int master = c->rctx.pty_master;
+  int r = runcgo_console_send (c->cfg->console_socket_fd, master, err);
+  close (master);
+  if (r < 0)
+    return -1;
+  close (c->cfg->console_socket_fd);
+  return runcgo_terminal_make_controlling (c->rctx.console_fd, c->cfg->spec->process, err);
+}
+
+static const char *
+env_get (char **env, const char *name)
+{
+  size_t n = strlen (name);
+  for (size_t i = 0; env && env[i]; i++)
+    if (strncmp (env[i], name, n) == 0 && env[i][n] == '=')
+      return env[i] + n + 1;
+  return NULL;
+}
+
+/* Resolve args[0] against the container's PATH now, so a missing binary
+ * fails `create` (as runc does) instead of the later start. */
+static int
+resolve_executable (struct init_ctx *c, runcgo_error_t *err)
+{
+  const char *arg0 = c->cfg->spec->process->args[0];
+  if (strchr (arg0, '/'))
+    {
+      if (access (arg0, X_OK) < 0)
+        return runcgo_fail (err, errno, "exec: \"%s\"", arg0);
+      c->exe = xstrdup (arg0);
+      return 0;
+    }
+  const char *path = env_get (c->cfg->spec->process->env, "PATH");
+  cleanup_free char *dirs = xstrdup (path ? path : DEFAULT_PATH);
+  char *save = NULL;
+  for (char *d = strtok_r (dirs, ":", &save); d; d = strtok_r (NULL, ":", &save))
+    {
+      cleanup_free char *cand = xasprintf ("%s/%s", *d ? d : ".", arg0);
+      struct stat st;
+      if (stat (cand, &st) == 0 && S_ISREG (st.st_mode) && access (cand, X_OK) == 0)
+        {
+          c->exe = steal_ptr (&cand);
+          return 0;
+        }
+    }
+  return runcgo_fail_hint (err, 0, "check process.args[0] and the PATH in process.env",
+                           "exec: \"%s\": executable file not found in $PATH", arg0);
+}
+
+/* HOME from the container's /etc/passwd when process.env lacks it (runc). */
+static void
+build_env (struct init_ctx *c)
+{
+  const struct runcgo_process *p = c->cfg->spec->process;
+  size_t n = runcgo_strv_len (p->env);
+  c->env = xzalloc ((n + 2) * sizeof (char *));
+  for (size_t i = 0; i < n; i++)
+    c->env[i] = p->env[i];
+  if (env_get (p->env, "HOME"))
+    return;
+  const char *home = "/";
+  cleanup_file FILE *f = fopen ("/etc/passwd", "re");
+  char line[1024];
+  while (f && fgets (line, sizeof (line), f))
+    {
+      char *fields[7] = { 0 }, *s = line;
+      for (int i = 0; i < 7 && s; i++)
+        fields[i] = strsep (&s, ":");
+      if (fields[2] && fields[5] && (uint32_t) strtoul (fields[2], NULL, 10) == p->user.uid && *fields[5])
+        {
+          c->env[n] = xasprintf ("HOME=%s", fields[5]);
+          return;
+        }
+    }
+  c->env[n] = xasprintf ("HOME=%s", home);
+}
+
+/* startContainer hooks run once `start` arrived and before `start` returns
+ * (it then runs poststart): for create/start the byte goes into the fifo only
+ * after them, so a failed hook makes `start` fail; for run, the parent waits
+ * for the channel to close on exec (or an ERROR). */
+static int
+wait_for_start (struct init_ctx *c, runcgo_error_t *err)
+{
+  struct runcgo_sync_msg msg;
+  if (c->cfg->exec_fifo_fd < 0)
+    {
+      if (runcgo_sync_expect (c->sync_fd, RUNCGO_SYNC_START, &msg, err) < 0)
+        return -1;
+      return run_own_hooks (c, RUNCGO_HOOK_START_CONTAINER, RUNCGO_STATUS_CREATED, err);
+    }
+  /* blocks until `start` opens the fifo for reading; reopening through
+   * /proc/self/fd works after pivot_root, where the path is unreachable */
+  char path[64];
+  snprintf (path, sizeof (path), "/proc/self/fd/%d", c->cfg->exec_fifo_fd);
+  cleanup_close int fd = open (path, O_WRONLY | O_CLOEXEC);
+  if (fd < 0)
+    return runcgo_fail (err, errno, "open exec fifo");
+  if (run_own_hooks (c, RUNCGO_HOOK_START_CONTAINER, RUNCGO_STATUS_CREATED, err) < 0)
+    return -1;
+  if (write (fd, "0", 1) != 1)
+    return runcgo_fail (err, errno, "write exec fifo");
+  close (c->cfg->exec_fifo_fd);
+  return 0;
+}
+
+/* After READY: in run mode the parent still listens on the channel. */
+static void
+report_late_error (struct init_ctx *c, runcgo_error_t err)
+{
+  if (c->cfg->exec_fifo_fd < 0)
+    runcgo_sync_send_error (c->sync_fd, err);
+  else
+    runcgo_log_report (err);
+}
+
+static int
+enter_cwd (const char *cwd, bool retry_ok, bool *done, runcgo_error_t *err)
+{
+  if (*done)
+    return 0;
+  /* a missing cwd is created, as runc does; we are inside the new root by
+   * now, so no path can lead out of it */
+  if (chdir (cwd) < 0 && errno == ENOENT && retry_ok)
+    {
+      runcgo_error_t ignored = NULL;
+      if (runcgo_mkdir_p (cwd, 0755, &ignored) < 0)
+        runcgo_error_release (&ignored);
+    }
+  if (chdir (cwd) < 0)
+    {
+      if (retry_ok && errno == EACCES)
+        return 0; /* maybe only the container user may enter it: retry after setuid */
+      return runcgo_fail (err, errno, "process.cwd: chdir to `%s`", cwd);
+    }
+  /* a cwd outside the container's root reads as "(unreachable)": refuse */
+  char buf[PATH_MAX];
+  if (getcwd (buf, sizeof (buf)) == NULL || buf[0] != '/')
+    return runcgo_fail (err, errno ? errno : EPERM, "process.cwd: `%s` is outside the container", cwd);
+  *done = true;
+  return 0;
+}
+
+static int
+finalize_process (struct init_ctx *c, runcgo_error_t *err)
+{
+  const struct runcgo_process *p = c->cfg->spec->process;
+  const struct runcgo_seccomp_filter *sc = c->cfg->seccomp;
+  bool cwd_done = false;
+  if (enter_cwd (p->cwd, true, &cwd_done, err) < 0)
+    return -1;
+  /* without no_new_privs, loading a filter needs CAP_SYS_ADMIN: load it while
+   * we still hold it (runc does the same) */
+  if (sc && !p->no_new_privileges && runcgo_seccomp_load (sc, err) < 0)
+    return -1;
+  if (runcgo_identity_apply (&p->user, p->capabilities, err) < 0)
+    return -1;
+  if (enter_cwd (p->cwd, false, &cwd_done, err) < 0)
+    return -1;
+  if (p->no_new_privileges && prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+    return runcgo_fail (err, errno, "process.noNewPrivileges: prctl");
+  /* last: the filter now constrains only execve and what follows */
+  if (sc && p->no_new_privileges && runcgo_seccomp_load (sc, err) < 0)
+    return -1;
+  for (int fd = 3; fd < 3 + c->cfg->preserve_fds; fd++)
+    fcntl (fd, F_SETFD, 0);
+  return 0;
+}
+
+static int
+prepare (struct init_ctx *c, runcgo_error_t *err)
+{
+  const struct runcgo_spec *spec = c->cfg->spec;
+  struct runcgo_sync_msg msg;
+  if (runcgo_sync_expect (c->sync_fd, RUNCGO_SYNC_PARENT_READY, &msg, err) < 0)
+    return -1;
+  if (enter_namespaces (c, err) < 0)
+    return -1;
+  sweep_fds (c);
+  if (set_oom_score_adj (spec->process, err) < 0 || set_names (spec, err) < 0 || join_session_keyring (c, err) < 0)
+    return -1;
+  if (mount_rootfs (c, err) < 0 || request_parent_hooks (c, err) < 0)
+    return -1;
+  if (run_own_hooks (c, RUNCGO_HOOK_CREATE_CONTAINER, RUNCGO_STATUS_CREATING, err) < 0)
+    return -1;
+  if (runcgo_rootfs_pivot_and_finish (&c->rctx, err) < 0)
+    return -1;
+  if (setsid () < 0)
+    return runcgo_fail (err, errno, "setsid");
+  if (c->rctx.terminal && hand_over_terminal (c, err) < 0)
+    return -1;
+  if (runcgo_rlimits_apply (spec->process, err) < 0)
+    return -1;
+  if (resolve_executable (c, err) < 0)
+    return -1;
+  build_env (c);
+  return 0;
+}
+
+void
+runcgo_init_main (const struct runcgo_spawn_config *cfg, const struct runcgo_ns_plan *plan, const int *ns_fds,
+                  int sync_fd)
+{
+  struct init_ctx c = { .cfg = cfg, .plan = plan, .ns_fds = ns_fds, .sync_fd = sync_fd };
+  runcgo_error_t err = NULL;
+  /* a foreground run blocked the signals it forwards, and the caller may
+   * have ignored some: the container starts with a clean slate */
+  sigset_t none;
+  sigemptyset (&none);
+  sigprocmask (SIG_SETMASK, &none, NULL);
+  for (int sig = 1; sig < 32; sig++)
+    if (sig != SIGKILL && sig != SIGSTOP)
+      signal (sig, SIG_DFL);
+  /* until READY the init must not outlive a runtime that died */
+  prctl (PR_SET_PDEATHSIG, SIGKILL);
+  /* nothing in the container may ptrace us or open /proc/PID/exe (our
+   * binary) while we are still the runtime (CVE-2016-9962, CVE-2019-5736) */
+  prctl (PR_SET_DUMPABLE, 0);
+  if (prepare (&c, &err) < 0)
+    {
+      runcgo_sync_send_error (sync_fd, err);
+      _exit (1);
+    }
+  prctl (PR_SET_PDEATHSIG, 0);
+  runcgo_sync_send (sync_fd, RUNCGO_SYNC_READY, 0, NULL);
+  if (wait_for_start (&c, &err) < 0 || finalize_process (&c, &err) < 0)
+    {
+      report_late_error (&c, err);
+      _exit (1);
+    }
+  execve (c.exe, cfg->spec->process->args, c.env);
+  runcgo_fail (&err, errno, "exec `%s`", c.exe);
+  report_late_error (&c, err);
+  _exit (127);
+}

@@ -1,0 +1,288 @@
+/* spawn.c -- parent side of container creation.
+ *
+ * One clone3(2) creates the init with every new namespace at once (the fast
+ * path: no namespace joined by path), CLONE_PIDFD so every later signal is
+ * race-free, and CLONE_INTO_CGROUP on a v2 host so the init never runs a single
+ * instruction outside its cgroup.  The child runs init.c in the clone itself:
+ * there is no re-exec of the runtime binary.  The parent then drives the
+ * protocol of sync.h until the init is READY. */
+#include "config.h"
+
+#include <fcntl.h>
+#include <linux/sched.h>
+#include <sched.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+
+#include "core/log.h"
+#include "core/state.h"
+#include "core/util.h"
+#include "linux/linux.h"
+#include "spawn.h"
+#include "sync.h"
+#include "userns/idmap.h"
+
+#ifndef CLONE_NEWTIME
+#define CLONE_NEWTIME 0x00000080
+#endif
+#ifndef CLONE_INTO_CGROUP
+#define CLONE_INTO_CGROUP 0x200000000ULL
+#endif
+
+void
+runcgo_ns_plan_compute (const struct runcgo_spec *spec, struct runcgo_ns_plan *plan)
+{
+  memset (plan, 0, sizeof (*plan));
+  const struct runcgo_linux *l = spec->linux_;
+  for (size_t i = 0; l && i < l->n_namespaces; i++)
+    if (l->namespaces[i].path)
+      plan->slow = true;
+  for (size_t i = 0; l && i < l->n_namespaces; i++)
+    {
+      const struct runcgo_namespace *ns = &l->namespaces[i];
+      int flag = runcgo_ns_clone_flags[ns->kind];
+      bool is_new = ns->path == NULL;
+      switch (ns->kind)
+        {
+        case RUNCGO_NS_USER:
+          plan->new_user = is_new;
+          break;
+        case RUNCGO_NS_PID:
+          plan->new_pid = is_new;
+          plan->fork_for_pid = plan->slow;
+          break;
+        case RUNCGO_NS_TIME:
+          /* offsets can only be written before a process enters: the init
+           * unshares, writes them, then joins time_for_children itself */
+          plan->new_time = is_new;
+          continue;
+        case RUNCGO_NS_CGROUP:
+          /* unshared by the init after it joined its cgroup, so that the
+           * namespace root is the container's cgroup */
+          plan->new_cgroup = is_new;
+          if (is_new)
+            plan->unshare_flags |= flag;
+          continue;
+        case RUNCGO_NS_MOUNT:
+          plan->new_mount = is_new;
+          break;
+        default:
+          break;
+        }
+      if (!is_new)
+        continue;
+      if (plan->slow && ns->kind != RUNCGO_NS_PID && ns->kind != RUNCGO_NS_USER)
+        plan->unshare_flags |= flag;
+      else if (!plan->slow)
+        plan->clone_flags |= flag;
+    }
+}
+
+static void
+close_ns_fds (int *fds)
+{
+  for (int i = 0; i < RUNCGO_NS_KINDS; i++)
+    if (fds[i] >= 0)
+      {
+        close (fds[i]);
+        fds[i] = -1;
+      }
+}
+
+/* Namespaces joined by path are opened here, in the host's mount namespace,
+ * so a bad path fails before anything is created. */
+static int
+open_ns_fds (const struct runcgo_spec *spec, int *fds, runcgo_error_t *err)
+{
+  for (int i = 0; i < RUNCGO_NS_KINDS; i++)
+    fds[i] = -1;
+  const struct runcgo_linux *l = spec->linux_;
+  for (size_t i = 0; l && i < l->n_namespaces; i++)
+    {
+      const struct runcgo_namespace *ns = &l->namespaces[i];
+      if (ns->path == NULL)
+        continue;
+      fds[ns->kind] = open (ns->path, O_RDONLY | O_CLOEXEC);
+      if (fds[ns->kind] < 0)
+        {
+          int e = errno;
+          close_ns_fds (fds);
+          return runcgo_fail (err, e, "linux.namespaces[%zu]: open %s namespace `%s`", i,
+                              runcgo_ns_spec_names[ns->kind], ns->path);
+        }
+    }
+  return 0;
+}
+
+static pid_t
+clone3_init (uint64_t flags, int cgroup_fd, int *pidfd)
+{
+  struct clone_args args;
+  memset (&args, 0, sizeof (args));
+  args.flags = flags | CLONE_PIDFD;
+  args.pidfd = (uint64_t) (uintptr_t) pidfd;
+  args.exit_signal = SIGCHLD;
+  if (cgroup_fd >= 0)
+    {
+      args.flags |= CLONE_INTO_CGROUP;
+      args.cgroup = (uint64_t) cgroup_fd;
+    }
+  pid_t pid = (pid_t) syscall (SYS_clone3, &args, sizeof (args));
+  if (pid >= 0 || cgroup_fd < 0 || errno == ENOSYS)
+    return pid;
+  /* a cgroup that cannot take processes this way (e.g. domain invalid):
+   * clone normally, the parent moves the init by pid */
+  args.flags &= ~CLONE_INTO_CGROUP;
+  args.cgroup = 0;
+  return (pid_t) syscall (SYS_clone3, &args, sizeof (args));
+}
+
+static pid_t
+clone_init (uint64_t flags, int cgroup_fd, int *pidfd, bool *into_cgroup)
+{
+  *into_cgroup = cgroup_fd >= 0;
+  pid_t pid = clone3_init (flags, cgroup_fd, pidfd);
+  if (pid < 0 && errno == ENOSYS)
+    {
+      /* kernels before 5.3: legacy clone (pidfd via CLONE_PIDFD, 5.2+) */
+      *into_cgroup = false;
+      pid = (pid_t) syscall (SYS_clone, (unsigned long) flags | CLONE_PIDFD | SIGCHLD, NULL, pidfd, NULL, 0);
+    }
+  return pid;
+}
+
+static int
+handle_hooks (const struct runcgo_spawn_config *cfg, pid_t pid, runcgo_error_t *err)
+{
+  cleanup_free char *state = runcgo_state_oci_json (cfg->id, RUNCGO_STATUS_CREATING, pid, cfg->bundle,
+                                                    cfg->spec->annotations, cfg->spec->n_annotations);
+  /* prestart is deprecated but still run, right before createRuntime, as runc */
+  if (runcgo_hooks_run (&cfg->spec->hooks, RUNCGO_HOOK_PRESTART, state, err) < 0)
+    return -1;
+  return runcgo_hooks_run (&cfg->spec->hooks, RUNCGO_HOOK_CREATE_RUNTIME, state, err);
+}
+
+/* The slow path's intermediate child reported the real init. */
+static int
+adopt_init (struct runcgo_spawn_result *res, pid_t init, runcgo_error_t *err)
+{
+  int status;
+  waitpid (res->pid, &status, 0);
+  close (res->pidfd);
+  res->pid = init;
+  res->pidfd = (int) syscall (SYS_pidfd_open, init, 0);
+  if (res->pidfd < 0)
+    return runcgo_fail (err, errno, "pidfd_open of the container init %d", (int) init);
+  return 0;
+}
+
+static int
+drive_protocol (const struct runcgo_spawn_config *cfg, struct runcgo_spawn_result *res, runcgo_error_t *err)
+{
+  struct runcgo_sync_msg msg;
+  for (;;)
+    {
+      if (runcgo_sync_recv (res->sync_fd, &msg, err) < 0)
+        return -1;
+      switch (msg.type)
+        {
+        case RUNCGO_SYNC_NEED_MAPS:
+          if (runcgo_idmap_write (res->pid, cfg->spec->linux_, cfg->rootless, err) < 0)
+            return -1;
+          runcgo_sync_send (res->sync_fd, RUNCGO_SYNC_MAPS_DONE, 0, NULL);
+          break;
+        case RUNCGO_SYNC_INIT_PID:
+          if (adopt_init (res, msg.value, err) < 0)
+            return -1;
+          break;
+        case RUNCGO_SYNC_HOOKS:
+          if (handle_hooks (cfg, res->pid, err) < 0)
+            return -1;
+          runcgo_sync_send (res->sync_fd, RUNCGO_SYNC_HOOKS_DONE, res->pid, NULL);
+          break;
+        case RUNCGO_SYNC_READY:
+          return 0;
+        case RUNCGO_SYNC_ERROR:
+          runcgo_fail (err, 0, "%s", msg.payload);
+          (*err)->status = msg.value;
+          return -1;
+        default:
+          return runcgo_fail (err, EPROTO, "sync: unexpected %s from the container init",
+                              runcgo_sync_type_name (msg.type));
+        }
+    }
+}
+
+static void
+kill_and_reap (struct runcgo_spawn_result *res)
+{
+  if (res->pidfd >= 0)
+    syscall (SYS_pidfd_send_signal, res->pidfd, SIGKILL, NULL, 0);
+  else if (res->pid > 0)
+    kill (res->pid, SIGKILL);
+  if (res->pid > 0)
+    waitpid (res->pid, NULL, 0);
+}
+
+static int
+parent_setup (const struct runcgo_spawn_config *cfg, const struct runcgo_ns_plan *plan, bool into_cgroup,
+              struct runcgo_spawn_result *res, runcgo_error_t *err)
+{
+  if (!plan->slow && plan->new_user && runcgo_idmap_write (res->pid, cfg->spec->linux_, cfg->rootless, err) < 0)
+    return -1;
+  if (cfg->cgroup && runcgo_cgroup_enter (cfg->cgroup, res->pid, into_cgroup, err) < 0)
+    return -1;
+  if (runcgo_sync_send (res->sync_fd, RUNCGO_SYNC_PARENT_READY, 0, NULL) < 0)
+    return runcgo_fail (err, errno, "sync: the container init exited unexpectedly");
+  return drive_protocol (cfg, res, err);
+}
+
+int
+runcgo_spawn (const struct runcgo_spawn_config *cfg, struct runcgo_spawn_result *res, runcgo_error_t *err)
+{
+  struct runcgo_ns_plan plan;
+  int ns_fds[RUNCGO_NS_KINDS], sv[2];
+  runcgo_ns_plan_compute (cfg->spec, &plan);
+  if (open_ns_fds (cfg->spec, ns_fds, err) < 0)
+    return -1;
+  if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
+    {
+      close_ns_fds (ns_fds);
+      return runcgo_fail (err, errno, "socketpair");
+    }
+  int cgroup_fd = cfg->cgroup ? runcgo_cgroup_clone_fd (cfg->cgroup) : -1;
+  bool into_cgroup = false;
+  res->pidfd = -1;
+  res->pid = clone_init ((uint64_t) plan.clone_flags, cgroup_fd, &res->pidfd, &into_cgroup);
+  if (res->pid == 0)
+    {
+      close (sv[0]);
+      runcgo_init_main (cfg, &plan, ns_fds, sv[1]);
+    }
+  int clone_errno = errno;
+  close (sv[1]);
+  close_ns_fds (ns_fds);
+  res->sync_fd = sv[0];
+  if (res->pid < 0)
+    {
+      close (sv[0]);
+      return runcgo_fail_hint (err, clone_errno,
+                               clone_errno == ENOSPC || clone_errno == EUSERS
+                                   ? "raise /proc/sys/user/max_*_namespaces"
+                                   : NULL,
+                               "clone the container init");
+    }
+  if (parent_setup (cfg, &plan, into_cgroup, res, err) < 0)
+    {
+      kill_and_reap (res);
+      close (res->sync_fd);
+      if (res->pidfd >= 0)
+        close (res->pidfd);
+      return -1;
+    }
+  res->start_time = runcgo_proc_start_time (res->pid);
+  return 0;
+}

@@ -1,0 +1,60 @@
+/* spawn.h -- create the container init: one clone3, no re-exec.
+ *
+ * The parent side (spawn.c) plans the namespaces, clones, writes ID maps,
+ * joins the cgroup, runs prestart/createRuntime hooks when the init asks and
+ * returns once the init is READY.  The child side (init.c) is library code
+ * running in the clone: namespaces, rootfs, hooks, identity, seccomp, execve. */
+#ifndef RUNCGO_SPAWN_H
+#define RUNCGO_SPAWN_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "cgroup/cgroup.h"
+#include "core/error.h"
+#include "security/security.h"
+#include "spec/spec.h"
+
+struct runcgo_spawn_config
+{
+  const struct runcgo_spec *spec;
+  const char *id;
+  const char *bundle;  /* absolute */
+  const char *rootfs;  /* absolute */
+  const struct runcgo_seccomp_filter *seccomp; /* NULL = none */
+  struct runcgo_cgroup *cgroup;                /* NULL = none */
+  int exec_fifo_fd;    /* O_PATH fd of ROOT/ID/exec.fifo; -1: wait for START on the channel */
+  int console_socket_fd; /* -1 = none */
+  int preserve_fds;
+  bool no_pivot;
+  bool no_new_keyring;
+  bool rootless;
+};
+
+/* Pure: what clone3 creates and what the init must join/unshare itself. */
+struct runcgo_ns_plan
+{
+  int clone_flags;        /* CLONE_NEW* passed to clone3 */
+  int unshare_flags;      /* CLONE_NEW* the child unshares (slow path, cgroup ns) */
+  bool slow;              /* a namespace is joined by path */
+  bool new_user, new_pid, new_time, new_cgroup, new_mount;
+  bool fork_for_pid;      /* pid ns unshared or joined: the init is a grandchild */
+};
+void runcgo_ns_plan_compute (const struct runcgo_spec *spec, struct runcgo_ns_plan *plan);
+
+struct runcgo_spawn_result
+{
+  pid_t pid;              /* host pid of the init */
+  int pidfd;
+  int sync_fd;            /* kept open for START in run mode */
+  uint64_t start_time;
+};
+
+int runcgo_spawn (const struct runcgo_spawn_config *cfg, struct runcgo_spawn_result *res, runcgo_error_t *err);
+
+/* init.c: the clone's entry; never returns. */
+__attribute__((noreturn)) void runcgo_init_main (const struct runcgo_spawn_config *cfg, const struct runcgo_ns_plan *plan,
+                                                 const int *ns_fds, int sync_fd);
+
+#endif

@@ -1,0 +1,64 @@
+/* sync.h -- the typed parent<->init channel (a SOCK_SEQPACKET socketpair).
+ *
+ * Every message is a fixed header (type, value, payload length) plus an
+ * optional text payload; SEQPACKET keeps message boundaries, so one recv is
+ * one message.  Who sends what, when (a line per step, in order):
+ *
+ *   step  sender  message          value            payload      when
+ *   1     parent  PARENT_READY     0                -            maps written (fast path), cgroup joined
+ *   1a    child   NEED_MAPS        0                -            slow path: after unshare(CLONE_NEWUSER)
+ *   1b    parent  MAPS_DONE        0                -            maps written for the child
+ *   1c    child   INIT_PID         pid              -            slow path: joined a pid ns, the init is PID
+ *   2     child   HOOKS            0                -            mounts done; only when the config has hooks
+ *   2a    parent  HOOKS_DONE       host pid of init -            prestart + createRuntime ran
+ *   3     child   READY            0                -            about to wait for start (exec fifo / START)
+ *   4     parent  START            0                -            `run` only: go (no exec fifo)
+ *   any   child   ERROR            errno            message      the child exits right after
+ *
+ * The parent reads until READY or ERROR; an EOF before READY means the child
+ * died, which is an error too. */
+#ifndef RUNCGO_SYNC_H
+#define RUNCGO_SYNC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/error.h"
+
+enum runcgo_sync_type
+{
+  RUNCGO_SYNC_PARENT_READY = 1,
+  RUNCGO_SYNC_NEED_MAPS,
+  RUNCGO_SYNC_MAPS_DONE,
+  RUNCGO_SYNC_INIT_PID,
+  RUNCGO_SYNC_HOOKS,
+  RUNCGO_SYNC_HOOKS_DONE,
+  RUNCGO_SYNC_READY,
+  RUNCGO_SYNC_START,
+  RUNCGO_SYNC_ERROR,
+  RUNCGO_SYNC_MAX_TYPE = RUNCGO_SYNC_ERROR
+};
+
+#define RUNCGO_SYNC_MAX_PAYLOAD 4000
+
+struct runcgo_sync_msg
+{
+  uint32_t type;
+  int32_t value;
+  uint32_t len; /* payload bytes, excluding the NUL added on decode */
+  char payload[RUNCGO_SYNC_MAX_PAYLOAD + 1];
+};
+
+const char *runcgo_sync_type_name (uint32_t type);
+int runcgo_sync_send (int fd, enum runcgo_sync_type type, int32_t value, const char *payload);
+/* Pure decoder (fuzzed): a received datagram -> message; rejects short,
+ * oversized, inconsistent or unknown messages. */
+int runcgo_sync_decode (const void *buf, size_t n, struct runcgo_sync_msg *msg, runcgo_error_t *err);
+int runcgo_sync_recv (int fd, struct runcgo_sync_msg *msg, runcgo_error_t *err);
+/* Receive one message and require `type`; an ERROR message becomes *err with
+ * the child's errno and text. */
+int runcgo_sync_expect (int fd, enum runcgo_sync_type type, struct runcgo_sync_msg *msg, runcgo_error_t *err);
+/* Child side: report err over the channel (truncating the text). */
+void runcgo_sync_send_error (int fd, runcgo_error_t err);
+
+#endif

@@ -1,0 +1,254 @@
+/* main.c -- global flags, the command table, logging set-up and the
+ * exit-code policy: a command's status, or 1 with "runcgo: <message>" on
+ * stderr (and in --log, in its format) for every error. */
+#include "config.h"
+
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cmd/cmd.h"
+#include "core/log.h"
+#include "core/util.h"
+
+struct command
+{
+  const char *name;
+  int (*fn) (struct runcgo_cli *g, int argc, char **argv, runcgo_error_t *err);
+  const char *args;
+  const char *summary;
+  const char *options;
+};
+
+static const struct command commands[] = {
+  { "create", runcgo_cmd_create, "[OPTIONS] ID [BUNDLE]", "create a container (its process waits for 'start')",
+    "  -b, --bundle DIR        bundle directory (default: current directory)\n"
+    "      --pid-file FILE     write the init's PID to FILE\n"
+    "      --console-socket S  AF_UNIX socket that receives the terminal master\n"
+    "      --no-pivot          use chroot instead of pivot_root\n"
+    "      --no-new-keyring    keep the caller's session keyring\n"
+    "      --preserve-fds N    pass N extra fds (3..3+N-1) to the process\n" },
+  { "start", runcgo_cmd_start, "ID", "start the process of a created container", "" },
+  { "run", runcgo_cmd_run, "[OPTIONS] ID [BUNDLE]", "create and start a container, wait for it, delete it",
+    "  -b, --bundle DIR        bundle directory (default: current directory)\n"
+    "  -d, --detach            do not wait: leave the container running\n"
+    "      --keep              do not delete the container after it exits\n"
+    "      --no-subreaper      do not become a child subreaper\n"
+    "      --pid-file FILE     write the init's PID to FILE\n"
+    "      --console-socket S  AF_UNIX socket that receives the terminal master\n"
+    "      --no-pivot          use chroot instead of pivot_root\n"
+    "      --no-new-keyring    keep the caller's session keyring\n"
+    "      --preserve-fds N    pass N extra fds (3..3+N-1) to the process\n" },
+  { "state", runcgo_cmd_state, "ID", "print the state of a container as JSON", "" },
+  { "list", runcgo_cmd_list, "[OPTIONS]", "list containers",
+    "  -f, --format table|json output format (default: table)\n"
+    "  -q, --quiet             print only the container IDs\n" },
+  { "kill", runcgo_cmd_kill, "[OPTIONS] ID [SIGNAL]", "send a signal (default SIGTERM) to the container's init",
+    "  -a, --all               signal every process of the container\n" },
+  { "delete", runcgo_cmd_delete, "[OPTIONS] ID", "delete a stopped container and everything it holds",
+    "  -f, --force             kill the container first if it still runs\n" },
+  { "spec", runcgo_cmd_spec, "[OPTIONS]", "write a default config.json",
+    "  -b, --bundle DIR        where to write config.json (default: current directory)\n"
+    "      --rootless          a config that runs for an unprivileged user\n" },
+  { "version", NULL, "", "print the version", "" },
+};
+
+static const char global_usage[] =
+    "usage: runcgo [GLOBAL OPTIONS] COMMAND [OPTIONS] [ARGS]\n"
+    "\n"
+    "runcgo runs OCI containers (rootless-first, runc-compatible command line).\n"
+    "\n"
+    "Global options:\n"
+    "  --root DIR               state directory (default /run/runcgo, or $XDG_RUNTIME_DIR/runcgo rootless)\n"
+    "  --log FILE               also append log entries to FILE\n"
+    "  --log-format text|json   format of --log entries (default text)\n"
+    "  --debug                  log debug messages\n"
+    "  --systemd-cgroup         manage cgroups through systemd (cgroupsPath \"slice:prefix:name\")\n"
+    "  --rootless auto|true|false  rootless mode (default auto: when not root)\n"
+    "  -v, --version            print the version\n"
+    "  -h, --help               print this help\n"
+    "\n"
+    "Commands:\n";
+
+static void
+print_version (void)
+{
+  printf ("runcgo version %s\nspec: 1.3.0\n", PACKAGE_VERSION);
+#ifdef HAVE_SECCOMP
+  printf ("+SECCOMP ");
+#endif
+#ifdef HAVE_CAP
+  printf ("+CAP ");
+#endif
+#ifdef HAVE_SYSTEMD
+  printf ("+SYSTEMD ");
+#endif
+#ifdef HAVE_SLIRP
+  printf ("+SLIRP ");
+#endif
+  printf ("\n");
+}
+
+static void
+print_global_usage (FILE *f)
+{
+  fputs (global_usage, f);
+  for (size_t i = 0; i < ARRAY_SIZE (commands); i++)
+    fprintf (f, "  %-9s %s\n", commands[i].name, commands[i].summary);
+  fputs ("\nRun 'runcgo COMMAND --help' for a command's options; 'man 8 runcgo' for everything.\n", f);
+}
+
+void
+runcgo_cli_usage (const char *command)
+{
+  for (size_t i = 0; i < ARRAY_SIZE (commands); i++)
+    if (strcmp (commands[i].name, command) == 0)
+      {
+        printf ("usage: runcgo %s %s\n\n%s\n", commands[i].name, commands[i].args, commands[i].summary);
+        if (*commands[i].options)
+          printf ("\nOptions:\n%s", commands[i].options);
+        printf ("  -h, --help              print this help\n");
+      }
+}
+
+int
+runcgo_cli_args (const char *command, int argc, char **argv, int min, int max, runcgo_error_t *err)
+{
+  (void) argv;
+  const char *hint = "see 'runcgo COMMAND --help'";
+  if (argc < min)
+    return runcgo_fail_hint (err, 0, hint, "%s: %s", command,
+                             min == 1 ? "missing container ID" : "missing arguments");
+  if (argc > max)
+    return runcgo_fail_hint (err, 0, hint, "%s: unexpected argument \"%s\"", command, argv[max]);
+  return 0;
+}
+
+int
+runcgo_cli_parse_id (const char *command, int argc, char **argv, const char **id, runcgo_error_t *err)
+{
+  static const struct option help_only[] = { { "help", no_argument, NULL, 'h' }, { NULL, 0, NULL, 0 } };
+  int c;
+  optind = 1;
+  while ((c = getopt_long (argc, argv, "h", help_only, NULL)) != -1)
+    {
+      if (c == 'h')
+        {
+          runcgo_cli_usage (command);
+          return 1;
+        }
+      return runcgo_fail_hint (err, 0, "see 'runcgo --help'", "%s: invalid option", command);
+    }
+  if (runcgo_cli_args (command, argc - optind, argv + optind, 1, 1, err) < 0)
+    return -1;
+  *id = argv[optind];
+  return 0;
+}
+
+int
+runcgo_cli_context (struct runcgo_cli *g, struct runcgo_context **out, runcgo_error_t *err)
+{
+  if (!g->ctx_ready)
+    {
+      if (runcgo_context_init (&g->ctx, g->root, g->rootless, g->systemd_cgroup, err) < 0)
+        return -1;
+      g->ctx.debug = g->debug;
+      g->ctx_ready = true;
+    }
+  *out = &g->ctx;
+  return 0;
+}
+
+enum
+{
+  OPT_ROOT = 256,
+  OPT_LOG,
+  OPT_LOG_FORMAT,
+  OPT_DEBUG,
+  OPT_SYSTEMD_CGROUP,
+  OPT_ROOTLESS,
+  OPT_CRIU,
+};
+
+static const struct option global_options[] = {
+  { "root", required_argument, NULL, OPT_ROOT },
+  { "log", required_argument, NULL, OPT_LOG },
+  { "log-format", required_argument, NULL, OPT_LOG_FORMAT },
+  { "debug", no_argument, NULL, OPT_DEBUG },
+  { "systemd-cgroup", no_argument, NULL, OPT_SYSTEMD_CGROUP },
+  { "rootless", required_argument, NULL, OPT_ROOTLESS },
+  { "criu", required_argument, NULL, OPT_CRIU },
+  { "version", no_argument, NULL, 'v' },
+  { "help", no_argument, NULL, 'h' },
+  { NULL, 0, NULL, 0 },
+};
+
+/* Returns the index of the command word, or -1 (exit now, *status set). */
+static int
+parse_globals (int argc, char **argv, struct runcgo_cli *g, const char **log, const char **log_format, int *status)
+{
+  int c;
+  while ((c = getopt_long (argc, argv, "+vh", global_options, NULL)) != -1)
+    {
+      switch (c)
+        {
+        case OPT_ROOT: g->root = optarg; break;
+        case OPT_LOG: *log = optarg; break;
+        case OPT_LOG_FORMAT: *log_format = optarg; break;
+        case OPT_DEBUG: g->debug = true; break;
+        case OPT_SYSTEMD_CGROUP: g->systemd_cgroup = true; break;
+        case OPT_ROOTLESS: g->rootless = optarg; break;
+        case OPT_CRIU: break; /* accepted for runc compatibility */
+        case 'v': print_version (); *status = 0; return -1;
+        case 'h': print_global_usage (stdout); *status = 0; return -1;
+        default: fputs ("runcgo: invalid global option (see 'runcgo --help')\n", stderr); *status = 1; return -1;
+        }
+    }
+  if (optind >= argc)
+    {
+      print_global_usage (stderr);
+      *status = 1;
+      return -1;
+    }
+  return optind;
+}
+
+int
+main (int argc, char **argv)
+{
+  struct runcgo_cli g = { 0 };
+  const char *log = NULL, *log_format = "text";
+  runcgo_error_t err = NULL;
+  int status = 0;
+  int ci = parse_globals (argc, argv, &g, &log, &log_format, &status);
+  if (ci < 0)
+    return status;
+  if (runcgo_log_init (log, log_format, g.debug, &err) < 0)
+    {
+      runcgo_log_report (err);
+      return 1;
+    }
+  const char *name = argv[ci];
+  for (size_t i = 0; i < ARRAY_SIZE (commands); i++)
+    {
+      if (strcmp (commands[i].name, name) != 0)
+        continue;
+      if (commands[i].fn == NULL)
+        {
+          print_version ();
+          return 0;
+        }
+      status = commands[i].fn (&g, argc - ci, argv + ci, &err);
+      if (status < 0)
+        {
+          runcgo_log_report (err);
+          runcgo_error_release (&err);
+          status = 1;
+        }
+      if (g.ctx_ready)
+        runcgo_context_release (&g.ctx);
+      return status;
+    }
+  runcgo_log (RUNCGO_LOG_ERROR, "unknown command \"%s\" (see 'runcgo --help')", name);
+  return 1;
+}

@@ -1,0 +1,137 @@
+/* test_core.c -- container IDs, the state.json codec, the sync message
+ * decoder and the namespace plan: the pure parts of the process model. */
+#include "config.h"
+
+#include <fcntl.h>
+#include <sched.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/context.h"
+#include "core/state.h"
+#include "core/util.h"
+#include "spawn/spawn.h"
+#include "spawn/sync.h"
+#include "tap.h"
+
+static int
+id_ok (const char *id)
+{
+  runcgo_error_t err = NULL;
+  int r = runcgo_container_id_validate (id, &err);
+  runcgo_error_release (&err);
+  return r == 0;
+}
+
+static void
+test_container_ids (void)
+{
+  static const char *good[] = { "a", "abc-DEF_1.2+3", "0", "x.y", "a-" };
+  static const char *bad[] = { "", ".", "..", "../../../etc", ".hidden", "-x", "a/b", "a b", "a\nb", "é" };
+  for (size_t i = 0; i < ARRAY_SIZE (good); i++)
+    ok (id_ok (good[i]), "container ID \"%s\" is accepted", good[i]);
+  for (size_t i = 0; i < ARRAY_SIZE (bad); i++)
+    ok (!id_ok (bad[i]), "container ID \"%s\" is rejected", bad[i]);
+  char long_id[1026];
+  memset (long_id, 'a', 1025);
+  long_id[1025] = '\0';
+  ok (!id_ok (long_id), "a 1025-character ID is rejected");
+  long_id[1024] = '\0';
+  ok (id_ok (long_id), "a 1024-character ID is accepted");
+  runcgo_error_t err = NULL;
+  runcgo_container_id_validate ("../x", &err);
+  ok (err && strstr (err->msg, "'.'") && err->hint, "the ID error names the character and has a hint");
+  runcgo_error_release (&err);
+}
+
+static void
+test_state_codec (void)
+{
+  struct runcgo_kv ann[] = { { "k", "v" } };
+  char *args[] = { "/bin/sh", "-c", "true", NULL };
+  struct runcgo_hook hook = { .path = "/bin/sh", .args = args, .timeout = { true, 5 } };
+  struct runcgo_container_state st = { .id = "c1", .pid = 4242, .start_time = 123456789, .bundle = "/b",
+                                       .rootfs = "/b/rootfs", .created = "2026-01-01T00:00:00.000000000Z",
+                                       .cgroup_path = "/t/c1", .cgroup_driver = 0, .new_pidns = true,
+                                       .annotations = ann, .n_annotations = 1, .poststop = &hook, .n_poststop = 1 };
+  char dir[] = "/tmp/runcgo-test-core.XXXXXX";
+  runcgo_error_t err = NULL;
+  ok (mkdtemp (dir) != NULL, "temp dir");
+  int fd = open (dir, O_RDONLY | O_DIRECTORY);
+  ok (runcgo_state_write (fd, &st, &err) == 0, "state.json is written");
+  struct runcgo_container_state *rd = NULL;
+  ok (runcgo_state_read (fd, &rd, &err) == 0, "state.json is read back");
+  ok (rd && rd->pid == 4242 && rd->start_time == 123456789 && strcmp (rd->bundle, "/b") == 0
+          && strcmp (rd->cgroup_path, "/t/c1") == 0 && rd->new_pidns,
+      "scalar fields survive the round trip");
+  ok (rd && rd->n_annotations == 1 && strcmp (rd->annotations[0].value, "v") == 0, "annotations survive");
+  ok (rd && rd->n_poststop == 1 && rd->poststop[0].timeout.v == 5 && strcmp (rd->poststop[0].args[2], "true") == 0,
+      "poststop hooks survive");
+  ok (rd && runcgo_state_status (fd, rd) == RUNCGO_STATUS_STOPPED, "a pid with another start time reads as stopped");
+  runcgo_state_free (rd);
+  runcgo_state_dir_remove (AT_FDCWD, dir, &err);
+  close (fd);
+  rd = NULL;
+  ok (runcgo_state_decode ("{\"id\":\"x\"", 9, &rd, &err) < 0 && err, "a truncated state.json is an error");
+  runcgo_error_release (&err);
+  ok (runcgo_state_decode ("{\"id\":\"x\",\"bundle\":\"/b\",\"pid\":-5}", 33, &rd, &err) < 0, "a negative pid is refused");
+  runcgo_error_release (&err);
+  ok (runcgo_state_decode ("[]", 2, &rd, &err) < 0, "a non-object is refused");
+  runcgo_error_release (&err);
+  ok (runcgo_state_decode ("{\"id\":1,\"bundle\":\"/b\"}", 22, &rd, &err) < 0, "a wrong type is refused");
+  runcgo_error_release (&err);
+}
+
+static void
+test_sync_decode (void)
+{
+  struct runcgo_sync_msg msg;
+  runcgo_error_t err = NULL;
+  uint32_t buf[3 + 4] = { RUNCGO_SYNC_ERROR, 13, 5 };
+  memcpy (&buf[3], "hello", 5);
+  ok (runcgo_sync_decode (buf, 12 + 5, &msg, &err) == 0 && msg.value == 13 && strcmp (msg.payload, "hello") == 0,
+      "an ERROR message decodes with its payload");
+  ok (runcgo_sync_decode (buf, 11, &msg, &err) < 0, "a short message is refused");
+  runcgo_error_release (&err);
+  ok (runcgo_sync_decode (buf, 12 + 4, &msg, &err) < 0, "a length mismatch is refused");
+  runcgo_error_release (&err);
+  buf[0] = 99;
+  ok (runcgo_sync_decode (buf, 12 + 5, &msg, &err) < 0, "an unknown type is refused");
+  runcgo_error_release (&err);
+  buf[0] = RUNCGO_SYNC_READY;
+  buf[2] = 0xffffffffu;
+  ok (runcgo_sync_decode (buf, 12 + 5, &msg, &err) < 0, "an oversized length is refused");
+  runcgo_error_release (&err);
+  ok (strcmp (runcgo_sync_type_name (RUNCGO_SYNC_HOOKS_DONE), "HOOKS_DONE") == 0, "type names");
+}
+
+static void
+test_ns_plan (void)
+{
+  struct runcgo_namespace ns[] = { { RUNCGO_NS_PID, NULL }, { RUNCGO_NS_MOUNT, NULL }, { RUNCGO_NS_CGROUP, NULL },
+                                   { RUNCGO_NS_TIME, NULL }, { RUNCGO_NS_USER, NULL } };
+  struct runcgo_linux l = { .namespaces = ns, .n_namespaces = 5 };
+  struct runcgo_spec spec = { .linux_ = &l };
+  struct runcgo_ns_plan plan;
+  runcgo_ns_plan_compute (&spec, &plan);
+  ok (!plan.slow && (plan.clone_flags & (CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUSER)) == (CLONE_NEWPID | CLONE_NEWNS | CLONE_NEWUSER),
+      "fast path: new namespaces are cloned at once");
+  ok (!(plan.clone_flags & CLONE_NEWCGROUP) && plan.new_cgroup, "the cgroup namespace is left to the init");
+  ok (!(plan.clone_flags & 0x80) && plan.new_time, "the time namespace is left to the init");
+  ok (!plan.fork_for_pid, "no extra fork in the fast path");
+  ns[1].path = "/proc/1/ns/mnt";
+  runcgo_ns_plan_compute (&spec, &plan);
+  ok (plan.slow && plan.clone_flags == 0, "slow path: joining by path clones without namespaces");
+  ok (plan.fork_for_pid && plan.new_pid && plan.new_user, "slow path: a new pid namespace needs the extra fork");
+  ok (!(plan.unshare_flags & CLONE_NEWNS), "a joined namespace is not unshared");
+}
+
+int
+main (void)
+{
+  test_container_ids ();
+  test_state_codec ();
+  test_sync_decode ();
+  test_ns_plan ();
+  return done_testing ();
+}
