@@ -300,15 +300,8 @@ runcgo_container_create (struct runcgo_context *ctx, const struct runcgo_create_
 }
 
 /* ---------------------------------------------------------------- helpers */
-struct loaded
-{
-  int dir_fd;
-  struct runcgo_container_state *st;
-  enum runcgo_status status;
-};
-
-static void
-loaded_release (struct loaded *l)
+void
+runcgo_loaded_release (struct runcgo_loaded *l)
 {
   if (l->dir_fd >= 0)
     close (l->dir_fd);
@@ -333,8 +326,9 @@ live_status (int dir_fd, const struct runcgo_container_state *st)
   return s;
 }
 
-static int
-load_container (struct runcgo_context *ctx, const char *id, bool lock, struct loaded *l, runcgo_error_t *err)
+int
+runcgo_container_load (struct runcgo_context *ctx, const char *id, bool lock, struct runcgo_loaded *l,
+                       runcgo_error_t *err)
 {
   l->dir_fd = -1;
   l->st = NULL;
@@ -365,8 +359,8 @@ load_container (struct runcgo_context *ctx, const char *id, bool lock, struct lo
   return 0;
 }
 
-static int
-open_cgroup_of (const struct runcgo_container_state *st, struct runcgo_cgroup **cg, runcgo_error_t *err)
+int
+runcgo_container_open_cgroup (const struct runcgo_container_state *st, struct runcgo_cgroup **cg, runcgo_error_t *err)
 {
   *cg = NULL;
   if (st->cgroup_path == NULL || *st->cgroup_path == '\0')
@@ -428,9 +422,9 @@ poststart_hooks (const struct runcgo_spec *spec, const char *id, pid_t pid, cons
 int
 runcgo_container_start (struct runcgo_context *ctx, const char *id, runcgo_error_t *err)
 {
-  struct loaded l;
+  struct runcgo_loaded l;
   int r = -1;
-  if (load_container (ctx, id, true, &l, err) < 0)
+  if (runcgo_container_load (ctx, id, true, &l, err) < 0)
     goto out;
   if (l.status != RUNCGO_STATUS_CREATED)
     {
@@ -456,7 +450,7 @@ runcgo_container_start (struct runcgo_context *ctx, const char *id, runcgo_error
   runcgo_spec_free (spec);
   r = 0;
 out:
-  loaded_release (&l);
+  runcgo_loaded_release (&l);
   return r;
 }
 
@@ -464,9 +458,9 @@ out:
 int
 runcgo_container_kill (struct runcgo_context *ctx, const char *id, int sig, bool all, runcgo_error_t *err)
 {
-  struct loaded l;
+  struct runcgo_loaded l;
   int r = -1;
-  if (load_container (ctx, id, false, &l, err) < 0)
+  if (runcgo_container_load (ctx, id, false, &l, err) < 0)
     goto out;
   if (l.status == RUNCGO_STATUS_STOPPED)
     {
@@ -476,7 +470,7 @@ runcgo_container_kill (struct runcgo_context *ctx, const char *id, int sig, bool
   if (all)
     {
       struct runcgo_cgroup *cg = NULL;
-      if (open_cgroup_of (l.st, &cg, err) < 0)
+      if (runcgo_container_open_cgroup (l.st, &cg, err) < 0)
         goto out;
       if (cg)
         {
@@ -499,7 +493,7 @@ runcgo_container_kill (struct runcgo_context *ctx, const char *id, int sig, bool
     }
   r = 0;
 out:
-  loaded_release (&l);
+  runcgo_loaded_release (&l);
   return r;
 }
 
@@ -538,11 +532,11 @@ kill_everything (const struct runcgo_container_state *st, struct runcgo_cgroup *
 }
 
 static int
-destroy_container (struct runcgo_context *ctx, struct loaded *l, runcgo_error_t *err)
+destroy_container (struct runcgo_context *ctx, struct runcgo_loaded *l, runcgo_error_t *err)
 {
   struct runcgo_cgroup *cg = NULL;
   runcgo_error_t cgerr = NULL;
-  if (open_cgroup_of (l->st, &cg, &cgerr) < 0)
+  if (runcgo_container_open_cgroup (l->st, &cg, &cgerr) < 0)
     {
       runcgo_warn ("%s", runcgo_error_text (cgerr));
       runcgo_error_release (&cgerr);
@@ -566,9 +560,9 @@ destroy_container (struct runcgo_context *ctx, struct loaded *l, runcgo_error_t 
 int
 runcgo_container_delete (struct runcgo_context *ctx, const char *id, bool force, runcgo_error_t *err)
 {
-  struct loaded l;
+  struct runcgo_loaded l;
   int r = -1;
-  if (load_container (ctx, id, true, &l, err) < 0)
+  if (runcgo_container_load (ctx, id, true, &l, err) < 0)
     {
       /* `delete -f` of a container that is already gone succeeds (runc) */
       if (force && l.dir_fd < 0 && (*err)->status == 0 && strstr ((*err)->msg, "does not exist"))
@@ -593,7 +587,7 @@ runcgo_container_delete (struct runcgo_context *ctx, const char *id, bool force,
     }
   r = destroy_container (ctx, &l, err);
 out:
-  loaded_release (&l);
+  runcgo_loaded_release (&l);
   return r;
 }
 
@@ -650,13 +644,13 @@ runcgo_container_run (struct runcgo_context *ctx, const struct runcgo_create_opt
   if (!o->detach)
     {
       r = runcgo_wait_foreground (c.res.pidfd, c.res.pid, &fwd, exit_status, err);
-      struct loaded l = { .dir_fd = -1 };
+      struct runcgo_loaded l = { .dir_fd = -1 };
       runcgo_error_t gone = NULL;
       /* someone may have deleted it meanwhile (delete -f): nothing left to do */
-      if (r == 0 && !o->keep && load_container (ctx, o->id, false, &l, &gone) == 0)
+      if (r == 0 && !o->keep && runcgo_container_load (ctx, o->id, false, &l, &gone) == 0)
         r = destroy_container (ctx, &l, err);
       runcgo_error_release (&gone);
-      loaded_release (&l);
+      runcgo_loaded_release (&l);
     }
   creation_release (&c);
   return r;
@@ -666,16 +660,16 @@ runcgo_container_run (struct runcgo_context *ctx, const struct runcgo_create_opt
 int
 runcgo_container_state (struct runcgo_context *ctx, const char *id, char **json, runcgo_error_t *err)
 {
-  struct loaded l;
-  int r = load_container (ctx, id, false, &l, err);
+  struct runcgo_loaded l;
+  int r = runcgo_container_load (ctx, id, false, &l, err);
   if (r == 0)
     *json = runcgo_state_format (l.st, l.status);
-  loaded_release (&l);
+  runcgo_loaded_release (&l);
   return r;
 }
 
 static void
-list_one (FILE *out, enum runcgo_list_format format, const struct loaded *l, json_object *arr)
+list_one (FILE *out, enum runcgo_list_format format, const struct runcgo_loaded *l, json_object *arr)
 {
   pid_t pid = l->status == RUNCGO_STATUS_STOPPED ? 0 : l->st->pid;
   if (format == RUNCGO_LIST_QUIET)
@@ -710,17 +704,17 @@ runcgo_container_list (struct runcgo_context *ctx, enum runcgo_list_format forma
   struct dirent *de;
   while (d && (de = readdir (d)))
     {
-      struct loaded l;
+      struct runcgo_loaded l;
       runcgo_error_t ignored = NULL;
-      if (de->d_name[0] == '.' || load_container (ctx, de->d_name, false, &l, &ignored) < 0)
+      if (de->d_name[0] == '.' || runcgo_container_load (ctx, de->d_name, false, &l, &ignored) < 0)
         {
           runcgo_error_release (&ignored);
           if (de->d_name[0] != '.')
-            loaded_release (&l);
+            runcgo_loaded_release (&l);
           continue;
         }
       list_one (out, format, &l, arr);
-      loaded_release (&l);
+      runcgo_loaded_release (&l);
     }
   if (d)
     closedir (d);

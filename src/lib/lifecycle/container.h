@@ -42,6 +42,23 @@ enum runcgo_list_format
 };
 int runcgo_container_list (struct runcgo_context *ctx, enum runcgo_list_format format, FILE *out, runcgo_error_t *err);
 
+/* For commands that act on an existing container: its state dir (locked
+ * when asked), its state.json and its live status. */
+struct runcgo_container_state;
+struct runcgo_cgroup;
+struct runcgo_loaded
+{
+  int dir_fd;
+  struct runcgo_container_state *st;
+  int status; /* enum runcgo_status */
+};
+int runcgo_container_load (struct runcgo_context *ctx, const char *id, bool lock, struct runcgo_loaded *l,
+                           runcgo_error_t *err);
+void runcgo_loaded_release (struct runcgo_loaded *l);
+/* The container's cgroup manager; *cg stays NULL when it has none. */
+int runcgo_container_open_cgroup (const struct runcgo_container_state *st, struct runcgo_cgroup **cg,
+                                  runcgo_error_t *err);
+
 /* wait.c: foreground wait for a run: forwards signals to the init, reaps
  * orphans as a subreaper, returns the exit status (128+N for signal N). */
 int runcgo_wait_foreground (int pidfd, pid_t pid, const sigset_t *forwarded, int *exit_status, runcgo_error_t *err);

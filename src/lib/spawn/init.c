@@ -26,6 +26,7 @@
 #include "core/util.h"
 #include "fs/fs.h"
 #include "linux/linux.h"
+#include "process.h"
 #include "spawn.h"
 #include "sync.h"
 
@@ -33,7 +34,6 @@
 #define CLONE_NEWTIME 0x00000080
 #endif
 #define KEYCTL_JOIN_SESSION_KEYRING 1
-#define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 struct init_ctx
 {
@@ -43,8 +43,7 @@ struct init_ctx
   int sync_fd;
   pid_t host_pid;      /* from HOOKS_DONE, for the hooks' state */
   struct runcgo_rootfs_ctx rctx;
-  char *exe;           /* resolved executable inside the container */
-  char **env;          /* process env + HOME when missing */
+  struct runcgo_exec_process proc;
 };
 
 static int
@@ -269,88 +268,6 @@ request_parent_hooks (struct init_ctx *c, runcgo_error_t *err)
   return 0;
 }
 
-/* The slave becomes our controlling terminal and stdio; the master goes to
- * whoever drives the terminal (--console-socket). */
-static int
-hand_over_terminal (struct init_ctx *c, runcgo_error_t *err)
-{
-  int master = c->rctx.pty_master;
-  int r = runcgo_console_send (c->cfg->console_socket_fd, master, err);
-  close (master);
-  if (r < 0)
-    return -1;
-  close (c->cfg->console_socket_fd);
-  return runcgo_terminal_make_controlling (c->rctx.console_fd, c->cfg->spec->process, err);
-}
-
-static const char *
-env_get (char **env, const char *name)
-{
-  size_t n = strlen (name);
-  for (size_t i = 0; env && env[i]; i++)
-    if (strncmp (env[i], name, n) == 0 && env[i][n] == '=')
-      return env[i] + n + 1;
-  return NULL;
-}
-
-/* Resolve args[0] against the container's PATH now, so a missing binary
- * fails `create` (as runc does) instead of the later start. */
-static int
-resolve_executable (struct init_ctx *c, runcgo_error_t *err)
-{
-  const char *arg0 = c->cfg->spec->process->args[0];
-  if (strchr (arg0, '/'))
-    {
-      if (access (arg0, X_OK) < 0)
-        return runcgo_fail (err, errno, "exec: \"%s\"", arg0);
-      c->exe = xstrdup (arg0);
-      return 0;
-    }
-  const char *path = env_get (c->cfg->spec->process->env, "PATH");
-  cleanup_free char *dirs = xstrdup (path ? path : DEFAULT_PATH);
-  char *save = NULL;
-  for (char *d = strtok_r (dirs, ":", &save); d; d = strtok_r (NULL, ":", &save))
-    {
-      cleanup_free char *cand = xasprintf ("%s/%s", *d ? d : ".", arg0);
-      struct stat st;
-      if (stat (cand, &st) == 0 && S_ISREG (st.st_mode) && access (cand, X_OK) == 0)
-        {
-          c->exe = steal_ptr (&cand);
-          return 0;
-        }
-    }
-  return runcgo_fail_hint (err, 0, "check process.args[0] and the PATH in process.env",
-                           "exec: \"%s\": executable file not found in $PATH", arg0);
-}
-
-/* HOME from the container's /etc/passwd when process.env lacks it (runc). */
-static void
-build_env (struct init_ctx *c)
-{
-  const struct runcgo_process *p = c->cfg->spec->process;
-  size_t n = runcgo_strv_len (p->env);
-  c->env = xzalloc ((n + 2) * sizeof (char *));
-  for (size_t i = 0; i < n; i++)
-    c->env[i] = p->env[i];
-  if (env_get (p->env, "HOME"))
-    return;
-  const char *home = "/";
-  cleanup_file FILE *f = fopen ("/etc/passwd", "re");
-  char line[1024];
-  while (f && fgets (line, sizeof (line), f))
-    {
-      char *fields[7] = { 0 }, *s = line;
-      for (int i = 0; i < 7 && s; i++)
-        fields[i] = strsep (&s, ":");
-      if (fields[2] && fields[5] && (uint32_t) strtoul (fields[2], NULL, 10) == p->user.uid && *fields[5])
-        {
-          c->env[n] = xasprintf ("HOME=%s", fields[5]);
-          return;
-        }
-    }
-  c->env[n] = xasprintf ("HOME=%s", home);
-}
-
 /* startContainer hooks run once `start` arrived and before `start` returns
  * (it then runs poststart): for create/start the byte goes into the fifo only
  * after them, so a failed hook makes `start` fail; for run, the parent waits
@@ -391,59 +308,6 @@ report_late_error (struct init_ctx *c, runcgo_error_t err)
 }
 
 static int
-enter_cwd (const char *cwd, bool retry_ok, bool *done, runcgo_error_t *err)
-{
-  if (*done)
-    return 0;
-  /* a missing cwd is created, as runc does; we are inside the new root by
-   * now, so no path can lead out of it */
-  if (chdir (cwd) < 0 && errno == ENOENT && retry_ok)
-    {
-      runcgo_error_t ignored = NULL;
-      if (runcgo_mkdir_p (cwd, 0755, &ignored) < 0)
-        runcgo_error_release (&ignored);
-    }
-  if (chdir (cwd) < 0)
-    {
-      if (retry_ok && errno == EACCES)
-        return 0; /* maybe only the container user may enter it: retry after setuid */
-      return runcgo_fail (err, errno, "process.cwd: chdir to `%s`", cwd);
-    }
-  /* a cwd outside the container's root reads as "(unreachable)": refuse */
-  char buf[PATH_MAX];
-  if (getcwd (buf, sizeof (buf)) == NULL || buf[0] != '/')
-    return runcgo_fail (err, errno ? errno : EPERM, "process.cwd: `%s` is outside the container", cwd);
-  *done = true;
-  return 0;
-}
-
-static int
-finalize_process (struct init_ctx *c, runcgo_error_t *err)
-{
-  const struct runcgo_process *p = c->cfg->spec->process;
-  const struct runcgo_seccomp_filter *sc = c->cfg->seccomp;
-  bool cwd_done = false;
-  if (enter_cwd (p->cwd, true, &cwd_done, err) < 0)
-    return -1;
-  /* without no_new_privs, loading a filter needs CAP_SYS_ADMIN: load it while
-   * we still hold it (runc does the same) */
-  if (sc && !p->no_new_privileges && runcgo_seccomp_load (sc, err) < 0)
-    return -1;
-  if (runcgo_identity_apply (&p->user, p->capabilities, err) < 0)
-    return -1;
-  if (enter_cwd (p->cwd, false, &cwd_done, err) < 0)
-    return -1;
-  if (p->no_new_privileges && prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
-    return runcgo_fail (err, errno, "process.noNewPrivileges: prctl");
-  /* last: the filter now constrains only execve and what follows */
-  if (sc && p->no_new_privileges && runcgo_seccomp_load (sc, err) < 0)
-    return -1;
-  for (int fd = 3; fd < 3 + c->cfg->preserve_fds; fd++)
-    fcntl (fd, F_SETFD, 0);
-  return 0;
-}
-
-static int
 prepare (struct init_ctx *c, runcgo_error_t *err)
 {
   const struct runcgo_spec *spec = c->cfg->spec;
@@ -463,14 +327,15 @@ prepare (struct init_ctx *c, runcgo_error_t *err)
     return -1;
   if (setsid () < 0)
     return runcgo_fail (err, errno, "setsid");
-  if (c->rctx.terminal && hand_over_terminal (c, err) < 0)
+  if (c->rctx.terminal
+      && runcgo_process_hand_over_terminal (c->cfg->console_socket_fd, c->rctx.pty_master, c->rctx.console_fd,
+                                            spec->process, err) < 0)
     return -1;
   if (runcgo_rlimits_apply (spec->process, err) < 0)
     return -1;
-  if (resolve_executable (c, err) < 0)
-    return -1;
-  build_env (c);
-  return 0;
+  c->proc = (struct runcgo_exec_process){ .p = spec->process, .seccomp = c->cfg->seccomp,
+                                          .preserve_fds = c->cfg->preserve_fds, .listen_fds = c->cfg->listen_fds };
+  return runcgo_process_prepare (&c->proc, err);
 }
 
 void
@@ -499,13 +364,12 @@ runcgo_init_main (const struct runcgo_spawn_config *cfg, const struct runcgo_ns_
     }
   prctl (PR_SET_PDEATHSIG, 0);
   runcgo_sync_send (sync_fd, RUNCGO_SYNC_READY, 0, NULL);
-  if (wait_for_start (&c, &err) < 0 || finalize_process (&c, &err) < 0)
+  if (wait_for_start (&c, &err) < 0 || runcgo_process_finalize (&c.proc, &err) < 0)
     {
       report_late_error (&c, err);
       _exit (1);
     }
-  execve (c.exe, cfg->spec->process->args, c.env);
-  runcgo_fail (&err, errno, "exec `%s`", c.exe);
+  runcgo_process_exec (&c.proc, &err);
   report_late_error (&c, err);
   _exit (127);
 }

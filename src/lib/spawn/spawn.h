@@ -27,6 +27,7 @@ struct runcgo_spawn_config
   int exec_fifo_fd;    /* O_PATH fd of ROOT/ID/exec.fifo; -1: wait for START on the channel */
   int console_socket_fd; /* -1 = none */
   int preserve_fds;
+  bool listen_fds;     /* the preserved fds include socket-activation fds */
   bool no_pivot;
   bool no_new_keyring;
   bool rootless;
