@@ -39,6 +39,23 @@ static const struct command commands[] = {
     "      --no-pivot          use chroot instead of pivot_root\n"
     "      --no-new-keyring    keep the caller's session keyring\n"
     "      --preserve-fds N    pass N extra fds (3..3+N-1) to the process\n" },
+  { "exec", runcgo_cmd_exec, "[OPTIONS] ID [CMD [ARGS...]]", "run a new process in a running container",
+    "  -p, --process FILE      process.json to run (instead of CMD)\n"
+    "  -t, --tty               allocate a pseudo-terminal\n"
+    "      --console-socket S  AF_UNIX socket that receives the terminal master\n"
+    "  -d, --detach            do not wait for the process\n"
+    "      --pid-file FILE     write the process's PID to FILE\n"
+    "  -e, --env NAME=VALUE    set an environment variable (repeatable)\n"
+    "  -u, --user UID[:GID]    run as this user\n"
+    "  -g, --additional-gids G add a supplementary group (repeatable)\n"
+    "      --cwd DIR           working directory\n"
+    "  -c, --cap CAP           add a capability (repeatable)\n"
+    "      --no-new-privs      set no_new_privs\n"
+    "      --preserve-fds N    pass N extra fds (3..3+N-1) to the process\n"
+    "      --apparmor PROFILE  AppArmor profile\n"
+    "      --process-label L   SELinux label\n"
+    "      --cgroup PATH       sub-cgroup of the container to join (cgroup v2)\n"
+    "      --ignore-paused     exec even into a paused container\n" },
   { "state", runcgo_cmd_state, "ID", "print the state of a container as JSON", "" },
   { "list", runcgo_cmd_list, "[OPTIONS]", "list containers",
     "  -f, --format table|json output format (default: table)\n"

@@ -35,6 +35,7 @@ RUNCGO_CMD (state);
 RUNCGO_CMD (list);
 RUNCGO_CMD (kill);
 RUNCGO_CMD (delete);
+RUNCGO_CMD (exec);
 
 /* main.c: a command whose only argument is one container ID (and --help);
  * returns 1 when --help was printed. */

@@ -15,6 +15,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "core/error.h"
@@ -103,5 +104,77 @@ int runcgo_cgroup_update (struct runcgo_cgroup *cg, const struct runcgo_resource
 /* Remove every directory (retrying briefly on EBUSY while the last tasks exit). */
 int runcgo_cgroup_destroy (struct runcgo_cgroup *cg, runcgo_error_t *err);
 void runcgo_cgroup_free (struct runcgo_cgroup *cg);
+
+/* ---------------------------------------------------------------- stats.c */
+/* What `events` reports, in runc's units and meanings (bytes, nanoseconds;
+ * "max" = UINT64_MAX; swap is memory+swap as v1 counts it, on v2 too). */
+struct runcgo_cgroup_mem_entry
+{
+  uint64_t limit, usage, max, failcnt;
+};
+struct runcgo_cgroup_blkio_entry
+{
+  uint64_t major, minor;
+  char op[16]; /* "Read", "Write", "Sync", "Async", "Discard", "Total" or "" */
+  uint64_t value;
+};
+struct runcgo_cgroup_blkio_list
+{
+  struct runcgo_cgroup_blkio_entry *e;
+  size_t n;
+};
+enum
+{
+  RUNCGO_BLKIO_SERVICE_BYTES, /* runc's ioServiceBytesRecursive */
+  RUNCGO_BLKIO_SERVICED,      /* ioServicedRecursive */
+  RUNCGO_BLKIO_KINDS
+};
+struct runcgo_cgroup_hugetlb
+{
+  char *page_size; /* "2MB" */
+  uint64_t usage, max, failcnt;
+};
+struct runcgo_cgroup_stat_kv
+{
+  char *key;
+  uint64_t value;
+};
+struct runcgo_cgroup_stats
+{
+  struct
+  {
+    uint64_t total, kernel, user;
+    uint64_t *percpu, *percpu_kernel, *percpu_user;
+    size_t n_percpu, n_percpu_modes; /* percpu; percpu_kernel and percpu_user */
+    uint64_t periods, throttled_periods, throttled_time;
+  } cpu;
+  struct
+  {
+    uint64_t cache;
+    struct runcgo_cgroup_mem_entry usage, swap, kernel, kernel_tcp;
+    struct runcgo_cgroup_stat_kv *raw; /* memory.stat, in file order */
+    size_t n_raw;
+  } memory;
+  struct
+  {
+    uint64_t current, limit; /* limit 0 = none (runc) */
+  } pids;
+  struct runcgo_cgroup_blkio_list blkio[RUNCGO_BLKIO_KINDS];
+  struct runcgo_cgroup_hugetlb *hugetlb;
+  size_t n_hugetlb;
+  bool has_memory, has_cpu, has_pids; /* the controller was found */
+};
+/* Read every controller the container has (missing ones stay zero). */
+int runcgo_cgroup_stats (const struct runcgo_cgroup *cg, struct runcgo_cgroup_stats *s, runcgo_error_t *err);
+void runcgo_cgroup_stats_clear (struct runcgo_cgroup_stats *s);
+
+/* OOM notifications: the fd polls readable when something happened;
+ * runcgo_cgroup_oom_read then returns the number of OOM kills (>= 0) and
+ * sets *gone once the cgroup was removed. */
+struct runcgo_cgroup_oom;
+int runcgo_cgroup_oom_open (const struct runcgo_cgroup *cg, struct runcgo_cgroup_oom **out, runcgo_error_t *err);
+int runcgo_cgroup_oom_fd (const struct runcgo_cgroup_oom *o);
+int runcgo_cgroup_oom_read (struct runcgo_cgroup_oom *o, bool *gone, runcgo_error_t *err);
+void runcgo_cgroup_oom_close (struct runcgo_cgroup_oom *o);
 
 #endif

@@ -40,6 +40,7 @@ struct runcgo_cgroup
   struct runcgo_cg_dir *dirs;
   size_t n_dirs;
   int clone_fd; /* v2 leaf, O_PATH|O_DIRECTORY; -1 */
+  struct runcgo_cg_systemd *systemd; /* systemd.c's unit and bus; NULL for the other drivers */
 };
 
 /* ---------------------------------------------------------------- fs.c */
@@ -87,5 +88,27 @@ const struct runcgo_cg_dir *runcgo_cg_dir_for (const struct runcgo_cgroup *cg, c
 /* Lexically clean a cgroupsPath ("//a/./b" -> "/a/b"); ".." may not climb
  * above the start of the path. */
 int runcgo_cg_clean_path (const char *in, char **out, runcgo_error_t *err);
+
+/* ---------------------------------------------------------------- stats.c (pure parsers) */
+/* "KEY VALUE" line of a flat keyed file ("max" = UINT64_MAX). */
+bool runcgo_cg_keyed_value (const char *text, const char *key, uint64_t *out);
+void runcgo_cg_parse_memory_stat (const char *text, struct runcgo_cgroup_stats *s);
+void runcgo_cg_parse_cpu_stat (const char *text, bool v2, struct runcgo_cgroup_stats *s);
+/* Returns the number of entries added to s->blkio[kind]. */
+int runcgo_cg_parse_blkio_v1 (const char *text, int kind, struct runcgo_cgroup_stats *s);
+void runcgo_cg_parse_io_stat (const char *text, struct runcgo_cgroup_stats *s);
+/* "hugepages-2048kB" -> "2MB"; NULL for other names. */
+char *runcgo_cg_hugepage_name (const char *dirent);
+
+/* ---------------------------------------------------------------- ebpf.c */
+struct bpf_insn;
+/* Pure: the device rules of r (NULL = none) then the default allow list,
+ * emulated like the v1 devices cgroup, as a BPF_PROG_TYPE_CGROUP_DEVICE
+ * program (*insns is the caller's to free). */
+int runcgo_cg_devices_program (const struct runcgo_resources *r, struct bpf_insn **insns, size_t *n,
+                               runcgo_error_t *err);
+/* Load the program and attach it to the cgroup2 directory dir, atomically
+ * replacing the one a previous call attached. */
+int runcgo_cg_devices_attach (const char *dir, const struct bpf_insn *insns, size_t n, runcgo_error_t *err);
 
 #endif

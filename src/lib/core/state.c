@@ -158,6 +158,8 @@ runcgo_state_write (int dir_fd, const struct runcgo_container_state *st, runcgo_
   json_object_object_add (o, "rootless", json_object_new_boolean (st->rootless));
   json_object_object_add (o, "new_pidns", json_object_new_boolean (st->new_pidns));
   json_object_object_add (o, "detached", json_object_new_boolean (st->detached));
+  if (st->notify_socket)
+    json_object_object_add (o, "notify_socket", json_object_new_string (st->notify_socket));
   json_object_object_add (o, "annotations", annotations_to_json (st->annotations, st->n_annotations));
   json_object_object_add (o, "poststop", hooks_to_json (st->poststop, st->n_poststop));
   size_t len = 0;
@@ -282,6 +284,7 @@ runcgo_state_decode (const char *json, size_t len, struct runcgo_container_state
   if (get_string (o, "id", true, &st->id, err) < 0 || get_string (o, "bundle", true, &st->bundle, err) < 0
       || get_string (o, "rootfs", false, &st->rootfs, err) < 0 || get_string (o, "created", false, &st->created, err) < 0
       || get_string (o, "cgroup_path", false, &st->cgroup_path, err) < 0
+      || get_string (o, "notify_socket", false, &st->notify_socket, err) < 0
       || get_int (o, "pid", 0, INT32_MAX, &pid, err) < 0 || get_int (o, "owner", 0, UINT32_MAX, &owner, err) < 0
       || get_int (o, "cgroup_driver", 0, 16, &driver, err) < 0 || get_int (o, "start_time", 0, INT64_MAX, &start, err) < 0)
     r = -1;
@@ -331,6 +334,7 @@ runcgo_state_free (struct runcgo_container_state *st)
   free (st->rootfs);
   free (st->created);
   free (st->cgroup_path);
+  free (st->notify_socket);
   for (size_t i = 0; i < st->n_annotations; i++)
     {
       free (st->annotations[i].key);

@@ -43,6 +43,7 @@ struct runcgo_container_state
   bool rootless;
   bool new_pidns;          /* false: delete must kill every process of the cgroup */
   bool detached;           /* created by create/run -d (not a foreground run) */
+  char *notify_socket;     /* the caller's NOTIFY_SOCKET, forwarded at start; NULL = none */
   struct runcgo_kv *annotations;
   size_t n_annotations;
   struct runcgo_hook *poststop; /* hooks to run at delete */

@@ -360,6 +360,29 @@ runcgo_close_fds_from (int from)
 }
 
 int
+runcgo_close_fds_except (int from, const int *keep, size_t n)
+{
+  for (int fd = from;;)
+    {
+      int next = INT_MAX;
+      for (size_t i = 0; i < n; i++)
+        if (keep[i] >= fd && keep[i] < next)
+          next = keep[i];
+      if (next > fd)
+        {
+#ifdef SYS_close_range
+          if (syscall (SYS_close_range, (unsigned) fd, next == INT_MAX ? ~0U : (unsigned) next - 1, 0) < 0)
+#endif
+            for (int k = fd; k < (next == INT_MAX ? 1024 : next); k++)
+              close (k);
+        }
+      if (next == INT_MAX)
+        return 0;
+      fd = next + 1;
+    }
+}
+
+int
 runcgo_set_cloexec_from (int from)
 {
 #ifdef SYS_close_range

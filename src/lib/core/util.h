@@ -81,5 +81,7 @@ uint64_t runcgo_proc_start_time (pid_t pid);
 /* Close every fd >= from except those listed (close_range with fallback). */
 int runcgo_close_fds_from (int from);
 int runcgo_set_cloexec_from (int from);
+/* Close every fd >= from except the n listed (-1 entries are ignored). */
+int runcgo_close_fds_except (int from, const int *keep, size_t n);
 
 #endif

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -46,7 +47,12 @@ struct creation
   int dir_fd;
   int fifo_fd;
   int console_fd;
+  int tty_sock;        /* foreground run with a terminal: our end of the console socketpair */
+  int tty_master;      /* ... and the pty master received on it */
   bool dir_created;
+  int preserve_fds;    /* --preserve-fds plus socket-activation fds */
+  bool listen_fds;
+  const char *notify_socket; /* the caller's NOTIFY_SOCKET */
   struct runcgo_spawn_result res;
 };
 
@@ -86,8 +92,18 @@ load_config (struct creation *c, runcgo_error_t *err)
   if (runcgo_spec_validate (c->spec, flags, err) < 0)
     return runcgo_error_wrap (err, "config.json");
   if (c->spec->process->terminal && c->opts->console_socket == NULL)
-    return runcgo_fail_hint (err, 0, "pass --console-socket, or set process.terminal to false",
-                             "process.terminal is true but no --console-socket was given");
+    {
+      /* a foreground run drives the terminal itself, through an internal
+       * console socket; everything else needs the caller's */
+      if (!c->run_mode || c->opts->detach)
+        return runcgo_fail_hint (err, 0, "pass --console-socket, or set process.terminal to false",
+                                 "process.terminal is true but no --console-socket was given");
+      int sv[2];
+      if (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
+        return runcgo_fail (err, errno, "socketpair for the terminal");
+      c->tty_sock = sv[0];
+      c->console_fd = sv[1];
+    }
   if (!c->spec->process->terminal && c->opts->console_socket)
     return runcgo_fail_hint (err, 0, "set process.terminal to true, or drop --console-socket",
                              "--console-socket given but process.terminal is false");
@@ -142,6 +158,39 @@ make_state_dir (struct creation *c, runcgo_error_t *err)
   return 0;
 }
 
+/* Socket activation (sd_listen_fds): when LISTEN_PID names us, the
+ * LISTEN_FDS fds from 3 on are passed on as well, and the process sees
+ * LISTEN_FDS and its own LISTEN_PID (runc). */
+static void
+take_listen_fds (struct creation *c)
+{
+  const char *pid = getenv ("LISTEN_PID"), *fds = getenv ("LISTEN_FDS");
+  int64_t p, n;
+  c->preserve_fds = c->opts->preserve_fds;
+  if (pid == NULL || fds == NULL || runcgo_parse_i64 (pid, &p) < 0 || p != getpid ()
+      || runcgo_parse_i64 (fds, &n) < 0 || n <= 0 || n > 65536)
+    return;
+  c->listen_fds = true;
+  c->preserve_fds += (int) n;
+  char ***env = &c->spec->process->env;
+  size_t len = runcgo_strv_len (*env);
+  *env = xrealloc (*env, (len + 2) * sizeof (char *));
+  (*env)[len] = xasprintf ("LISTEN_FDS=%lld", (long long) n);
+  (*env)[len + 1] = NULL;
+}
+
+/* NOTIFY_SOCKET: the container gets its own socket, forwarded at start. */
+static int
+prepare_notify (struct creation *c, runcgo_error_t *err)
+{
+  const char *host = getenv ("NOTIFY_SOCKET");
+  if (host == NULL || *host == '\0')
+    return 0;
+  c->notify_socket = host;
+  cleanup_free char *dir = xasprintf ("%s/%s", c->ctx->state_root, c->opts->id);
+  return runcgo_notify_prepare (c->spec, dir, err);
+}
+
 static int
 make_cgroup (struct creation *c, runcgo_error_t *err)
 {
@@ -168,7 +217,8 @@ spawn_init (struct creation *c, runcgo_error_t *err)
     .cgroup = c->cgroup,
     .exec_fifo_fd = c->fifo_fd,
     .console_socket_fd = c->console_fd,
-    .preserve_fds = c->opts->preserve_fds,
+    .preserve_fds = c->preserve_fds,
+    .listen_fds = c->listen_fds,
     .no_pivot = c->opts->no_pivot,
     .no_new_keyring = c->opts->no_new_keyring,
     .rootless = c->ctx->rootless,
@@ -196,6 +246,7 @@ write_state (struct creation *c, runcgo_error_t *err)
     .detached = !c->run_mode || c->opts->detach,
     .annotations = c->spec->annotations,
     .n_annotations = c->spec->n_annotations,
+    .notify_socket = (char *) c->notify_socket,
     .poststop = h->list[RUNCGO_HOOK_POSTSTOP],
     .n_poststop = h->n[RUNCGO_HOOK_POSTSTOP],
   };
@@ -203,8 +254,8 @@ write_state (struct creation *c, runcgo_error_t *err)
 }
 
 /* --pid-file: written atomically, after the init exists (engines poll it) */
-static int
-write_pid_file (const char *path, pid_t pid, runcgo_error_t *err)
+int
+runcgo_write_pid_file (const char *path, pid_t pid, runcgo_error_t *err)
 {
   if (path == NULL)
     return 0;
@@ -250,7 +301,7 @@ creation_release (struct creation *c)
   runcgo_seccomp_filter_free (c->seccomp);
   if (c->cgroup)
     runcgo_cgroup_free (c->cgroup);
-  for (int *fd = &c->dir_fd; fd <= &c->console_fd; fd++)
+  for (int *fd = &c->dir_fd; fd <= &c->tty_master; fd++)
     if (*fd >= 0)
       close (*fd);
   if (c->res.pidfd >= 0)
@@ -266,9 +317,11 @@ creation_run (struct creation *c, runcgo_error_t *err)
     return -1;
   if (resolve_bundle (c, err) < 0 || load_config (c, err) < 0)
     return -1;
-  if (make_state_dir (c, err) < 0 || make_cgroup (c, err) < 0 || spawn_init (c, err) < 0)
+  take_listen_fds (c);
+  if (make_state_dir (c, err) < 0 || prepare_notify (c, err) < 0 || make_cgroup (c, err) < 0
+      || spawn_init (c, err) < 0)
     return -1;
-  if (write_state (c, err) < 0 || write_pid_file (c->opts->pid_file, c->res.pid, err) < 0)
+  if (write_state (c, err) < 0 || runcgo_write_pid_file (c->opts->pid_file, c->res.pid, err) < 0)
     return -1;
   /* the state is complete: let other commands (kill, delete -f) in while a
    * foreground run waits */
@@ -283,7 +336,7 @@ creation_init (struct creation *c, struct runcgo_context *ctx, const struct runc
   c->ctx = ctx;
   c->opts = o;
   c->run_mode = run_mode;
-  c->dir_fd = c->fifo_fd = c->console_fd = -1;
+  c->dir_fd = c->fifo_fd = c->console_fd = c->tty_sock = c->tty_master = -1;
   c->res.pidfd = c->res.sync_fd = -1;
 }
 
@@ -439,9 +492,15 @@ runcgo_container_start (struct runcgo_context *ctx, const char *id, runcgo_error
       runcgo_fail (err, errno, "open exec fifo of container \"%s\"", id);
       goto out;
     }
+  cleanup_free char *dir = xasprintf ("%s/%s", ctx->state_root, id);
+  cleanup_close int notify = l.st->notify_socket ? runcgo_notify_listen (dir, err) : -1;
+  if (l.st->notify_socket && notify < 0)
+    goto out;
   if (wait_fifo_reader (fifo, pidfd, err) < 0)
     goto out;
   unlinkat (l.dir_fd, RUNCGO_EXEC_FIFO, 0);
+  if (notify >= 0 && runcgo_notify_forward_ready (notify, pidfd, l.st->pid, l.st->notify_socket, err) < 0)
+    goto out;
   struct runcgo_spec *spec = NULL;
   runcgo_error_t ignored = NULL;
   if (runcgo_spec_load (l.st->bundle, &spec, &ignored) == 0)
@@ -631,8 +690,17 @@ runcgo_container_run (struct runcgo_context *ctx, const struct runcgo_create_opt
         prctl (PR_SET_CHILD_SUBREAPER, 1);
     }
   int r = creation_run (&c, err);
+  /* the init sent the pty master before READY: it is queued on our end */
+  if (r == 0 && c.tty_sock >= 0)
+    r = runcgo_console_recv (c.tty_sock, &c.tty_master, err);
+  cleanup_free char *dir = xasprintf ("%s/%s", ctx->state_root, o->id);
+  cleanup_close int notify = -1;
+  if (r == 0 && c.notify_socket && (notify = runcgo_notify_listen (dir, err)) < 0)
+    r = -1;
   if (r == 0)
     r = release_init (&c, err);
+  if (r == 0 && notify >= 0)
+    r = runcgo_notify_forward_ready (notify, c.res.pidfd, c.res.pid, c.notify_socket, err);
   if (r < 0)
     {
       creation_unwind (&c);
@@ -643,7 +711,7 @@ runcgo_container_run (struct runcgo_context *ctx, const struct runcgo_create_opt
   *exit_status = 0;
   if (!o->detach)
     {
-      r = runcgo_wait_foreground (c.res.pidfd, c.res.pid, &fwd, exit_status, err);
+      r = runcgo_wait_foreground (c.res.pidfd, c.res.pid, c.tty_master, &fwd, exit_status, err);
       struct runcgo_loaded l = { .dir_fd = -1 };
       runcgo_error_t gone = NULL;
       /* someone may have deleted it meanwhile (delete -f): nothing left to do */

@@ -42,6 +42,9 @@ enum runcgo_list_format
 };
 int runcgo_container_list (struct runcgo_context *ctx, enum runcgo_list_format format, FILE *out, runcgo_error_t *err);
 
+/* --pid-file: written atomically (engines poll for it). */
+int runcgo_write_pid_file (const char *path, pid_t pid, runcgo_error_t *err);
+
 /* For commands that act on an existing container: its state dir (locked
  * when asked), its state.json and its live status. */
 struct runcgo_container_state;
@@ -61,7 +64,8 @@ int runcgo_container_open_cgroup (const struct runcgo_container_state *st, struc
 
 /* wait.c: foreground wait for a run: forwards signals to the init, reaps
  * orphans as a subreaper, returns the exit status (128+N for signal N). */
-int runcgo_wait_foreground (int pidfd, pid_t pid, const sigset_t *forwarded, int *exit_status, runcgo_error_t *err);
+int runcgo_wait_foreground (int pidfd, pid_t pid, int master, const sigset_t *forwarded, int *exit_status,
+                            runcgo_error_t *err);
 /* signals a foreground run forwards (blocked before the clone) */
 void runcgo_forwarded_signals (sigset_t *set);
 

@@ -42,4 +42,18 @@ int runcgo_terminal_make_controlling (int slave, const struct runcgo_process *p,
  * starts with it down). */
 int runcgo_loopback_up (runcgo_error_t *err);
 
+/* notify_socket.c: sd_notify through the runtime, as runc does.  When the
+ * caller has NOTIFY_SOCKET, the container gets its own socket (a directory in
+ * the state dir bind-mounted read-only at /run/notify, NOTIFY_SOCKET set
+ * accordingly); start/run listen on it and forward READY=1 (with MAINPID) to
+ * the caller's socket. */
+#define RUNCGO_NOTIFY_DIR_IN_CONTAINER "/run/notify"
+#define RUNCGO_NOTIFY_SOCKET_IN_CONTAINER "/run/notify/notify.sock"
+/* Add the mount and the env to the spec (create, before the clone). */
+int runcgo_notify_prepare (struct runcgo_spec *spec, const char *state_dir, runcgo_error_t *err);
+/* Bind the container side socket (start/run, before the process runs). */
+int runcgo_notify_listen (const char *state_dir, runcgo_error_t *err);
+/* Wait for READY=1 (or the container's death: an error), forward it. */
+int runcgo_notify_forward_ready (int sock, int pidfd, pid_t pid, const char *host_socket, runcgo_error_t *err);
+
 #endif

@@ -169,19 +169,7 @@ static void
 sweep_fds (const struct init_ctx *c)
 {
   int keep[] = { c->sync_fd, c->cfg->exec_fifo_fd, runcgo_log_fd (), c->cfg->console_socket_fd };
-  int from = 3 + c->cfg->preserve_fds;
-  for (int fd = from;; )
-    {
-      int next = INT_MAX;
-      for (size_t i = 0; i < ARRAY_SIZE (keep); i++)
-        if (keep[i] >= fd && keep[i] < next)
-          next = keep[i];
-      if (next > fd)
-        syscall (SYS_close_range, (unsigned) fd, next == INT_MAX ? ~0U : (unsigned) next - 1, 0);
-      if (next == INT_MAX)
-        break;
-      fd = next + 1;
-    }
+  runcgo_close_fds_except (3 + c->cfg->preserve_fds, keep, ARRAY_SIZE (keep));
 }
 
 static int

@@ -149,6 +149,7 @@ runcgo_process_finalize (struct runcgo_exec_process *x, runcgo_error_t *err)
     return -1;
   for (int fd = 3; fd < 3 + x->preserve_fds; fd++)
     fcntl (fd, F_SETFD, 0);
+  runcgo_set_cloexec_from (3 + x->preserve_fds);
   return 0;
 }
 

@@ -1,0 +1,533 @@
+# lib.sh: shared code of the engine tests (sourced by tests/clients/*.sh).
+#
+# It owns: choosing the runtime under test ($RUNTIME, else $RUNCGO, else the
+# built src/runcgo; `runc`, `crun` or any path work the same), running the
+# whole script in private mount, PID and network namespaces (so that every
+# daemon, container, mount, bridge and firewall rule it makes dies with it),
+# the TAP runner, the offline test image (busybox-static rootfs, the notify
+# helper, an httpd page) as a rootfs tarball and as an OCI/docker archive, the
+# set-up and tear-down of private Podman, Docker and containerd instances, and
+# helpers for tmux, HTTP and assertions.
+#
+# A script looks like:
+#     . "$(dirname "$0")/lib.sh"
+#     client_requires podman conmon
+#     podman_setup
+#     test_echo_hi () { capture pm run --rm "$IMG" echo hi; assert_status 0; assert_eq "$stdout" hi; }
+#     run_tests
+# By hand: `sudo RUNTIME=runc tests/clients/podman.sh [REGEX]` (REGEX selects
+# test functions; so does $CLIENT_TESTS).  CLIENT_KEEP=1 keeps the temp dir.
+
+CLIENTS_LIB=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+TOP_SRCDIR=${TOP_SRCDIR:-$(cd "$CLIENTS_LIB/../.." && pwd)}
+TOP_BUILDDIR=${TOP_BUILDDIR:-}
+export TOP_SRCDIR TOP_BUILDDIR
+SCRIPT_NAME=$(basename "$0" .sh)
+
+# ------------------------------------------------------------------ outer part
+# Everything in this section runs once, in the caller's namespaces: choose the
+# runtime, make the suite's temp dir, re-run the script inside fresh
+# namespaces, and afterwards remove what no namespace teardown removes (the
+# temp dir, the cgroups the engines made, mount points created for shadowing).
+if [ -z "${CLIENTS_INNER:-}" ]; then
+  if [ "$(id -u)" != 0 ]; then
+    echo "1..0 # SKIP the engine tests run Podman, Docker and containerd as root"
+    exit 0
+  fi
+  for tool in unshare timeout jq gcc tar sha256sum ip; do
+    if ! command -v "$tool" > /dev/null; then
+      echo "Bail out! $tool is required (see tests/clients/README.md)"
+      exit 1
+    fi
+  done
+
+  rt=${RUNTIME:-${RUNCGO:-}}
+  if [ -z "$rt" ]; then
+    for r in ${TOP_BUILDDIR:+"$TOP_BUILDDIR/src/runcgo"} "$TOP_SRCDIR/src/runcgo"; do
+      if [ -x "$r" ]; then rt=$r; break; fi
+    done
+  fi
+  case $rt in
+    "") echo "Bail out! set RUNTIME (runc, crun or a path) or build src/runcgo"; exit 1 ;;
+    */*) rt=$(cd "$(dirname "$rt")" 2> /dev/null && pwd)/$(basename "$rt") ;;
+    *) rt=$(command -v "$rt" || echo "$rt") ;;
+  esac
+  if [ ! -x "$rt" ] || [ -d "$rt" ]; then
+    echo "Bail out! runtime '$rt' is not an executable"
+    exit 1
+  fi
+  export RUNTIME=$rt
+
+  # crun refuses a hybrid layout whose cgroup2 mount has controllers; hide that
+  # mount from the whole suite (only inside its own mount namespace).
+  hide=no
+  case ${CLIENT_HIDE_UNIFIED:-auto} in
+    yes) hide=yes ;;
+    auto)
+      if [ "$(basename "$RUNTIME")" = crun ] &&
+         [ "$(stat -f -c %T /sys/fs/cgroup 2> /dev/null)" = tmpfs ] &&
+         [ "$(stat -f -c %T /sys/fs/cgroup/unified 2> /dev/null)" = cgroup2fs ]; then
+        hide=yes
+      fi ;;
+  esac
+  export CLIENT_HIDE_UNIFIED=$hide
+
+  CLIENT_TMP=$(mktemp -d "${TMPDIR:-/tmp}/runcgo-clients-$SCRIPT_NAME.XXXXXX") || exit 1
+  chmod 0755 "$CLIENT_TMP"
+  export CLIENT_TMP
+  # Every container of the suite goes below this cgroup (in each hierarchy).
+  export CLIENT_CGROUP=runcgo-clients-$SCRIPT_NAME-$$
+
+  # Directories the engines write to whatever their configuration says: each
+  # gets a private tmpfs inside the suite's mount namespace.  Those missing
+  # here are created as mount points and removed again afterwards.
+  shadow=(/run /var/lib/containers /var/lib/docker /var/lib/containerd /etc/docker /var/lib/cni)
+  created=()
+  for d in "${shadow[@]}"; do
+    if [ ! -e "$d" ]; then
+      mkdir -p "$d" && created+=("$d")
+    fi
+  done
+  export CLIENT_SHADOW="${shadow[*]}"
+
+  # Top-level cgroups the engines make on their own when not told otherwise;
+  # any of them that appears during the run (and is empty after) is removed.
+  engine_cgroups=(libpod_parent docker default)
+  preexisting=" "
+  for n in "${engine_cgroups[@]}"; do
+    for d in /sys/fs/cgroup/*/"$n" /sys/fs/cgroup/"$n"; do
+      [ -d "$d" ] && preexisting+="$d "
+    done
+  done
+
+  reaper=
+  for r in ${TOP_BUILDDIR:+"$TOP_BUILDDIR/tests/tools/subreaper"} "$TOP_SRCDIR/tests/tools/subreaper"; do
+    if [ -x "$r" ]; then reaper=$r; break; fi
+  done
+  if [ -z "$reaper" ]; then
+    reaper=$CLIENT_TMP/subreaper
+    if ! gcc -O2 -o "$reaper" "$TOP_SRCDIR/tests/tools/subreaper.c"; then
+      echo "Bail out! cannot build tests/tools/subreaper.c"
+      rm -rf "$CLIENT_TMP"
+      exit 1
+    fi
+  fi
+
+  # --kill-child: if this shell is killed, the namespace's init goes too, and
+  # with it every process of the suite.  The subreaper is PID 1 inside: it
+  # reaps what the engines daemonize.
+  CLIENTS_INNER=1 unshare --mount --propagation private --pid --fork --kill-child \
+    --mount-proc --net --uts -- "$reaper" bash "$0" "$@"
+  rc=$?
+
+  remove_cgroup_tree () {
+    local i
+    for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do
+      [ -d "$1" ] || return 0
+      find "$1" -depth -type d -exec rmdir {} \; 2> /dev/null
+      [ -d "$1" ] || return 0
+      sleep 0.1
+    done
+    echo "# warning: could not remove cgroup $1"
+  }
+  for d in /sys/fs/cgroup/*/"$CLIENT_CGROUP" /sys/fs/cgroup/"$CLIENT_CGROUP"; do
+    [ -d "$d" ] && remove_cgroup_tree "$d"
+  done
+  for n in "${engine_cgroups[@]}"; do
+    for d in /sys/fs/cgroup/*/"$n" /sys/fs/cgroup/"$n"; do
+      [ -d "$d" ] || continue
+      case $preexisting in *" $d "*) continue ;; esac
+      remove_cgroup_tree "$d"
+    done
+  done
+  for d in "${created[@]}"; do
+    rmdir "$d" 2> /dev/null || echo "# warning: could not remove $d (created as a mount point)"
+  done
+  if [ -n "${CLIENT_KEEP:-}" ]; then
+    echo "# kept $CLIENT_TMP"
+  else
+    rm -rf --one-file-system "$CLIENT_TMP"
+  fi
+  exit $rc
+fi
+
+# ------------------------------------------------------------------ inner part
+# From here on: PID 1 of this PID namespace is the subreaper, this shell is
+# its child; the mount and network namespaces are the suite's own.
+export PATH=$CLIENT_TMP/bin:$PATH
+mkdir -p "$CLIENT_TMP/bin"
+TEST_COUNT=0
+T=
+
+bail () {
+  echo "Bail out! $*"
+  exit 1
+}
+
+for d in $CLIENT_SHADOW; do
+  mount -t tmpfs -o mode=0755 "clients-$d" "$d" || bail "cannot mount a tmpfs on $d"
+done
+mkdir -p /run/lock && chmod 1777 /run/lock
+ln -s /dev/shm /run/shm
+if [ "$CLIENT_HIDE_UNIFIED" = yes ]; then
+  umount -l /sys/fs/cgroup/unified || bail "cannot hide /sys/fs/cgroup/unified"
+  echo "# /sys/fs/cgroup/unified (cgroup2 with controllers) is hidden in this suite's mount namespace, for crun"
+fi
+ip link set lo up || bail "cannot bring up lo in the suite's network namespace"
+hostname "clients-$SCRIPT_NAME"
+
+# The runtime under test is called through a wrapper with the same base name
+# (engines key features on that name) that logs every command line, then
+# execs the runtime: same PID, same fds, /proc/self/exe is the real binary.
+RUNTIME_NAME=$(basename "$RUNTIME")
+RUNTIME_TRACE=$CLIENT_TMP/runtime-calls.log
+: > "$RUNTIME_TRACE"
+if [ "${CLIENT_TRACE:-1}" = 1 ]; then
+  mkdir -p "$CLIENT_TMP/rt"
+  RT_PATH=$CLIENT_TMP/rt/$RUNTIME_NAME
+  cat > "$RT_PATH" <<EOF
+#!/bin/bash
+printf '%s [%s] %s\n' "\$(date +%T.%3N)" "\$\$" "\$*" >> '$RUNTIME_TRACE'
+exec '$RUNTIME' "\$@"
+EOF
+  chmod 0755 "$RT_PATH"
+else
+  RT_PATH=$RUNTIME
+fi
+
+# Registered clean-up actions, run in reverse order at exit (daemons by PID).
+CLEANUPS=()
+on_exit () { CLEANUPS+=("$*"); }
+suite_finish () {
+  local i
+  trap - EXIT
+  if [ -n "$T" ] && [ -n "${AFTER_EACH:-}" ]; then
+    $AFTER_EACH > /dev/null 2>&1 || true
+  fi
+  for ((i = ${#CLEANUPS[@]} - 1; i >= 0; i--)); do
+    eval "${CLEANUPS[$i]}" > /dev/null 2>&1 || true
+  done
+  # Tests started tmux servers; their panes may hold engine clients.
+  tmux -S "$CLIENT_TMP/tmux.sock" kill-server > /dev/null 2>&1 || true
+}
+trap suite_finish EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# client_requires TOOL...: skip the whole script when an engine is missing.
+client_requires () {
+  local t
+  for t in "$@"; do
+    if ! command -v "$t" > /dev/null; then
+      echo "1..0 # SKIP $t is not installed (see tests/clients/README.md)"
+      exit 0
+    fi
+  done
+}
+
+# ------------------------------------------------------------------ assertions
+# Same vocabulary as tests/lib/common.sh.
+
+fail () {
+  echo "FAIL: $*" >&2
+  exit 1
+}
+
+skip () {
+  echo "$*" > "$T/.skip"
+  exit 0
+}
+
+# capture CMD...: run CMD (with a time limit, stdin from /dev/null, stdout
+# and stderr into files) and set $status, $stdout, $stderr, $output.
+CAPTURE_N=0
+status=0 stdout='' stderr='' output=''
+capture () {
+  CAPTURE_N=$((CAPTURE_N + 1))
+  local o=$T/.cap$CAPTURE_N.out e=$T/.cap$CAPTURE_N.err
+  status=0
+  timeout -k 5 "${CMD_TIMEOUT:-90}" "$@" > "$o" 2> "$e" < /dev/null || status=$?
+  stdout=$(cat "$o")
+  stderr=$(cat "$e")
+  output=$(cat "$o" "$e")
+  echo "\$ $* -> $status" >&2
+  [ -z "$output" ] || sed -n '1,40s/^/  | /p' <<< "$output" >&2
+  [ "$status" != 124 ] || echo "  (timed out after ${CMD_TIMEOUT:-90} s)" >&2
+  return 0
+}
+
+# ok_run CMD...: capture CMD and fail the test unless it exits 0.
+ok_run () {
+  capture "$@"
+  [ "$status" = 0 ] || fail "'$*' exited with $status"
+}
+
+assert_eq () {
+  [ "$1" = "$2" ] || fail "${3:-value}: expected '$2', got '$1'"
+}
+
+assert_match () {
+  grep -Eq -- "$2" <<< "$1" || fail "${3:-output} does not match /$2/: '$1'"
+}
+
+assert_no_match () {
+  if grep -Eq -- "$2" <<< "$1"; then
+    fail "${3:-output} unexpectedly matches /$2/: '$1'"
+  fi
+}
+
+assert_contains () {
+  case $1 in
+    *"$2"*) ;;
+    *) fail "${3:-output} does not contain '$2': '$1'" ;;
+  esac
+}
+
+assert_status () {
+  [ "$status" = "$1" ] || fail "exit status: expected $1, got $status (output: $output)"
+}
+
+assert_failed () {
+  [ "$status" != 0 ] || fail "expected a failure, got exit status 0 (output: $output)"
+}
+
+# wait_until DESCRIPTION CMD...: poll CMD every 0.1 s for ${WAIT_SECONDS:-20} s.
+wait_until () {
+  local what=$1 i
+  shift
+  for ((i = 0; i < ${WAIT_SECONDS:-20} * 10; i++)); do
+    if "$@" > /dev/null 2>&1; then return 0; fi
+    sleep 0.1
+  done
+  fail "timed out waiting for $what"
+}
+
+# ------------------------------------------------------------------ tmux
+# One tmux server per suite (its own socket); a test's session is named after
+# the test.  Panes stay after their command exits, so the last screen and the
+# exit status can be read.
+
+TMUX_SOCK=$CLIENT_TMP/tmux.sock
+tmx () { tmux -S "$TMUX_SOCK" "$@"; }
+
+# tmux_start NAME COMMAND-STRING: start COMMAND-STRING (a shell command line)
+# in a new 100x30 session NAME.
+tmux_start () {
+  command -v tmux > /dev/null || skip "tmux is not installed"
+  printf 'set -g remain-on-exit on\nset -g default-terminal xterm\nset -g history-limit 1000\n' > "$CLIENT_TMP/tmux.conf"
+  tmx -f "$CLIENT_TMP/tmux.conf" new-session -d -s "$1" -x 100 -y 30 "$2" ||
+    fail "tmux could not start '$2'"
+  echo "tmux[$1]: $2" >&2
+}
+
+tmux_screen () { tmx capture-pane -p -t "$1" 2> /dev/null; }
+
+# tmux_type NAME TEXT: type TEXT, then Enter.
+tmux_type () {
+  tmx send-keys -t "$1" -l "$2" && tmx send-keys -t "$1" Enter
+}
+
+# tmux_wait NAME ERE [SECONDS]: wait until the screen matches ERE; on time-out
+# fail, showing the screen.
+tmux_wait () {
+  local i n=$((${3:-20} * 10))
+  for ((i = 0; i < n; i++)); do
+    if tmux_screen "$1" | grep -Eq -- "$2"; then return 0; fi
+    sleep 0.1
+  done
+  echo "screen of $1:" >&2
+  tmux_screen "$1" | sed 's/^/  | /' >&2
+  fail "screen of '$1' never matched /$2/"
+}
+
+# tmux_exit_status NAME: wait until the pane's command ended, print its status.
+tmux_exit_status () {
+  local i st
+  for ((i = 0; i < 200; i++)); do
+    st=$(tmx display-message -p -t "$1" '#{pane_dead} #{pane_dead_status}' 2> /dev/null)
+    case $st in "1 "*) echo "${st#1 }"; return 0 ;; esac
+    sleep 0.1
+  done
+  echo "screen of $1:" >&2
+  tmux_screen "$1" | sed 's/^/  | /' >&2
+  fail "the command in tmux session '$1' did not end"
+}
+
+tmux_kill () { tmx kill-session -t "$1" > /dev/null 2>&1 || true; }
+
+# ------------------------------------------------------------------ network
+# The suite has its own network namespace: every address below is its own
+# loopback; nothing leaves the machine.
+
+# http_get URL: print the body (fails on errors; 5 s limit).
+http_get () {
+  if command -v curl > /dev/null; then
+    curl -fsS --max-time 5 "$1"
+  elif command -v wget > /dev/null; then
+    wget -q -T 5 -O - "$1"
+  else
+    busybox wget -q -T 5 -O - "$1"
+  fi
+}
+
+# next_port: a port for the current test (the namespace has no other user).
+next_port () { echo $((18000 + TEST_COUNT)); }
+
+# ------------------------------------------------------------------ image
+# The test image, made offline: the busybox-static rootfs of
+# tests/lib/mkrootfs.sh, plus /bin/notify (notify.c, static) and /www/index.html
+# for httpd.  Built once per suite into $IMAGE_DIR.
+
+IMAGE_DIR=$CLIENT_TMP/image
+IMAGE_PAGE="hello from the runcgo engine tests"
+
+image_rootfs () {
+  local r=$IMAGE_DIR/rootfs
+  [ -d "$r" ] && return 0
+  mkdir -p "$IMAGE_DIR"
+  "$TOP_SRCDIR/tests/lib/mkrootfs.sh" "$r" > "$IMAGE_DIR/mkrootfs.log" 2>&1 ||
+    bail "mkrootfs.sh failed: $(cat "$IMAGE_DIR/mkrootfs.log")"
+  gcc -static -O2 -o "$r/bin/notify" "$CLIENTS_LIB/notify.c" 2> "$IMAGE_DIR/notify.log" ||
+    bail "cannot build notify.c statically (is libc6-dev installed?): $(cat "$IMAGE_DIR/notify.log")"
+  cp "$r/bin/notify" "$CLIENT_TMP/bin/notify"
+  mkdir -p "$r/www"
+  echo "$IMAGE_PAGE" > "$r/www/index.html"
+  echo "user:x:1000:1000:user:/home/user:/bin/sh" >> "$r/etc/passwd"
+  echo "user:x:1000:" >> "$r/etc/group"
+  mkdir -p "$r/home/user" && chown 1000:1000 "$r/home/user"
+}
+
+# image_tarball: the rootfs as a plain tar (for `podman import`, `docker import`).
+image_tarball () {
+  local t=$IMAGE_DIR/rootfs.tar
+  image_rootfs
+  [ -f "$t" ] || tar --numeric-owner -C "$IMAGE_DIR/rootfs" -cf "$t" . || bail "tar of the rootfs failed"
+  echo "$t"
+}
+
+# image_archive NAME:TAG: an image archive that is both an OCI image layout
+# (index.json, for containerd) and a docker-archive (manifest.json, for
+# `docker load` and `podman load`), one layer, sh as default command.
+image_archive () {
+  local ref=$1 a=$IMAGE_DIR/archive out=$IMAGE_DIR/image.tar
+  local layer diffid lsize config csize manifest msize
+  if [ -f "$out" ]; then echo "$out"; return 0; fi
+  image_tarball > /dev/null
+  mkdir -p "$a/blobs/sha256"
+  layer=$(sha256sum < "$IMAGE_DIR/rootfs.tar" | cut -d' ' -f1)
+  diffid=$layer
+  cp "$IMAGE_DIR/rootfs.tar" "$a/blobs/sha256/$layer"
+  lsize=$(stat -c %s "$a/blobs/sha256/$layer")
+  jq -cn --arg d "sha256:$diffid" '{architecture: "amd64", os: "linux",
+      config: {Env: ["PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"], Cmd: ["/bin/sh"]},
+      rootfs: {type: "layers", diff_ids: [$d]}, history: [{created_by: "tests/clients/lib.sh"}]}' > "$a/config.json"
+  config=$(sha256sum < "$a/config.json" | cut -d' ' -f1)
+  mv "$a/config.json" "$a/blobs/sha256/$config"
+  csize=$(stat -c %s "$a/blobs/sha256/$config")
+  jq -cn --arg c "sha256:$config" --argjson cs "$csize" --arg l "sha256:$layer" --argjson ls "$lsize" \
+    '{schemaVersion: 2, mediaType: "application/vnd.oci.image.manifest.v1+json",
+      config: {mediaType: "application/vnd.oci.image.config.v1+json", digest: $c, size: $cs},
+      layers: [{mediaType: "application/vnd.oci.image.layer.v1.tar", digest: $l, size: $ls}]}' > "$a/manifest.tmp"
+  manifest=$(sha256sum < "$a/manifest.tmp" | cut -d' ' -f1)
+  mv "$a/manifest.tmp" "$a/blobs/sha256/$manifest"
+  msize=$(stat -c %s "$a/blobs/sha256/$manifest")
+  jq -cn --arg m "sha256:$manifest" --argjson ms "$msize" --arg ref "$ref" \
+    '{schemaVersion: 2, manifests: [{mediaType: "application/vnd.oci.image.manifest.v1+json",
+      digest: $m, size: $ms, platform: {architecture: "amd64", os: "linux"},
+      annotations: {"io.containerd.image.name": $ref, "org.opencontainers.image.ref.name": ($ref | split(":") | last)}}]}' \
+    > "$a/index.json"
+  echo '{"imageLayoutVersion": "1.0.0"}' > "$a/oci-layout"
+  jq -cn --arg c "blobs/sha256/$config" --arg l "blobs/sha256/$layer" --arg ref "$ref" \
+    '[{Config: $c, RepoTags: [$ref], Layers: [$l]}]' > "$a/manifest.json"
+  tar -C "$a" -cf "$out" oci-layout index.json manifest.json blobs || bail "tar of the image archive failed"
+  echo "$out"
+}
+
+# ------------------------------------------------------------------ Podman
+# A private Podman: its own containers.conf, storage.conf and registries.conf
+# (the machine's are not read), storage under the suite's temp dir, cgroupfs,
+# file events, netavark with its config in the temp dir, and the runtime under
+# test as --runtime.  `pm` (a script in $CLIENT_TMP/bin, usable from tmux)
+# is that podman; every container goes below the suite's cgroup.
+
+PODMAN_IMAGE=localhost/runcgo-clients:latest
+
+podman_setup () {
+  local d=$CLIENT_TMP/podman driver=${CLIENT_STORAGE_DRIVER:-overlay}
+  mkdir -p "$d/networks" "$d/tmp"
+  cat > "$d/containers.conf" <<EOF
+[containers]
+log_driver = "k8s-file"
+[engine]
+cgroup_manager = "cgroupfs"
+events_logger = "file"
+events_logfile_path = "$d/events.log"
+tmp_dir = "$d/tmp"
+# Engines decide from the runtime's name whether it takes --log-format=json.
+runtime_supports_json = ["crun", "runc", "kata", "runsc", "youki", "krun", "runcgo"]
+[network]
+network_backend = "netavark"
+network_config_dir = "$d/networks"
+EOF
+  cat > "$d/storage.conf" <<EOF
+[storage]
+driver = "$driver"
+runroot = "$d/runroot"
+graphroot = "$d/graphroot"
+EOF
+  printf 'unqualified-search-registries = []\n' > "$d/registries.conf"
+  cat > "$CLIENT_TMP/bin/pm" <<EOF
+#!/bin/bash
+# podman of the engine tests (runtime: $RUNTIME)
+export CONTAINERS_CONF='$d/containers.conf' CONTAINERS_STORAGE_CONF='$d/storage.conf'
+export CONTAINERS_REGISTRIES_CONF='$d/registries.conf'
+globals=(--runtime '$RT_PATH' --cgroup-manager cgroupfs --events-backend file)
+case \${1:-} in
+  run|create) cmd=\$1; shift; exec podman "\${globals[@]}" "\$cmd" --cgroup-parent '/$CLIENT_CGROUP' "\$@" ;;
+esac
+exec podman "\${globals[@]}" "\$@"
+EOF
+  chmod 0755 "$CLIENT_TMP/bin/pm"
+  on_exit podman_teardown
+  pm info --format '{{.Store.GraphDriverName}}' > "$d/info.log" 2>&1 ||
+    bail "podman info failed: $(cat "$d/info.log")"
+  echo "# podman $(podman --version | awk '{print $3}'), storage $(cat "$d/info.log"), netavark, cgroupfs, runtime $RT_PATH"
+  pm import --change 'CMD ["/bin/sh"]' "$(image_tarball)" "$PODMAN_IMAGE" > "$d/import.log" 2>&1 ||
+    bail "podman import failed: $(cat "$d/import.log")"
+  AFTER_EACH=podman_after_each
+}
+
+podman_after_each () {
+  pm rm -a -f -t 0 > /dev/null 2>&1 || true
+}
+
+podman_teardown () {
+  pm rm -a -f -t 0 || true
+}
+
+# ------------------------------------------------------------------ Docker
+# A private dockerd (Debian's docker.io, 20.10): its own data root, exec root,
+# socket and daemon.json with a `runtimes` entry named "runcgo" that points at
+# the runtime under test (whatever $RUNTIME is), --iptables=false (published
+# ports go through docker-proxy, the userland proxy), cgroupfs driver, and the
+# suite's cgroup as parent.  It supervises its own containerd (under its exec
+# root).  `dk` is the matching docker CLI on that socket.
+
+DOCKER_IMAGE=runcgo-clients:latest
+DOCKER_RUNTIME=runcgo
+
+docker_setup () {
+  local d=$CLIENT_TMP/docker i driver=${CLIENT_STORAGE_DRIVER:-overlay2}
+  local cli=/usr/bin/docker
+  [ -x "$cli" ] || cli=$(command -v docker)
+  mkdir -p "$d/data" "$d/exec" "$d/cli"
+  [ "$driver" = overlay ] && driver=overlay2
+  jq -n --arg rt "$RT_PATH" --arg name "$DOCKER_RUNTIME" --arg drv "$driver" --arg cg "/$CLIENT_CGROUP" \
+    '{runtimes: {($name): {path: $rt}}, "storage-driver": $drv, "exec-opts": ["native.cgroupdriver=cgroupfs"],
+      "cgroup-parent": $cg, iptables: false, "ip-masq": false, "userland-proxy": true,
+      "log-driver": "json-file", "log-level": "info"}' > "$d/daemon.json"
+  cat > "$CLIENT_TMP/bin/dk" <<EOF
+#!/bin/bash
+# docker CLI of the engine tests (daemon: $d)
+export DOCKER_CONFIG='$d/cli' DOCKER_HOST='unix://$d/docker.sock'
+exec '$cli' "\$@"
