@@ -16,7 +16,9 @@
 #     test_echo_hi () { capture pm run --rm "$IMG" echo hi; assert_status 0; assert_eq "$stdout" hi; }
 #     run_tests
 # By hand: `sudo RUNTIME=runc tests/clients/podman.sh [REGEX]` (REGEX selects
-# test functions; so does $CLIENT_TESTS).  CLIENT_KEEP=1 keeps the temp dir.
+# test functions; so does $CLIENT_TESTS).  CLIENT_KEEP=1 keeps the temp dir,
+# CLIENT_VERBOSE=1 shows the log of passing tests too, CLIENT_TRACE=0 calls
+# the runtime directly (no command-line log).
 
 CLIENTS_LIB=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 TOP_SRCDIR=${TOP_SRCDIR:-$(cd "$CLIENTS_LIB/../.." && pwd)}
@@ -214,11 +216,12 @@ trap suite_finish EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 
-# client_requires TOOL...: skip the whole script when an engine is missing.
+# client_requires TOOL...: skip the whole script when an engine is missing
+# (TOOL is a command name or an absolute path).
 client_requires () {
   local t
   for t in "$@"; do
-    if ! command -v "$t" > /dev/null; then
+    if ! command -v "$t" > /dev/null && ! [ -x "$t" ]; then
       echo "1..0 # SKIP $t is not installed (see tests/clients/README.md)"
       exit 0
     fi
@@ -525,9 +528,178 @@ docker_setup () {
   jq -n --arg rt "$RT_PATH" --arg name "$DOCKER_RUNTIME" --arg drv "$driver" --arg cg "/$CLIENT_CGROUP" \
     '{runtimes: {($name): {path: $rt}}, "storage-driver": $drv, "exec-opts": ["native.cgroupdriver=cgroupfs"],
       "cgroup-parent": $cg, iptables: false, "ip-masq": false, "userland-proxy": true,
-      "log-driver": "json-file", "log-level": "info"}' > "$d/daemon.json"
-  cat > "$CLIENT_TMP/bin/dk" <<EOF
-#!/bin/bash
-# docker CLI of the engine tests (daemon: $d)
-export DOCKER_CONFIG='$d/cli' DOCKER_HOST='unix://$d/docker.sock'
-exec '$cli' "\$@"
+      "log-driver": "json-file"}' > "$d/daemon.json"
+  {
+    echo '#!/bin/bash'
+    echo "# docker CLI of the engine tests (daemon: $d)"
+    echo "export DOCKER_CONFIG='$d/cli' DOCKER_HOST='unix://$d/docker.sock'"
+    echo "exec '$cli' \"\$@\""
+  } > "$CLIENT_TMP/bin/dk"
+  chmod 0755 "$CLIENT_TMP/bin/dk"
+  dockerd --config-file "$d/daemon.json" --data-root "$d/data" --exec-root "$d/exec" \
+    --pidfile "$d/dockerd.pid" -H "unix://$d/docker.sock" > "$d/dockerd.log" 2>&1 < /dev/null &
+  DOCKERD_PID=$!
+  on_exit docker_teardown
+  for ((i = 0; i < 300; i++)); do
+    dk version > /dev/null 2>&1 && break
+    kill -0 "$DOCKERD_PID" 2> /dev/null || bail "dockerd exited: $(tail -n 20 "$d/dockerd.log")"
+    sleep 0.1
+  done
+  dk version > /dev/null 2>&1 || bail "dockerd did not answer in 30 s: $(tail -n 20 "$d/dockerd.log")"
+  echo "# dockerd $(dk version --format '{{.Server.Version}}' 2> /dev/null), storage $(dk info --format '{{.Driver}}' 2> /dev/null), runtime '$DOCKER_RUNTIME' = $RT_PATH"
+  dk import --change 'CMD ["/bin/sh"]' "$(image_tarball)" "$DOCKER_IMAGE" > "$d/import.log" 2>&1 ||
+    bail "docker import failed: $(cat "$d/import.log")"
+  AFTER_EACH=docker_after_each
+  ENGINE_LOG=$d/dockerd.log
+}
+
+docker_after_each () {
+  local ids
+  ids=$(dk ps -aq 2> /dev/null)
+  [ -z "$ids" ] || dk rm -f $ids > /dev/null 2>&1 || true
+}
+
+# Stop dockerd (by the PID this suite started) and wait for it: it stops its
+# containers and its containerd first.
+docker_teardown () {
+  local i
+  [ -n "${DOCKERD_PID:-}" ] || return 0
+  docker_after_each
+  kill -TERM "$DOCKERD_PID" 2> /dev/null || return 0
+  for ((i = 0; i < 200; i++)); do
+    kill -0 "$DOCKERD_PID" 2> /dev/null || break
+    sleep 0.1
+  done
+  kill -KILL "$DOCKERD_PID" 2> /dev/null || true
+  wait "$DOCKERD_PID" 2> /dev/null || true
+}
+
+# ------------------------------------------------------------------ containerd
+# A private containerd: its own root, state and socket, the CRI plugin off.
+# `cr` is ctr on that socket in a namespace named after the suite's cgroup,
+# so each container's cgroup is /$CLIENT_CGROUP/ID; `cr run` always uses the
+# runc shim (io.containerd.runc.v2) with BinaryName = the runtime under test.
+
+CTR_IMAGE=docker.io/library/runcgo-clients:latest
+
+containerd_setup () {
+  local d=$CLIENT_TMP/containerd i
+  mkdir -p "$d/root" "$d/state"
+  {
+    echo 'version = 2'
+    echo "root = \"$d/root\""
+    echo "state = \"$d/state\""
+    echo 'disabled_plugins = ["io.containerd.grpc.v1.cri"]'
+    echo '[grpc]'
+    echo "  address = \"$d/containerd.sock\""
+    echo '[ttrpc]'
+    echo "  address = \"$d/containerd.sock.ttrpc\""
+    echo '[plugins."io.containerd.internal.v1.opt"]'
+    echo "  path = \"$d/opt\""
+  } > "$d/config.toml"
+  {
+    echo '#!/bin/bash'
+    echo "# ctr of the engine tests (containerd: $d)"
+    echo "ctr=(ctr --address '$d/containerd.sock' --namespace '$CLIENT_CGROUP')"
+    echo 'case ${1:-} in'
+    echo "  run) shift; exec \"\${ctr[@]}\" run --runtime io.containerd.runc.v2 --runc-binary '$RT_PATH' \"\$@\" ;;"
+    echo 'esac'
+    echo 'exec "${ctr[@]}" "$@"'
+  } > "$CLIENT_TMP/bin/cr"
+  chmod 0755 "$CLIENT_TMP/bin/cr"
+  containerd --config "$d/config.toml" > "$d/containerd.log" 2>&1 < /dev/null &
+  CONTAINERD_PID=$!
+  on_exit containerd_teardown
+  for ((i = 0; i < 300; i++)); do
+    cr version > /dev/null 2>&1 && break
+    kill -0 "$CONTAINERD_PID" 2> /dev/null || bail "containerd exited: $(tail -n 20 "$d/containerd.log")"
+    sleep 0.1
+  done
+  cr version > /dev/null 2>&1 || bail "containerd did not answer in 30 s: $(tail -n 20 "$d/containerd.log")"
+  echo "# containerd $(containerd --version | awk '{print $3}'), shim io.containerd.runc.v2, BinaryName $RT_PATH"
+  cr image import "$(image_archive "$CTR_IMAGE")" > "$d/import.log" 2>&1 ||
+    bail "ctr image import failed: $(cat "$d/import.log")"
+  AFTER_EACH=containerd_after_each
+  ENGINE_LOG=$d/containerd.log
+}
+
+containerd_after_each () {
+  local id
+  for id in $(cr task ls -q 2> /dev/null); do
+    cr task kill -s KILL "$id" > /dev/null 2>&1 || true
+  done
+  for id in $(cr task ls -q 2> /dev/null); do
+    timeout 10 cr task delete -f "$id" > /dev/null 2>&1 || true
+  done
+  for id in $(cr container ls -q 2> /dev/null); do
+    cr container delete "$id" > /dev/null 2>&1 || true
+  done
+}
+
+containerd_teardown () {
+  local i
+  [ -n "${CONTAINERD_PID:-}" ] || return 0
+  containerd_after_each
+  kill -TERM "$CONTAINERD_PID" 2> /dev/null || return 0
+  for ((i = 0; i < 100; i++)); do
+    kill -0 "$CONTAINERD_PID" 2> /dev/null || break
+    sleep 0.1
+  done
+  kill -KILL "$CONTAINERD_PID" 2> /dev/null || true
+  wait "$CONTAINERD_PID" 2> /dev/null || true
+}
+
+# ------------------------------------------------------------------ runner
+
+# run_one FN: run test function FN in a subshell (set -eEuo pipefail), with
+# its output in a log; print its TAP line, and when it failed, the log, the
+# runtime command lines it caused and the engine log's errors meanwhile.
+run_one () {
+  local fn=$1 rc trace_from engine_from=0 name=${1#test_}
+  TEST_COUNT=$((TEST_COUNT + 1))
+  T=$CLIENT_TMP/t$TEST_COUNT
+  mkdir -p "$T"
+  trace_from=$(wc -l < "$RUNTIME_TRACE")
+  [ -z "${ENGINE_LOG:-}" ] || engine_from=$(wc -l < "$ENGINE_LOG")
+  (
+    set -eEuo pipefail
+    trap 'echo "  at line $LINENO: $BASH_COMMAND (exit $?)" >&2' ERR
+    cd "$T"
+    "$fn"
+  ) > "$T/.log" 2>&1 < /dev/null
+  rc=$?
+  tmux_kill "$fn"
+  [ -z "${AFTER_EACH:-}" ] || $AFTER_EACH > "$T/.after.log" 2>&1 || true
+  if [ "$rc" = 0 ] && [ -f "$T/.skip" ]; then
+    echo "ok $TEST_COUNT - $name # SKIP $(cat "$T/.skip")"
+  elif [ "$rc" = 0 ]; then
+    echo "ok $TEST_COUNT - $name"
+    [ -z "${CLIENT_VERBOSE:-}" ] || sed 's/^/# /' "$T/.log"
+  else
+    echo "not ok $TEST_COUNT - $name"
+    sed 's/^/# /' "$T/.log"
+    if [ -s "$RUNTIME_TRACE" ]; then
+      echo "# runtime calls during the test (last 30):"
+      tail -n +"$((trace_from + 1))" "$RUNTIME_TRACE" | tail -n 30 | cut -c1-300 | sed 's/^/#   /'
+    fi
+    if [ -n "${ENGINE_LOG:-}" ] && [ -f "$ENGINE_LOG" ]; then
+      echo "# $(basename "$ENGINE_LOG") errors during the test (last 15):"
+      tail -n +"$((engine_from + 1))" "$ENGINE_LOG" | grep -Ei 'level=(warn|error|fatal)|error' |
+        tail -n 15 | cut -c1-400 | sed 's/^/#   /'
+    fi
+  fi
+  [ -n "${CLIENT_KEEP:-}" ] || rm -rf --one-file-system "$T"
+  T=
+}
+
+# run_tests [REGEX]: run the test_* functions of the script in the order they
+# are defined (REGEX or $CLIENT_TESTS selects some), then print the plan.
+run_tests () {
+  local filter=${1:-${CLIENT_TESTS:-}} fn
+  echo "# runtime: $RUNTIME ($("$RUNTIME" --version 2> /dev/null | head -n 1))"
+  for fn in $(grep -oE '^test_[A-Za-z0-9_]+' "$0"); do
+    if [ -n "$filter" ] && ! [[ $fn =~ $filter ]]; then continue; fi
+    run_one "$fn"
+  done
+  echo "1..$TEST_COUNT"
+}

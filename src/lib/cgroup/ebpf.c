@@ -15,6 +15,7 @@
 #include <inttypes.h>
 #include <linux/bpf.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>

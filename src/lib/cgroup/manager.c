@@ -1,5 +1,5 @@
 /* manager.c -- the container's cgroup as the rest of the runtime sees it:
- * mode detection, driver dispatch (fs, disabled; systemd comes later),
+ * mode detection, driver dispatch (fs, disabled; systemd in systemd.c),
  * cgroupsPath resolution, and create/open/enter/pids/kill/freeze/update/
  * destroy as loops over one directory per hierarchy (fs.c does the work,
  * resources.c the resource files). */
@@ -13,6 +13,9 @@
 #include <unistd.h>
 
 #include "cgroup/internal.h"
+#ifdef HAVE_SYSTEMD
+#include "cgroup/systemd.h"
+#endif
 #include "core/util.h"
 
 enum runcgo_cgroup_mode
@@ -361,8 +364,12 @@ runcgo_cgroup_create (const struct runcgo_cgroup_config *cfg, struct runcgo_cgro
     case RUNCGO_CGROUP_DRIVER_DISABLED:
       break;
     case RUNCGO_CGROUP_DRIVER_SYSTEMD:
-      r = runcgo_fail_hint (err, ENOTSUP, "run without --systemd-cgroup",
-                            "cgroup: the systemd driver is not available yet");
+#ifdef HAVE_SYSTEMD
+      r = runcgo_cg_systemd_create (cfg, cg, err);
+#else
+      r = runcgo_fail_hint (err, ENOTSUP, "rebuild with libsystemd-dev installed, or run without --systemd-cgroup",
+                            "cgroup: this runcgo was built without the systemd driver");
+#endif
       break;
     case RUNCGO_CGROUP_DRIVER_FS:
       r = create_fs (cfg, cg, err);
@@ -468,6 +475,11 @@ runcgo_cgroup_is_active (const struct runcgo_cgroup *cg)
 int
 runcgo_cgroup_enter (struct runcgo_cgroup *cg, pid_t pid, bool cloned_into, runcgo_error_t *err)
 {
+#ifdef HAVE_SYSTEMD
+  /* systemd: the unit is started here, with the pid in it */
+  if (cg->systemd)
+    return runcgo_cg_systemd_enter (cg, pid, err);
+#endif
   for (size_t i = 0; cg->active && i < cg->n_dirs; i++)
     {
       /* CLONE_INTO_CGROUP placed it in the v2 directory already; v1
@@ -543,6 +555,11 @@ runcgo_cgroup_update (struct runcgo_cgroup *cg, const struct runcgo_resources *r
       runcgo_cgroup_writes_free (w, n);
       return requested ? need_active (cg, "update resources", err) : 0;
     }
+#ifdef HAVE_SYSTEMD
+  /* systemd first, or a daemon-reload would put its old values back */
+  if (cg->driver == RUNCGO_CGROUP_DRIVER_SYSTEMD && runcgo_cg_systemd_update (cg, r, err) < 0)
+    return -1;
+#endif
   return runcgo_cg_apply (cg, r, true, err);
 }
 
@@ -555,6 +572,12 @@ runcgo_cgroup_destroy (struct runcgo_cgroup *cg, runcgo_error_t *err)
       close (cg->clone_fd);
       cg->clone_fd = -1;
     }
+#ifdef HAVE_SYSTEMD
+  /* systemd removes the unit's own directories; the loop below the ones
+   * runcgo added (v1 controllers systemd does not manage) */
+  if (cg->driver == RUNCGO_CGROUP_DRIVER_SYSTEMD && cg->active && runcgo_cg_systemd_stop (cg, err) < 0)
+    ret = -1;
+#endif
   /* every hierarchy, even after a failure: report the first error */
   for (size_t i = cg->n_dirs; cg->active && i > 0; i--)
     {
@@ -574,6 +597,9 @@ runcgo_cgroup_free (struct runcgo_cgroup *cg)
   if (cg->clone_fd >= 0)
     close (cg->clone_fd);
   dirs_free (cg->dirs, cg->n_dirs);
+#ifdef HAVE_SYSTEMD
+  runcgo_cg_systemd_free (cg->systemd);
+#endif
   free (cg->path);
   free (cg);
 }

@@ -524,8 +524,7 @@ plan_all (const struct runcgo_resources *r, enum runcgo_cgroup_mode mode, struct
   bool v2 = mode == RUNCGO_CGROUP_V2;
   if (!v2 && plan_devices_v1 (r, p, err) < 0)
     return -1;
-  /* v2: device rules become an eBPF program attached to the cgroup: not
-   * written as files, see issue 4 (the filter is tracked there). */
+  /* v2: device rules become an eBPF program (ebpf.c), not file writes */
   if (r == NULL)
     return 0;
   if (r->memory && (v2 ? plan_memory_v2 (r->memory, p, err) : plan_memory_v1 (r->memory, p, err)) < 0)
@@ -869,13 +868,56 @@ apply_writes (const struct runcgo_cgroup *cg, struct runcgo_cgroup_write *w, siz
   return 0;
 }
 
+/* An update of the period alone must keep the quota (runc keeps the old
+ * value): the plan's "max PERIOD" would lift it.  v1 has separate files. */
+static int
+keep_cpu_quota (const struct runcgo_cgroup *cg, const struct runcgo_resources *r, struct plan *p,
+                runcgo_error_t *err)
+{
+  const struct runcgo_cg_dir *d = runcgo_cg_dir_for (cg, NULL);
+  if (cg->mode != RUNCGO_CGROUP_V2 || d == NULL || !r || !r->cpu || (r->cpu->quota.set && r->cpu->quota.v))
+    return 0;
+  for (size_t i = 0; i < p->n; i++)
+    {
+      if (strcmp (p->w[i].file, "cpu.max") != 0 || strncmp (p->w[i].value, "max ", 4) != 0)
+        continue;
+      cleanup_free char *cur = NULL;
+      if (runcgo_cg_read (d->dir, "cpu.max", &cur, err) < 0)
+        return -1;
+      cur[strcspn (cur, " \n")] = '\0';
+      char *v = xasprintf ("%s %s", cur, p->w[i].value + 4);
+      free (p->w[i].value);
+      p->w[i].value = v;
+    }
+  return 0;
+}
+
+/* v2 device rules: build the program first (a bad rule fails before any
+ * write), attach it last.  *insns NULL = nothing to attach. */
+static int
+plan_device_filter (const struct runcgo_cgroup *cg, const struct runcgo_resources *r, bool devices,
+                    struct bpf_insn **insns, size_t *n, runcgo_error_t *err)
+{
+  *insns = NULL;
+  *n = 0;
+  if (cg->mode != RUNCGO_CGROUP_V2 || !devices || runcgo_cg_dir_for (cg, NULL) == NULL)
+    return 0;
+  return runcgo_cg_devices_program (r, insns, n, err);
+}
+
 int
 runcgo_cg_apply (struct runcgo_cgroup *cg, const struct runcgo_resources *r, bool update, runcgo_error_t *err)
 {
   struct plan p = { 0 };
-  if (host_plan (r, cg->mode, &p, err) < 0)
+  cleanup_free struct bpf_insn *filter = NULL;
+  size_t n_filter = 0;
+  /* update without device rules keeps the current ones (see below) */
+  bool devices = !cg->rootless && !(update && (r == NULL || r->n_devices == 0));
+  if (host_plan (r, cg->mode, &p, err) < 0 || plan_device_filter (cg, r, devices, &filter, &n_filter, err) < 0)
     goto fail;
-  if (cg->rootless || (update && (r == NULL || r->n_devices == 0)))
+  if (update && keep_cpu_quota (cg, r, &p, err) < 0)
+    goto fail;
+  if (!devices)
     {
       /* update without device rules keeps the current list: re-writing
        * deny-all + defaults would briefly cut the running container off.
@@ -895,6 +937,8 @@ runcgo_cg_apply (struct runcgo_cgroup *cg, const struct runcgo_resources *r, boo
   if (update && check_usage (cg, r, err) < 0)
     goto fail;
   if (apply_writes (cg, p.w, p.n, err) < 0)
+    goto fail;
+  if (filter && runcgo_cg_devices_attach (runcgo_cg_dir_for (cg, NULL)->dir, filter, n_filter, err) < 0)
     goto fail;
   runcgo_cgroup_writes_free (p.w, p.n);
   return 0;

@@ -52,6 +52,9 @@ struct runcgo_mount_opts
 /* Parse options; unknown options become data for the filesystem (as runc). */
 int runcgo_mount_opts_parse (char *const *options, struct runcgo_mount_opts *out, runcgo_error_t *err);
 void runcgo_mount_opts_free (struct runcgo_mount_opts *o);
+/* Every option name runcgo_mount_opts_parse() recognises (for `features`);
+ * a NULL-terminated vector the caller frees with runcgo_strv_free(). */
+char **runcgo_mount_opts_known (void);
 
 /* ---- the init's filesystem work, in order */
 struct runcgo_rootfs_ctx

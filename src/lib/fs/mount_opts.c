@@ -235,6 +235,26 @@ runcgo_mount_opts_parse (char *const *options, struct runcgo_mount_opts *out, ru
   return 0;
 }
 
+char **
+runcgo_mount_opts_known (void)
+{
+  /* what apply_runtime_opt() knows */
+  static const char *const runtime_opts[]
+      = { "bind", "rbind", "idmap", "ridmap", "tmpcopyup", "copy-symlink", "src-nofollow" };
+  size_t n = 0, cap = ARRAY_SIZE (flag_opts) + ARRAY_SIZE (propagation_opts) + ARRAY_SIZE (attr_opts)
+                      + ARRAY_SIZE (runtime_opts) + 1;
+  char **v = xzalloc (cap * sizeof (char *));
+  for (size_t i = 0; i < ARRAY_SIZE (flag_opts); i++)
+    v[n++] = xstrdup (flag_opts[i].name);
+  for (size_t i = 0; i < ARRAY_SIZE (propagation_opts); i++)
+    v[n++] = xstrdup (propagation_opts[i].name);
+  for (size_t i = 0; i < ARRAY_SIZE (attr_opts); i++)
+    v[n++] = xstrdup (attr_opts[i].name);
+  for (size_t i = 0; i < ARRAY_SIZE (runtime_opts); i++)
+    v[n++] = xstrdup (runtime_opts[i]);
+  return v;
+}
+
 void
 runcgo_mount_opts_free (struct runcgo_mount_opts *o)
 {

@@ -39,4 +39,12 @@ int runcgo_seccomp_compile (const struct runcgo_seccomp *s, struct runcgo_seccom
 int runcgo_seccomp_load (const struct runcgo_seccomp_filter *f, runcgo_error_t *err);
 void runcgo_seccomp_filter_free (struct runcgo_seccomp_filter *f);
 
+/* lsm.c: process.apparmorProfile / selinuxLabel take effect at execve
+ * (written to /proc/thread-self/attr/...exec just before it).  Asking for a
+ * label on a host without that LSM is an error that says so (never silently
+ * unconfined). */
+bool runcgo_apparmor_enabled (void);
+bool runcgo_selinux_enabled (void);
+int runcgo_lsm_apply_exec_labels (const struct runcgo_process *p, runcgo_error_t *err);
+
 #endif

@@ -117,7 +117,10 @@ fork_real_init (struct init_ctx *c, runcgo_error_t *err)
       _exit (0);
     }
   prctl (PR_SET_PDEATHSIG, SIGKILL);
-  return 0;
+  /* the channel is shared with the intermediate: say nothing until the
+   * parent has adopted us, or our messages could overtake INIT_PID */
+  struct runcgo_sync_msg msg;
+  return runcgo_sync_expect (c->sync_fd, RUNCGO_SYNC_PARENT_READY, &msg, err);
 }
 
 static int

@@ -134,6 +134,9 @@ runcgo_process_finalize (struct runcgo_exec_process *x, runcgo_error_t *err)
   bool cwd_done = false;
   if (enter_cwd (p->cwd, true, &cwd_done, err) < 0)
     return -1;
+  /* labels apply at execve; written while we may still write our attrs */
+  if (runcgo_lsm_apply_exec_labels (p, err) < 0)
+    return -1;
   /* without no_new_privs, loading a filter needs CAP_SYS_ADMIN: load it while
    * we still hold it (runc does the same) */
   if (sc && !p->no_new_privileges && runcgo_seccomp_load (sc, err) < 0)

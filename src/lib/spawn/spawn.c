@@ -197,6 +197,7 @@ drive_protocol (const struct runcgo_spawn_config *cfg, struct runcgo_spawn_resul
         case RUNCGO_SYNC_INIT_PID:
           if (adopt_init (res, msg.value, err) < 0)
             return -1;
+          runcgo_sync_send (res->sync_fd, RUNCGO_SYNC_PARENT_READY, 0, NULL);
           break;
         case RUNCGO_SYNC_HOOKS:
           if (handle_hooks (cfg, res->pid, err) < 0)

@@ -9,6 +9,7 @@
  *   1a    child   NEED_MAPS        0                -            slow path: after unshare(CLONE_NEWUSER)
  *   1b    parent  MAPS_DONE        0                -            maps written for the child
  *   1c    child   INIT_PID         pid              -            slow path: joined a pid ns, the init is PID
+ *   1d    parent  PARENT_READY     0                -            the new init may speak (it waits for this)
  *   2     child   HOOKS            0                -            mounts done; only when the config has hooks
  *   2a    parent  HOOKS_DONE       host pid of init -            prestart + createRuntime ran
  *   3     child   READY            0                -            about to wait for start (exec fifo / START)

@@ -129,8 +129,8 @@ block_io_free (struct runcgo_block_io *b)
   free (b);
 }
 
-static void
-resources_free (struct runcgo_resources *r)
+void
+runcgo_resources_free (struct runcgo_resources *r)
 {
   if (r == NULL)
     return;
@@ -207,7 +207,7 @@ linux_free (struct runcgo_linux *l)
     }
   free (l->net_devices);
   free (l->cgroups_path);
-  resources_free (l->resources);
+  runcgo_resources_free (l->resources);
   free (l->rootfs_propagation);
   seccomp_free (l->seccomp);
   kv_free (l->sysctl, l->n_sysctl);

@@ -815,6 +815,12 @@ runcgo_spec_parse (const char *json, size_t len, struct runcgo_spec **out, runcg
 }
 
 int
+runcgo_jr_parse_text (const char *text, size_t len, json_object **out, runcgo_error_t *err)
+{
+  return json_parse_text (text, len, out, err);
+}
+
+int
 runcgo_process_parse (const char *json, size_t len, struct runcgo_process **out, runcgo_error_t *err)
 {
   json_object *obj = NULL;

@@ -383,3 +383,25 @@ runcgo_jr_linux_fill (struct runcgo_jr *jr, const char *name UNUSED, json_object
     return -1;
   return 1;
 }
+
+int
+runcgo_resources_parse (const char *json, size_t len, struct runcgo_resources **out, runcgo_error_t *err)
+{
+  json_object *obj = NULL;
+  if (runcgo_jr_parse_text (json, len, &obj, err) < 0)
+    return -1;
+  struct runcgo_jr jr = { .err = err };
+  runcgo_jr_push (&jr, "linux");
+  runcgo_jr_push (&jr, "resources");
+  struct runcgo_resources *r = xzalloc (sizeof (*r));
+  int ret = json_object_is_type (obj, json_type_object) ? resources_fill (&jr, NULL, obj, r)
+                                                        : runcgo_jr_fail (&jr, "expected an object");
+  json_object_put (obj);
+  if (ret < 0)
+    {
+      runcgo_resources_free (r);
+      return -1;
+    }
+  *out = r;
+  return 0;
+}

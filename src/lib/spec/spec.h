@@ -356,8 +356,12 @@ int runcgo_spec_parse (const char *json, size_t len, struct runcgo_spec **out, r
 int runcgo_spec_load (const char *bundle, struct runcgo_spec **out, runcgo_error_t *err);
 /* Parse a process object alone (exec -p process.json). */
 int runcgo_process_parse (const char *json, size_t len, struct runcgo_process **out, runcgo_error_t *err);
+/* Parse a linux.resources object alone (update -r FILE); errors name the
+ * fields as "linux.resources.memory.limit". */
+int runcgo_resources_parse (const char *json, size_t len, struct runcgo_resources **out, runcgo_error_t *err);
 void runcgo_spec_free (struct runcgo_spec *spec);
 void runcgo_process_free (struct runcgo_process *p);
+void runcgo_resources_free (struct runcgo_resources *r);
 
 /* validate.c: every semantic check, before any side effect.  Reports the
  * first problem, naming the field ("linux.namespaces[2].type: unknown
@@ -369,6 +373,7 @@ enum runcgo_validate_flags
 };
 int runcgo_spec_validate (const struct runcgo_spec *spec, unsigned flags, runcgo_error_t *err);
 int runcgo_process_validate (const struct runcgo_process *p, const char *field, runcgo_error_t *err);
+int runcgo_resources_validate (const struct runcgo_resources *r, runcgo_error_t *err);
 
 /* lookups shared by validate.c and the appliers */
 const struct runcgo_namespace *runcgo_spec_namespace (const struct runcgo_spec *spec, enum runcgo_ns_kind kind);

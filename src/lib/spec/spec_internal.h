@@ -70,6 +70,9 @@ int runcgo_jr_sub_new (struct runcgo_jr *jr, json_object *obj, const char *key, 
 
 int runcgo_jr_idmaps (struct runcgo_jr *jr, json_object *obj, const char *key, struct runcgo_idmap **out, size_t *n);
 
+/* load.c: strict JSON text -> object (errors give line and column). */
+int runcgo_jr_parse_text (const char *text, size_t len, json_object **out, runcgo_error_t *err);
+
 /* load_linux.c */
 /* Fill a struct runcgo_linux (ITEM) from the linux object O. */
 int runcgo_jr_linux_fill (struct runcgo_jr *jr, const char *name, json_object *o, void *item);

@@ -288,6 +288,12 @@ validate_resources (const struct runcgo_resources *r, runcgo_error_t *err)
   return 0;
 }
 
+int
+runcgo_resources_validate (const struct runcgo_resources *r, runcgo_error_t *err)
+{
+  return validate_resources (r, err);
+}
+
 /* ---------------------------------------------------------------- seccomp */
 
 static const char *const seccomp_actions[]

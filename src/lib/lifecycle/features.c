@@ -1,0 +1,212 @@
+/* features.c -- `runcgo features`: the runtime-spec Features structure
+ * (features.md, features-linux.md) describing what this build implements.
+ *
+ * Every list comes from the code that implements it (hook kinds, namespace
+ * kinds, the mount option table, libcap and libseccomp), so the document
+ * cannot claim more than the runtime does.  Conservative where support is
+ * partial: the systemd cgroup driver is not there yet (systemd: false);
+ * AppArmor and SELinux count only where the host has them (lsm.c refuses
+ * labels elsewhere); runcgo has no Intel RDT or netDevices support. */
+#include "config.h"
+
+#include <ctype.h>
+#include <linux/seccomp.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <json-c/json.h>
+#ifdef HAVE_CAP
+#include <sys/capability.h>
+#endif
+#ifdef HAVE_SECCOMP
+#include <seccomp.h>
+#endif
+
+#include "core/util.h"
+#include "fs/fs.h"
+#include "lifecycle/ops.h"
+#include "security/security.h"
+#include "spec/spec.h"
+
+static json_object *
+strv_json (const char *const *v, size_t n)
+{
+  json_object *a = json_object_new_array ();
+  for (size_t i = 0; v && (n ? i < n : v[i] != NULL); i++)
+    json_object_array_add (a, json_object_new_string (v[i]));
+  return a;
+}
+
+static void
+add_enabled (json_object *parent, const char *key, bool enabled)
+{
+  json_object *o = json_object_new_object ();
+  json_object_object_add (o, "enabled", json_object_new_boolean (enabled));
+  json_object_object_add (parent, key, o);
+}
+
+/* Every capability libcap knows and runcgo accepts by name. */
+static json_object *
+capabilities_json (void)
+{
+  json_object *a = json_object_new_array ();
+#ifdef HAVE_CAP
+  int last = runcgo_cap_last () > CAP_LAST_CAP ? runcgo_cap_last () : CAP_LAST_CAP;
+  for (int i = 0; i <= last; i++)
+    {
+      char *name = cap_to_name ((cap_value_t)i);
+      if (name == NULL)
+        continue;
+      cleanup_free char *upper = xstrdup (name);
+      cap_free (name);
+      for (char *p = upper; *p; p++)
+        *p = (char)toupper ((unsigned char)*p);
+      if (runcgo_cap_from_name (upper) == i)
+        json_object_array_add (a, json_object_new_string (upper));
+    }
+#endif
+  return a;
+}
+
+static json_object *
+cgroup_json (void)
+{
+  json_object *o = json_object_new_object ();
+  json_object_object_add (o, "v1", json_object_new_boolean (true));
+  json_object_object_add (o, "v2", json_object_new_boolean (true));
+  /* flip once src/lib/cgroup/systemd.c implements the driver */
+  json_object_object_add (o, "systemd", json_object_new_boolean (false));
+  json_object_object_add (o, "systemdUser", json_object_new_boolean (false));
+  json_object_object_add (o, "rdma", json_object_new_boolean (true));
+  return o;
+}
+
+#ifdef HAVE_SECCOMP
+static const char *const seccomp_actions[]
+    = { "SCMP_ACT_KILL", "SCMP_ACT_KILL_PROCESS", "SCMP_ACT_KILL_THREAD", "SCMP_ACT_TRAP", "SCMP_ACT_ERRNO",
+        "SCMP_ACT_TRACE", "SCMP_ACT_ALLOW",        "SCMP_ACT_LOG",         "SCMP_ACT_NOTIFY", NULL };
+static const char *const seccomp_operators[] = { "SCMP_CMP_NE", "SCMP_CMP_LT", "SCMP_CMP_LE",        "SCMP_CMP_EQ",
+                                                 "SCMP_CMP_GE", "SCMP_CMP_GT", "SCMP_CMP_MASKED_EQ", NULL };
+static const char *const seccomp_archs[]
+    = { "SCMP_ARCH_X86",     "SCMP_ARCH_X86_64",   "SCMP_ARCH_X32",         "SCMP_ARCH_ARM",
+        "SCMP_ARCH_AARCH64", "SCMP_ARCH_MIPS",     "SCMP_ARCH_MIPS64",      "SCMP_ARCH_MIPS64N32",
+        "SCMP_ARCH_MIPSEL",  "SCMP_ARCH_MIPSEL64", "SCMP_ARCH_MIPSEL64N32", "SCMP_ARCH_PPC",
+        "SCMP_ARCH_PPC64",   "SCMP_ARCH_PPC64LE",  "SCMP_ARCH_S390",        "SCMP_ARCH_S390X",
+        "SCMP_ARCH_PARISC",  "SCMP_ARCH_PARISC64", "SCMP_ARCH_RISCV64",     "SCMP_ARCH_LOONGARCH64",
+        "SCMP_ARCH_M68K",    "SCMP_ARCH_SH",       "SCMP_ARCH_SHEB",        NULL };
+
+#ifndef SECCOMP_FILTER_FLAG_NEW_LISTENER
+#define SECCOMP_FILTER_FLAG_NEW_LISTENER (1UL << 3)
+#endif
+#ifndef SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV
+#define SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV (1UL << 5)
+#endif
+static const struct
+{
+  const char *name;
+  unsigned long probe; /* flags the kernel is asked about */
+} seccomp_flags[] = {
+  { "SECCOMP_FILTER_FLAG_TSYNC", SECCOMP_FILTER_FLAG_TSYNC },
+  { "SECCOMP_FILTER_FLAG_LOG", SECCOMP_FILTER_FLAG_LOG },
+  { "SECCOMP_FILTER_FLAG_SPEC_ALLOW", SECCOMP_FILTER_FLAG_SPEC_ALLOW },
+  /* only valid together with NEW_LISTENER, which SCMP_ACT_NOTIFY implies */
+  { "SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV",
+    SECCOMP_FILTER_FLAG_WAIT_KILLABLE_RECV | SECCOMP_FILTER_FLAG_NEW_LISTENER },
+};
+
+/* Architectures libseccomp of this build can add to a filter. */
+static json_object *
+seccomp_archs_json (void)
+{
+  json_object *a = json_object_new_array ();
+  for (size_t i = 0; seccomp_archs[i]; i++)
+    {
+      cleanup_free char *lower = xstrdup (seccomp_archs[i] + strlen ("SCMP_ARCH_"));
+      for (char *p = lower; *p; p++)
+        *p = (char)tolower ((unsigned char)*p);
+      if (seccomp_arch_resolve_name (lower) != 0)
+        json_object_array_add (a, json_object_new_string (seccomp_archs[i]));
+    }
+  return a;
+}
+
+/* A NULL filter makes seccomp(2) fail with EFAULT for a flag it knows and
+ * EINVAL for one it does not (how runc and libseccomp probe). */
+static json_object *
+seccomp_supported_flags_json (void)
+{
+  json_object *a = json_object_new_array ();
+  for (size_t i = 0; i < ARRAY_SIZE (seccomp_flags); i++)
+    if (syscall (SYS_seccomp, SECCOMP_SET_MODE_FILTER, seccomp_flags[i].probe, NULL) < 0 && errno == EFAULT)
+      json_object_array_add (a, json_object_new_string (seccomp_flags[i].name));
+  return a;
+}
+
+static json_object *
+seccomp_json (void)
+{
+  json_object *o = json_object_new_object ();
+  json_object *known = json_object_new_array ();
+  for (size_t i = 0; i < ARRAY_SIZE (seccomp_flags); i++)
+    json_object_array_add (known, json_object_new_string (seccomp_flags[i].name));
+  json_object_object_add (o, "enabled", json_object_new_boolean (true));
+  json_object_object_add (o, "actions", strv_json (seccomp_actions, 0));
+  json_object_object_add (o, "operators", strv_json (seccomp_operators, 0));
+  json_object_object_add (o, "archs", seccomp_archs_json ());
+  json_object_object_add (o, "knownFlags", known);
+  json_object_object_add (o, "supportedFlags", seccomp_supported_flags_json ());
+  return o;
+}
+#endif
+
+static json_object *
+linux_json (void)
+{
+  json_object *l = json_object_new_object ();
+  json_object *ext = json_object_new_object ();
+  json_object_object_add (l, "namespaces", strv_json ((const char *const *)runcgo_ns_spec_names, RUNCGO_NS_KINDS));
+  json_object_object_add (l, "capabilities", capabilities_json ());
+  json_object_object_add (l, "cgroup", cgroup_json ());
+#ifdef HAVE_SECCOMP
+  json_object_object_add (l, "seccomp", seccomp_json ());
+#else
+  add_enabled (l, "seccomp", false);
+#endif
+  /* lsm.c applies the labels where the host has the LSM; elsewhere a
+   * label is an error, so "enabled" follows the host */
+  add_enabled (l, "apparmor", runcgo_apparmor_enabled ());
+  add_enabled (l, "selinux", runcgo_selinux_enabled ());
+  add_enabled (l, "intelRdt", false);
+  /* mounts.c idmaps bind mounts with mount_setattr(MOUNT_ATTR_IDMAP) */
+  add_enabled (ext, "idmap", true);
+  json_object_object_add (l, "mountExtensions", ext);
+  add_enabled (l, "netDevices", false);
+  return l;
+}
+
+char *
+runcgo_features_json (void)
+{
+  json_object *f = json_object_new_object ();
+  json_object *ann = json_object_new_object ();
+  cleanup_strv char **mount_opts = runcgo_mount_opts_known ();
+  json_object_object_add (f, "ociVersionMin", json_object_new_string ("1.0.0"));
+  json_object_object_add (f, "ociVersionMax", json_object_new_string ("1.3.0"));
+  json_object_object_add (f, "hooks", strv_json ((const char *const *)runcgo_hook_kind_names, RUNCGO_HOOK_KINDS));
+  json_object_object_add (f, "mountOptions", strv_json ((const char *const *)mount_opts, 0));
+  json_object_object_add (f, "linux", linux_json ());
+  json_object_object_add (ann, "run.oci.runcgo.version", json_object_new_string (PACKAGE_VERSION));
+#ifdef HAVE_SECCOMP
+  const struct scmp_version *v = seccomp_version ();
+  cleanup_free char *sv = xasprintf ("%u.%u.%u", v->major, v->minor, v->micro);
+  json_object_object_add (ann, "run.oci.runcgo.libseccomp.version", json_object_new_string (sv));
+#endif
+  json_object_object_add (f, "annotations", ann);
+  /* runcgo interprets no config.json annotation yet */
+  json_object_object_add (f, "potentiallyUnsafeConfigAnnotations", json_object_new_array ());
+  char *text = xasprintf ("%s\n", json_object_to_json_string_ext (f, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED
+                                                                          | JSON_C_TO_STRING_NOSLASHESCAPE));
+  json_object_put (f);
+  return text;
+}
