@@ -343,15 +343,19 @@ tmux_wait () {
   fail "screen of '$1' never matched /$2/"
 }
 
-# tmux_exit_status NAME: wait until the pane's command ended, print its status.
+# tmux_exit_status NAME: wait until the pane's command ended, print its exit
+# status ("signal N" when a signal ended it).
 tmux_exit_status () {
   local i st
   for ((i = 0; i < 200; i++)); do
-    st=$(tmx display-message -p -t "$1" '#{pane_dead} #{pane_dead_status}' 2> /dev/null)
-    case $st in "1 "*) echo "${st#1 }"; return 0 ;; esac
+    st=$(tmx display-message -p -t "$1" '#{pane_dead}:#{pane_dead_status}:#{pane_dead_signal}' 2> /dev/null)
+    case $st in
+      1:[0-9]*) st=${st#1:}; echo "${st%%:*}"; return 0 ;;
+      1::[0-9]*) echo "signal ${st#1::}"; return 0 ;;
+    esac
     sleep 0.1
   done
-  echo "screen of $1:" >&2
+  echo "pane state: '$st'; screen of $1:" >&2
   tmux_screen "$1" | sed 's/^/  | /' >&2
   fail "the command in tmux session '$1' did not end"
 }

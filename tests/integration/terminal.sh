@@ -147,7 +147,7 @@ EOF
   echo 'set -g status off' > "$T/tmux.conf"
   at_exit "tmux -S '$T/tmux.sock' kill-server 2> /dev/null || true"
   tmx -f "$T/tmux.conf" new-session -d -s run -x 90 -y 20 "sh $T/wrapper.sh"
-  wait_pane '# $'   # the container's shell prompt
+  wait_pane '^/ #'   # the container's shell prompt
 }
 
 # tty_run_exit STATUS: type `exit STATUS`, wait for run to end, check its status

@@ -12,6 +12,7 @@
 #include "core/util.h"
 #include "spawn/spawn.h"
 #include "spawn/sync.h"
+#include "userns/idmap.h"
 #include "tap.h"
 
 static int
@@ -126,9 +127,31 @@ test_ns_plan (void)
   ok (!(plan.unshare_flags & CLONE_NEWNS), "a joined namespace is not unshared");
 }
 
+static void
+test_subid_parse (void)
+{
+  const char *text = "# comment\nalice:100000:65536\nbob:200000:1000\n1001:300000:10\nalice:500000:5\n"
+                     "broken\nalice:x:10\nalice:1:0\nalice:4294967295:2\n";
+  struct runcgo_subid_range *r = NULL;
+  size_t n = 0;
+  runcgo_subid_parse (text, "alice", 1000, &r, &n);
+  ok (n == 2 && r[0].start == 100000 && r[0].count == 65536 && r[1].start == 500000,
+      "subuid ranges of a user by name, in file order, malformed lines skipped");
+  free (r);
+  runcgo_subid_parse (text, "carol", 1001, &r, &n);
+  ok (n == 1 && r[0].start == 300000 && r[0].count == 10, "subuid ranges of a user by numeric uid");
+  free (r);
+  runcgo_subid_parse (text, "dave", 4242, &r, &n);
+  ok (n == 0 && r == NULL, "no ranges for an unlisted user");
+  char *fmt = runcgo_idmap_format ((struct runcgo_idmap[]){ { 0, 1000, 1 }, { 1, 100000, 65536 } }, 2);
+  ok (strcmp (fmt, "0 1000 1\n1 100000 65536\n") == 0, "map lines are formatted for one write");
+  free (fmt);
+}
+
 int
 main (void)
 {
+  test_subid_parse ();
   test_container_ids ();
   test_state_codec ();
   test_sync_decode ();

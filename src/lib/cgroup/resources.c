@@ -883,7 +883,12 @@ keep_cpu_quota (const struct runcgo_cgroup *cg, const struct runcgo_resources *r
         continue;
       cleanup_free char *cur = NULL;
       if (runcgo_cg_read (d->dir, "cpu.max", &cur, err) < 0)
-        return -1;
+        {
+          if ((*err)->status != ENOENT)
+            return -1;
+          runcgo_error_release (err); /* no cpu controller: the write says so */
+          return 0;
+        }
       cur[strcspn (cur, " \n")] = '\0';
       char *v = xasprintf ("%s %s", cur, p->w[i].value + 4);
       free (p->w[i].value);

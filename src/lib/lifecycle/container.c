@@ -32,6 +32,7 @@
 #include "spawn/spawn.h"
 #include "spawn/sync.h"
 #include "spec/spec.h"
+#include "userns/idmap.h"
 
 /* Everything a create holds until it succeeds or unwinds. */
 struct creation
@@ -88,6 +89,11 @@ load_config (struct creation *c, runcgo_error_t *err)
 {
   unsigned flags = RUNCGO_VALIDATE_NEED_PROCESS | (c->ctx->rootless ? RUNCGO_VALIDATE_ROOTLESS : 0);
   if (runcgo_spec_load (c->bundle, &c->spec, err) < 0)
+    return -1;
+  /* rootless with a user namespace but no maps: build them (crun does;
+   * runc refuses) */
+  if (c->ctx->rootless && c->spec->linux_ && runcgo_spec_namespace (c->spec, RUNCGO_NS_USER)
+      && runcgo_idmap_auto (c->spec->linux_, err) < 0)
     return -1;
   if (runcgo_spec_validate (c->spec, flags, err) < 0)
     return runcgo_error_wrap (err, "config.json");

@@ -1,4 +1,5 @@
-/* idmap.c -- write a child's uid_map/gid_map.
+/* idmap.c -- write a child's uid_map/gid_map, directly or through
+ * newuidmap/newgidmap; subordinate ID ranges; automatic rootless maps.
  *
  * The kernel accepts exactly one write per map file, so the whole map goes in
  * one write(2).  An unprivileged writer may only map its own IDs and must deny
@@ -6,11 +7,17 @@
 #include "config.h"
 
 #include <fcntl.h>
+#include <pwd.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 
 #include "core/util.h"
 #include "idmap.h"
+
+extern char **environ;
 
 char *
 runcgo_idmap_format (const struct runcgo_idmap *m, size_t n)
@@ -23,6 +30,81 @@ runcgo_idmap_format (const struct runcgo_idmap *m, size_t n)
   return buf;
 }
 
+/* ---------------------------------------------------------------- subids */
+int
+runcgo_subid_parse (const char *text, const char *name, uid_t uid, struct runcgo_subid_range **out, size_t *n)
+{
+  char uidstr[16];
+  snprintf (uidstr, sizeof (uidstr), "%u", (unsigned) uid);
+  *out = NULL;
+  *n = 0;
+  cleanup_free char *copy = xstrdup (text);
+  char *save = NULL;
+  for (char *line = strtok_r (copy, "\n", &save); line; line = strtok_r (NULL, "\n", &save))
+    {
+      char *f[3] = { 0 }, *s = line;
+      for (int i = 0; i < 3 && s; i++)
+        f[i] = strsep (&s, ":");
+      uint64_t start, count;
+      if (f[0] == NULL || f[0][0] == '#' || f[2] == NULL || s != NULL)
+        continue;
+      if (strcmp (f[0], uidstr) != 0 && (name == NULL || strcmp (f[0], name) != 0))
+        continue;
+      if (runcgo_parse_u64 (f[1], &start) < 0 || runcgo_parse_u64 (f[2], &count) < 0 || count == 0
+          || start + count - 1 > UINT32_MAX)
+        continue;
+      *out = xrealloc (*out, (*n + 1) * sizeof (**out));
+      (*out)[(*n)++] = (struct runcgo_subid_range){ (uint32_t) start, (uint32_t) count };
+    }
+  return 0;
+}
+
+int
+runcgo_subid_read (bool uid, struct runcgo_subid_range **out, size_t *n, runcgo_error_t *err)
+{
+  const char *file = uid ? "/etc/subuid" : "/etc/subgid";
+  cleanup_free char *text = NULL;
+  *out = NULL;
+  *n = 0;
+  if (runcgo_read_file_at (AT_FDCWD, file, 4 << 20, &text, NULL, err) < 0)
+    {
+      if ((*err)->status != ENOENT)
+        return -1;
+      runcgo_error_release (err);
+      return 0;
+    }
+  struct passwd *pw = getpwuid (geteuid ());
+  return runcgo_subid_parse (text, pw ? pw->pw_name : NULL, geteuid (), out, n);
+}
+
+/* ---------------------------------------------------------------- auto */
+static int
+auto_map (bool uid, struct runcgo_idmap **m, size_t *n, runcgo_error_t *err)
+{
+  struct runcgo_subid_range *r = NULL;
+  size_t nr = 0;
+  if (runcgo_subid_read (uid, &r, &nr, err) < 0)
+    return -1;
+  *m = xzalloc ((nr ? 2 : 1) * sizeof (**m));
+  (*m)[0] = (struct runcgo_idmap){ 0, uid ? geteuid () : getegid (), 1 };
+  *n = 1;
+  if (nr)
+    (*m)[(*n)++] = (struct runcgo_idmap){ 1, r[0].start, r[0].count };
+  free (r);
+  return 0;
+}
+
+int
+runcgo_idmap_auto (struct runcgo_linux *l, runcgo_error_t *err)
+{
+  if (l->n_uid_mappings == 0 && auto_map (true, &l->uid_mappings, &l->n_uid_mappings, err) < 0)
+    return -1;
+  if (l->n_gid_mappings == 0 && auto_map (false, &l->gid_mappings, &l->n_gid_mappings, err) < 0)
+    return -1;
+  return 0;
+}
+
+/* ---------------------------------------------------------------- write */
 static int
 write_proc_file (pid_t pid, const char *name, const char *data, runcgo_error_t *err)
 {
@@ -42,17 +124,130 @@ maps_only_own_id (const struct runcgo_idmap *m, size_t n, unsigned own)
   return n == 1 && m[0].size == 1 && m[0].host_id == own;
 }
 
+/* Every host range but the caller's own ID must lie in one subordinate range. */
+static int
+check_ranges (bool uid, const struct runcgo_idmap *m, size_t n, runcgo_error_t *err)
+{
+  const char *file = uid ? "/etc/subuid" : "/etc/subgid";
+  const char *field = uid ? "linux.uidMappings" : "linux.gidMappings";
+  unsigned own = uid ? geteuid () : getegid ();
+  struct runcgo_subid_range *r = NULL;
+  size_t nr = 0;
+  if (runcgo_subid_read (uid, &r, &nr, err) < 0)
+    return -1;
+  cleanup_free struct runcgo_subid_range *ranges = r;
+  for (size_t i = 0; i < n; i++)
+    {
+      uint64_t lo = m[i].host_id, hi = lo + m[i].size - 1;
+      bool fits = m[i].size == 1 && lo == own;
+      for (size_t k = 0; k < nr && !fits; k++)
+        fits = lo >= ranges[k].start && hi < (uint64_t) ranges[k].start + ranges[k].count;
+      if (fits)
+        continue;
+      cleanup_free char *hint = xasprintf ("add a range for your user to %s (e.g. `usermod --add-sub%cids %u-%u USER`)",
+                                           file, uid ? 'u' : 'g', 100000, 165535);
+      if (nr == 0)
+        return runcgo_fail_hint (err, 0, hint, "%s[%zu]: host IDs %llu-%llu need subordinate IDs, but %s has none for you",
+                                 field, i, (unsigned long long) lo, (unsigned long long) hi, file);
+      return runcgo_fail_hint (err, 0, hint, "%s[%zu]: host IDs %llu-%llu are not in your ranges of %s", field, i,
+                               (unsigned long long) lo, (unsigned long long) hi, file);
+    }
+  return 0;
+}
+
+static char *
+find_helper (const char *name, runcgo_error_t *err)
+{
+  const char *path = getenv ("PATH");
+  cleanup_free char *dirs = xasprintf ("%s:/usr/bin:/bin", path ? path : "");
+  char *save = NULL;
+  for (char *d = strtok_r (dirs, ":", &save); d; d = strtok_r (NULL, ":", &save))
+    {
+      cleanup_free char *cand = xasprintf ("%s/%s", d, name);
+      struct stat st;
+      if (*d != '/' || stat (cand, &st) < 0 || !S_ISREG (st.st_mode))
+        continue;
+      if (!(st.st_mode & S_ISUID) || st.st_uid != 0)
+        {
+          runcgo_fail_hint (err, 0, "reinstall the uidmap package (apt-get install --reinstall uidmap)",
+                            "%s is not setuid root", cand);
+          return NULL;
+        }
+      return steal_ptr (&cand);
+    }
+  runcgo_fail_hint (err, 0, "install the uidmap package (apt-get install uidmap)",
+                    "%s not found: it is needed to map more than your own ID", name);
+  return NULL;
+}
+
+/* Run "newuidmap PID cid hid size ..." and turn its stderr into the error. */
+static int
+run_helper (const char *name, pid_t pid, const struct runcgo_idmap *m, size_t n, runcgo_error_t *err)
+{
+  cleanup_free char *exe = find_helper (name, err);
+  if (exe == NULL)
+    return -1;
+  char **argv = xzalloc ((3 * n + 3) * sizeof (char *));
+  argv[0] = xstrdup (name);
+  argv[1] = xasprintf ("%d", (int) pid);
+  for (size_t i = 0; i < n; i++)
+    {
+      argv[2 + 3 * i] = xasprintf ("%u", m[i].container_id);
+      argv[3 + 3 * i] = xasprintf ("%u", m[i].host_id);
+      argv[4 + 3 * i] = xasprintf ("%u", m[i].size);
+    }
+  cleanup_strv char **args = argv;
+  int pipefd[2];
+  if (pipe2 (pipefd, O_CLOEXEC) < 0)
+    return runcgo_fail (err, errno, "pipe");
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init (&fa);
+  posix_spawn_file_actions_adddup2 (&fa, pipefd[1], STDERR_FILENO);
+  pid_t child;
+  int r = posix_spawn (&child, exe, &fa, NULL, args, environ);
+  posix_spawn_file_actions_destroy (&fa);
+  close (pipefd[1]);
+  char msg[512] = "";
+  ssize_t len = r == 0 ? runcgo_read_all (pipefd[0], msg, sizeof (msg) - 1) : 0;
+  close (pipefd[0]);
+  msg[len > 0 ? len : 0] = '\0';
+  if (len > 0 && msg[len - 1] == '\n')
+    msg[len - 1] = '\0';
+  int status = 0;
+  if (r != 0)
+    return runcgo_fail (err, r, "run %s", exe);
+  waitpid (child, &status, 0);
+  if (!WIFEXITED (status) || WEXITSTATUS (status) != 0)
+    return runcgo_fail (err, 0, "%s failed: %s", name, *msg ? msg : "no message");
+  return 0;
+}
+
+static int
+write_one (pid_t pid, bool uid, const struct runcgo_idmap *m, size_t n, bool rootless, runcgo_error_t *err)
+{
+  const char *field = uid ? "linux.uidMappings" : "linux.gidMappings";
+  if (n == 0)
+    return 0;
+  if (rootless && !maps_only_own_id (m, n, uid ? geteuid () : getegid ()))
+    {
+      if (check_ranges (uid, m, n, err) < 0)
+        return -1;
+      if (run_helper (uid ? "newuidmap" : "newgidmap", pid, m, n, err) < 0)
+        return runcgo_error_wrap (err, "%s", field);
+      return 0;
+    }
+  cleanup_free char *text = runcgo_idmap_format (m, n);
+  if (rootless && !uid && write_proc_file (pid, "setgroups", "deny", err) < 0)
+    return -1;
+  if (write_proc_file (pid, uid ? "uid_map" : "gid_map", text, err) < 0)
+    return runcgo_error_wrap (err, "%s", field);
+  return 0;
+}
+
 int
 runcgo_idmap_write (pid_t pid, const struct runcgo_linux *l, bool rootless, runcgo_error_t *err)
 {
-  cleanup_free char *uids = runcgo_idmap_format (l->uid_mappings, l->n_uid_mappings);
-  cleanup_free char *gids = runcgo_idmap_format (l->gid_mappings, l->n_gid_mappings);
-  if (rootless && maps_only_own_id (l->gid_mappings, l->n_gid_mappings, getegid ()))
-    if (write_proc_file (pid, "setgroups", "deny", err) < 0)
-      return -1;
-  if (l->n_uid_mappings && write_proc_file (pid, "uid_map", uids, err) < 0)
-    return runcgo_error_wrap (err, "linux.uidMappings");
-  if (l->n_gid_mappings && write_proc_file (pid, "gid_map", gids, err) < 0)
-    return runcgo_error_wrap (err, "linux.gidMappings");
-  return 0;
+  if (write_one (pid, true, l->uid_mappings, l->n_uid_mappings, rootless, err) < 0)
+    return -1;
+  return write_one (pid, false, l->gid_mappings, l->n_gid_mappings, rootless, err);
 }

@@ -1,5 +1,10 @@
-/* idmap.h -- user namespace ID maps: written directly by root, or through
- * the setuid newuidmap/newgidmap helpers for rootless ranges. */
+/* idmap.h -- user namespace ID maps.
+ *
+ * Root writes /proc/PID/uid_map itself.  An unprivileged caller may write
+ * only a map of its own single ID (after denying setgroups); anything larger
+ * goes through the setuid helpers newuidmap/newgidmap (package uidmap), which
+ * check the ranges against /etc/subuid and /etc/subgid.  runcgo checks them
+ * first, so the error names the file and the range to add. */
 #ifndef RUNCGO_IDMAP_H
 #define RUNCGO_IDMAP_H
 
@@ -9,8 +14,20 @@
 #include "core/error.h"
 #include "spec/spec.h"
 
+struct runcgo_subid_range
+{
+  uint32_t start, count;
+};
+
 /* "cid hid size\n" lines; caller frees. */
 char *runcgo_idmap_format (const struct runcgo_idmap *m, size_t n);
+/* Pure: the ranges of /etc/subuid-format TEXT that belong to NAME or UID. */
+int runcgo_subid_parse (const char *text, const char *name, uid_t uid, struct runcgo_subid_range **out, size_t *n);
+/* Read /etc/subuid (uid=true) or /etc/subgid for the calling user. */
+int runcgo_subid_read (bool uid, struct runcgo_subid_range **out, size_t *n, runcgo_error_t *err);
+/* Rootless config with a user namespace but no mappings: the caller as
+ * root, plus its subordinate ranges from 1 on when it has some (crun). */
+int runcgo_idmap_auto (struct runcgo_linux *l, runcgo_error_t *err);
 /* Write /proc/PID/{setgroups,uid_map,gid_map} for the config's mappings. */
 int runcgo_idmap_write (pid_t pid, const struct runcgo_linux *l, bool rootless, runcgo_error_t *err);
 
