@@ -655,6 +655,23 @@ containerd_teardown () {
 
 # ------------------------------------------------------------------ runner
 
+# shorten: make long command lines readable (temp dir, 64-hex IDs).
+shorten () {
+  sed -E -e "s#$CLIENT_TMP#\$TMP#g" -e 's/([0-9a-f]{12})[0-9a-f]{52}/\1/g'
+}
+
+# save_runtime_logs LINE: print the --log files the engines gave the runtime
+# in the calls after line LINE of the trace (before the engine deletes them).
+save_runtime_logs () {
+  local f
+  tail -n +"$(($1 + 1))" "$RUNTIME_TRACE" | grep -oE -- '--log[= ][^ ]+' | sed -E 's/^--log[= ]//' | sort -u |
+    while read -r f; do
+      [ -s "$f" ] || continue
+      echo "runtime log $(shorten <<< "$f") (last 10 lines):"
+      tail -n 10 "$f" | shorten | cut -c1-500 | sed 's/^/  /'
+    done
+}
+
 # run_one FN: run test function FN in a subshell (set -eEuo pipefail), with
 # its output in a log; print its TAP line, and when it failed, the log, the
 # runtime command lines it caused and the engine log's errors meanwhile.
@@ -672,6 +689,7 @@ run_one () {
     "$fn"
   ) > "$T/.log" 2>&1 < /dev/null
   rc=$?
+  [ "$rc" = 0 ] || save_runtime_logs "$trace_from" > "$T/.rtlogs" 2>&1
   tmux_kill "$fn"
   [ -z "${AFTER_EACH:-}" ] || $AFTER_EACH > "$T/.after.log" 2>&1 || true
   if [ "$rc" = 0 ] && [ -f "$T/.skip" ]; then
@@ -684,12 +702,14 @@ run_one () {
     sed 's/^/# /' "$T/.log"
     if [ -s "$RUNTIME_TRACE" ]; then
       echo "# runtime calls during the test (last 30):"
-      tail -n +"$((trace_from + 1))" "$RUNTIME_TRACE" | tail -n 30 | cut -c1-300 | sed 's/^/#   /'
+      echo "# (\$TMP is $CLIENT_TMP; IDs cut to 12 characters)"
+      tail -n +"$((trace_from + 1))" "$RUNTIME_TRACE" | tail -n 30 | shorten | cut -c1-400 | sed 's/^/#   /'
     fi
+    sed 's/^/# /' "$T/.rtlogs"
     if [ -n "${ENGINE_LOG:-}" ] && [ -f "$ENGINE_LOG" ]; then
       echo "# $(basename "$ENGINE_LOG") errors during the test (last 15):"
       tail -n +"$((engine_from + 1))" "$ENGINE_LOG" | grep -Ei 'level=(warn|error|fatal)|error' |
-        tail -n 15 | cut -c1-400 | sed 's/^/#   /'
+        tail -n 15 | shorten | cut -c1-500 | sed 's/^/#   /'
     fi
   fi
   [ -n "${CLIENT_KEEP:-}" ] || rm -rf --one-file-system "$T"

@@ -13,9 +13,10 @@ rt_listen () {
   LISTEN_FDS=$n timeout -k 5 60 bash -c 'LISTEN_PID=$$ exec "$@"' rt_listen "$RUNCGO" --root "$ROOT" "$@"
 }
 
-# fds_inside: the fds of the container process ($$ of its sh: a listing of
-# /proc/self/fd would also show the listing's own directory fd).
-FDS_INSIDE='echo $(ls /proc/$$/fd | sort -n)'
+# FDS_INSIDE: the fds that `ls` inherits from the container process, with the
+# one it opens itself to list /proc/self/fd (the lowest free: with N fds
+# passed, the listing is 0 .. N, and any leak makes it longer).
+FDS_INSIDE='ls /proc/self/fd | sort -n | xargs'
 
 test_preserve_fds_2_passes_fds_3_and_4_to_run () {
   echo fd-three > "$T/fd3"
@@ -24,7 +25,7 @@ test_preserve_fds_2_passes_fds_3_and_4_to_run () {
   out=$(rt run --preserve-fds 2 -b "$BUNDLE" "$CID" 3< "$T/fd3" 4< "$T/fd4" 5< "$T/fd3" 9< "$T/fd3")
   assert_eq "$out" "fd-three
 fd-four
-0 1 2 3 4" "output"
+0 1 2 3 4 5" "output"
 }
 
 test_preserve_fds_2_passes_create_s_fds_3_and_4 () {
@@ -40,7 +41,7 @@ test_preserve_fds_2_passes_create_s_fds_3_and_4 () {
   wait_status "$CID" stopped
   assert_eq "$(cat "$T/out")" "fd-three
 fd-four
-0 1 2 3 4" "output"
+0 1 2 3 4 5" "output"
   capture rt delete "$CID"
   assert_status 0
 }
@@ -48,16 +49,16 @@ fd-four
 test_no_other_fd_reaches_the_container () {
   cfg_args sh -c "$FDS_INSIDE"
   out=$(rt run -b "$BUNDLE" "$CID" 3< "$BUNDLE/config.json" 4< "$BUNDLE/config.json" 7< /dev/null 63< /dev/null)
-  assert_eq "$out" "0 1 2" "fds inside"
+  assert_eq "$out" "0 1 2 3" "fds inside"
 }
 
 test_no_other_fd_reaches_an_exec_process () {
   cfg_args sleep 1000
   start_detached "$CID"
   out=$(rt exec "$CID" sh -c "$FDS_INSIDE" 3< "$BUNDLE/config.json" 5< /dev/null 63< /dev/null)
-  assert_eq "$out" "0 1 2" "fds inside"
+  assert_eq "$out" "0 1 2 3" "fds inside"
   out=$(rt exec --preserve-fds 2 "$CID" sh -c "$FDS_INSIDE" 3< "$BUNDLE/config.json" 4< /dev/null 63< /dev/null)
-  assert_eq "$out" "0 1 2 3 4" "fds inside with --preserve-fds 2"
+  assert_eq "$out" "0 1 2 3 4 5" "fds inside with --preserve-fds 2"
   capture rt delete -f "$CID"
 }
 
@@ -69,7 +70,7 @@ test_listen_fds_are_passed_and_listen_pid_is_rewritten () {
   assert_eq "$out" "2 1 1
 socket-one
 socket-two
-0 1 2 3 4" "LISTEN_FDS LISTEN_PID \$\$, fds 3 and 4, fds inside"
+0 1 2 3 4 5" "LISTEN_FDS LISTEN_PID \$\$, fds 3 and 4, fds inside"
 }
 
 test_listen_fds_reach_a_created_container () {
@@ -83,7 +84,7 @@ test_listen_fds_reach_a_created_container () {
   wait_status "$CID" stopped
   assert_eq "$(cat "$T/out")" "1 1
 socket-one
-0 1 2 3" "output"
+0 1 2 3 4" "output"
   capture rt delete "$CID"
 }
 
@@ -95,7 +96,7 @@ test_listen_fds_come_before_preserved_fds () {
   assert_eq "$out" "1
 socket-one
 preserved
-0 1 2 3 4" "output"
+0 1 2 3 4 5" "output"
 }
 
 test_listen_fds_of_another_process_are_ignored () {
@@ -103,7 +104,7 @@ test_listen_fds_of_another_process_are_ignored () {
   cfg_args sh -c "echo \"[\${LISTEN_FDS:-unset}] [\${LISTEN_PID:-unset}]\"; $FDS_INSIDE"
   out=$(LISTEN_FDS=1 LISTEN_PID=1 rt run -b "$BUNDLE" "$CID" 3< "$BUNDLE/config.json")
   assert_eq "$out" "[unset] [unset]
-0 1 2" "LISTEN_* and fds inside"
+0 1 2 3" "LISTEN_* and fds inside"
 }
 
 test_run_detach_leaves_stdio_to_the_caller_s_fds () {

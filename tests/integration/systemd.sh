@@ -16,7 +16,7 @@
 
 # ------------------------------------------------------------------ root: inside the guest
 
-test_guest_boots_systemd_as_pid1 () {
+test_root_guest_boots_systemd_as_pid1 () {
   need_guest
   assert_match "$(g systemctl is-system-running)" '^(running|degraded)$' "systemctl is-system-running"
   assert_eq "$(g readlink /proc/1/exe)" /usr/lib/systemd/systemd "PID 1 of the guest"
@@ -24,7 +24,7 @@ test_guest_boots_systemd_as_pid1 () {
   assert_status 0
 }
 
-test_scope_holds_the_container_with_delegate_and_limits () {
+test_root_scope_holds_the_container_with_delegate_and_limits () {
   need_guest
   guest_bundle '.process.args = ["sleep", "300"] | .linux.cgroupsPath = "system.slice:runcgo:" + $cid
     | .linux.resources = {memory: {limit: 67108864}, pids: {limit: 50},
@@ -55,8 +55,7 @@ test_scope_holds_the_container_with_delegate_and_limits () {
   assert_eq "$(g cat /sys/fs/cgroup/cpu$scope/cpu.shares)" 512 cpu.shares
   assert_eq "$(g cat /sys/fs/cgroup/cpuset$scope/cpuset.cpus)" 0 cpuset.cpus
   # the state records the unit's cgroup and the driver, so later commands find it
-  assert_eq "$(g jq -r .cgroup_path "/run/runcgo/$CID/state.json" 2> /dev/null ||
-    g sed -n 's/.*"cgroup_path": *"\([^"]*\)".*/\1/p' "/run/runcgo/$CID/state.json")" "$scope" "state cgroup_path"
+  assert_eq "$(g cat "/run/runcgo/$CID/state.json" | jq -r .cgroup_path)" "$scope" "state.json cgroup_path"
   capture gr kill "$CID" KILL
   assert_status 0
   capture gr delete "$CID"
@@ -64,7 +63,7 @@ test_scope_holds_the_container_with_delegate_and_limits () {
   assert_guest_clean
 }
 
-test_memory_limit_oom_kills_a_hog_in_the_scope () {
+test_root_memory_limit_oom_kills_a_hog_in_the_scope () {
   need_guest
   guest_bundle '.process.args = ["dd", "if=/dev/zero", "of=/dev/null", "bs=128M", "count=1"]
     | .linux.cgroupsPath = "system.slice:runcgo:" + $cid | .linux.resources = {memory: {limit: 33554432}}'
@@ -73,7 +72,7 @@ test_memory_limit_oom_kills_a_hog_in_the_scope () {
   assert_guest_clean
 }
 
-test_pids_limit_stops_forks_in_the_scope () {
+test_root_pids_limit_stops_forks_in_the_scope () {
   need_guest
   guest_bundle '.process.args = ["sh", "-c", "for i in $(seq 1 20); do sleep 5 & done; wait"]
     | .linux.cgroupsPath = "system.slice:runcgo:" + $cid | .linux.resources = {pids: {limit: 10}}'
@@ -82,7 +81,7 @@ test_pids_limit_stops_forks_in_the_scope () {
   assert_guest_clean
 }
 
-test_empty_cgroups_path_is_runcgo_id_scope_in_system_slice () {
+test_root_empty_cgroups_path_is_runcgo_id_scope_in_system_slice () {
   need_guest
   guest_bundle '.process.args = ["sleep", "300"] | del(.linux.cgroupsPath)'
   capture gr --systemd-cgroup run -d "$CID"
@@ -94,7 +93,7 @@ test_empty_cgroups_path_is_runcgo_id_scope_in_system_slice () {
   assert_guest_clean
 }
 
-test_name_ending_in_slice_makes_a_slice () {
+test_root_name_ending_in_slice_makes_a_slice () {
   need_guest
   local slice=runcgotest${CID//[^a-z0-9]/}.slice
   guest_bundle --arg slice "$slice" '.process.args = ["sleep", "300"] | .linux.cgroupsPath = "system.slice::" + $slice'
@@ -110,7 +109,7 @@ test_name_ending_in_slice_makes_a_slice () {
   assert_guest_clean
 }
 
-test_a_second_container_on_the_same_unit_fails_and_leaves_the_first () {
+test_root_second_container_on_the_same_unit_fails_and_leaves_the_first () {
   need_guest
   guest_bundle '.process.args = ["sleep", "300"] | .linux.cgroupsPath = "system.slice:runcgo:" + $cid'
   capture gr --systemd-cgroup run -d "$CID"
@@ -125,7 +124,7 @@ test_a_second_container_on_the_same_unit_fails_and_leaves_the_first () {
   assert_guest_clean
 }
 
-test_kill_all_and_delete_go_through_the_unit_cgroup () {
+test_root_kill_all_and_delete_go_through_the_unit_cgroup () {
   need_guest
   guest_bundle '.process.args = ["sh", "-c", "sleep 300 & sleep 300 & wait"]
     | .linux.cgroupsPath = "system.slice:runcgo:" + $cid'
@@ -140,7 +139,7 @@ test_kill_all_and_delete_go_through_the_unit_cgroup () {
   assert_guest_clean
 }
 
-test_private_socket_serves_when_dbus_is_down () {
+test_root_private_socket_serves_when_dbus_is_down () {
   need_guest
   guest_bundle '.process.args = ["sleep", "300"] | .linux.cgroupsPath = "system.slice:runcgo:" + $cid'
   # systemd-run itself needs the bus: a static unit runs runcgo while dbus is stopped
@@ -166,7 +165,7 @@ EOF
   assert_guest_clean
 }
 
-test_unit_removed_when_the_container_exits_in_the_foreground () {
+test_root_unit_removed_when_the_container_exits_in_the_foreground () {
   need_guest
   guest_bundle '.process.args = ["sh", "-c", "cat /proc/self/cgroup"] | .linux.cgroupsPath = "system.slice:runcgo:" + $cid'
   capture gr --systemd-cgroup run "$CID"
@@ -178,18 +177,19 @@ test_unit_removed_when_the_container_exits_in_the_foreground () {
 
 # ------------------------------------------------------------------ root: no systemd
 
-test_no_bus_error_names_the_socket_and_the_way_out () {
+test_no_systemd_error_names_the_socket_and_the_way_out () {
   if [ -S /run/systemd/private ]; then
     skip "this host runs systemd: its private socket would answer"
   fi
   cfg '.linux.cgroupsPath = "system.slice:runcgo:x"'
-  DBUS_SYSTEM_BUS_ADDRESS=unix:path=$T/no-bus capture rt --systemd-cgroup run -b "$BUNDLE" "$CID"
+  capture env DBUS_SYSTEM_BUS_ADDRESS="unix:path=$T/no-bus" "$RUNCGO" --root "$ROOT" --systemd-cgroup run \
+    -b "$BUNDLE" "$CID"
   assert_status 1
   assert_contains "$stderr" "systemd cgroup driver: cannot connect to the system bus at $T/no-bus: No such file or directory" error
   assert_contains "$stderr" "hint: is systemd running? use the cgroupfs driver without --systemd-cgroup" hint
 }
 
-test_bad_cgroups_path_is_refused_before_anything_runs () {
+test_no_systemd_bad_cgroups_path_is_refused_before_anything_runs () {
   cfg '.linux.cgroupsPath = "/not/a/systemd/path"'
   capture rt --systemd-cgroup run -b "$BUNDLE" "$CID"
   assert_status 1

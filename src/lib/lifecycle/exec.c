@@ -208,7 +208,7 @@ spawn_process (struct execution *x, runcgo_error_t *err)
     .init_pidfd = x->init_pidfd,
     .ns_flags = ns_flags_of (x->spec),
     .cgroup = x->cgroup,
-    .proc = { .p = &x->proc, .seccomp = x->seccomp, .preserve_fds = x->o->preserve_fds },
+    .proc = { .p = &x->proc, .linux_ = x->spec->linux_, .seccomp = x->seccomp, .preserve_fds = x->o->preserve_fds },
     .console_socket_fd = x->console_fd,
   };
   if (runcgo_join_spawn (&cfg, &x->res, err) < 0)

@@ -56,4 +56,13 @@ int runcgo_notify_listen (const char *state_dir, runcgo_error_t *err);
 /* Wait for READY=1 (or the container's death: an error), forward it. */
 int runcgo_notify_forward_ready (int sock, int pidfd, pid_t pid, const char *host_socket, runcgo_error_t *err);
 
+/* process_attrs.c: attributes a process inherits across execve, applied
+ * right before it: linux.personality, linux.memoryPolicy,
+ * process.scheduler, process.ioPriority. */
+int runcgo_process_attrs_apply (const struct runcgo_process *p, const struct runcgo_linux *l, runcgo_error_t *err);
+/* "0-3,7" -> set; -1 (and *err naming `field`) when malformed. */
+int runcgo_cpu_list_apply (const char *list, const char *field, runcgo_error_t *err);
+/* Pure: parse a "0-3,7" list into a bitmap of nbits; -1 when malformed or out of range. */
+int runcgo_parse_id_list (const char *list, unsigned long *bits, size_t nbits);
+
 #endif

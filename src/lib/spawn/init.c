@@ -324,7 +324,7 @@ prepare (struct init_ctx *c, runcgo_error_t *err)
     return -1;
   if (runcgo_rlimits_apply (spec->process, err) < 0)
     return -1;
-  c->proc = (struct runcgo_exec_process){ .p = spec->process, .seccomp = c->cfg->seccomp,
+  c->proc = (struct runcgo_exec_process){ .p = spec->process, .linux_ = spec->linux_, .seccomp = c->cfg->seccomp,
                                           .preserve_fds = c->cfg->preserve_fds, .listen_fds = c->cfg->listen_fds };
   return runcgo_process_prepare (&c->proc, err);
 }

@@ -66,6 +66,10 @@ child_setup (struct runcgo_join_config *cfg, int sync_fd, runcgo_error_t *err)
   runcgo_close_fds_except (3 + cfg->proc.preserve_fds, keep, ARRAY_SIZE (keep));
   if (runcgo_sync_expect (sync_fd, RUNCGO_SYNC_PARENT_READY, &msg, err) < 0)
     return -1;
+  /* now in the container's cgroup: the final affinity (exec only; the
+   * initial one was inherited from the parent) */
+  if (runcgo_cpu_list_apply (p->exec_cpu_affinity_final, "process.execCPUAffinity.final", err) < 0)
+    return -1;
   int flags = cfg->ns_flags & ~CLONE_NEWPID;
   if (flags && setns (cfg->init_pidfd, flags) < 0)
     return runcgo_fail (err, errno, "join the container's namespaces");
@@ -150,6 +154,8 @@ runcgo_join_spawn (struct runcgo_join_config *cfg, struct runcgo_join_result *re
   int sv[2];
   if ((cfg->ns_flags & CLONE_NEWPID) && setns (cfg->init_pidfd, CLONE_NEWPID) < 0)
     return runcgo_fail (err, errno, "join the container's pid namespace");
+  if (runcgo_cpu_list_apply (cfg->proc.p->exec_cpu_affinity_initial, "process.execCPUAffinity.initial", err) < 0)
+    return -1;
   if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
     return runcgo_fail (err, errno, "socketpair");
   int cgroup_fd = cfg->cgroup ? runcgo_cgroup_clone_fd (cfg->cgroup) : -1;

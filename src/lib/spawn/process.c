@@ -137,6 +137,10 @@ runcgo_process_finalize (struct runcgo_exec_process *x, runcgo_error_t *err)
   /* labels apply at execve; written while we may still write our attrs */
   if (runcgo_lsm_apply_exec_labels (p, err) < 0)
     return -1;
+  /* a realtime policy or a raised I/O class needs privileges that the
+   * identity change may drop: set them first */
+  if (runcgo_process_attrs_apply (p, x->linux_, err) < 0)
+    return -1;
   /* without no_new_privs, loading a filter needs CAP_SYS_ADMIN: load it while
    * we still hold it (runc does the same) */
   if (sc && !p->no_new_privileges && runcgo_seccomp_load (sc, err) < 0)

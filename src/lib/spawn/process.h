@@ -12,6 +12,7 @@
 struct runcgo_exec_process
 {
   const struct runcgo_process *p;
+  const struct runcgo_linux *linux_;           /* personality, memoryPolicy; may be NULL */
   const struct runcgo_seccomp_filter *seccomp; /* NULL = none */
   int preserve_fds;                            /* fds 3..3+N-1 survive exec */
   bool listen_fds;                             /* socket activation: rewrite LISTEN_PID */
