@@ -110,6 +110,14 @@ guest_boot () {
 guest_halt () {
   [ -n "$GUEST_PID" ] || return 0
   timeout -k 2 20 "$RUNCGO" --root "$GUEST_STATE" delete -f guest > /dev/null 2>&1 || true
+  # the guest's processes leave its cgroups a moment after its PID 1 died:
+  # let them go before suite_finish removes the tree
+  local i
+  for ((i = 0; i < 50; i++)); do
+    [ -z "$(find /sys/fs/cgroup/ -path "*/$CGROUP_PARENT/guest/*" -name cgroup.procs -exec cat {} + 2> /dev/null)" ] &&
+      break
+    sleep 0.1
+  done
 }
 
 need_guest () {
@@ -138,6 +146,16 @@ guest_bundle () {
   mkdir -p "$dir"
   cp -a "$BASE_ROOTFS" "$dir/rootfs"
   jq --arg cid "$CID" "${@:1:$#-1}" '.root.path = "rootfs" | '"$filter" "$BASE_CONFIG" > "$dir/config.json"
+  # a failed test must not leave containers in the guest for the next one
+  trap guest_cleanup EXIT
+}
+
+guest_cleanup () {
+  local id
+  for id in $(gr list -q 2> /dev/null | grep -- "^$CID"); do
+    gr delete -f "$id" > /dev/null 2>&1 || true
+  done
+  rm -rf "$GUEST_ROOTFS/var/lib/runcgo-test/$CID"
 }
 
 guest_procs_are () {
@@ -183,10 +201,11 @@ as_user_in_session () {
 user_bundle () {
   mkdir -p "$T/ubundle"
   cp -a "$BASE_ROOTFS" "$T/ubundle/rootfs"
-  (cd "$T/ubundle" && "$RUNCGO" spec --rootless)
+  chown -R "$SD_UID:$SD_GID" "$T/ubundle"
+  # as the user: the config maps the caller's own IDs
+  as_user "$RUNCGO" spec --rootless -b "$T/ubundle"
   jq --arg cid "$CID" '.process.terminal = false | .root.path = "rootfs" | .root.readonly = false | '"$1" \
     "$T/ubundle/config.json" > "$T/ubundle/c" && mv "$T/ubundle/c" "$T/ubundle/config.json"
-  chown -R "$SD_UID:$SD_GID" "$T/ubundle"
 }
 
 user_manager_start () {
@@ -229,7 +248,8 @@ user_manager_start () {
   USER_MANAGER_PID=$!
   local state=
   for ((i = 0; i < 100; i++)); do
-    state=$(as_user systemctl --user is-system-running 2> /dev/null || true)
+    # (not is-system-running: it says "offline" where /run/systemd/system is absent)
+    state=$(as_user systemctl --user show -p SystemState --value 2> /dev/null || true)
     case $state in running | degraded) break ;; esac
     sleep 0.1
   done

@@ -59,7 +59,8 @@ test_cgroups_path (void)
 {
   ok (parses_to ("system.slice:runcgo:test", false, "system.slice", "runcgo-test.scope", false),
       "slice:prefix:name -> prefix-name.scope in the slice");
-  ok (parses_to ("", false, "system.slice", "runcgo-abc.scope", false), "empty path: runcgo-<id>.scope in system.slice");
+  ok (parses_to ("", false, "system.slice", "runcgo-abc.scope", false),
+      "empty path: runcgo-<id>.scope in system.slice");
   ok (parses_to (NULL, true, "user.slice", "runcgo-abc.scope", false), "rootless default slice is user.slice");
   ok (parses_to (":docker:1234", false, "system.slice", "docker-1234.scope", false), "empty slice: the default");
   ok (parses_to ("machine.slice::foo", false, "machine.slice", "foo.scope", false), "empty prefix: name.scope");
@@ -237,7 +238,8 @@ test_props_v2 (void)
   struct runcgo_cpu cpu = { .shares = { true, 1024 }, .quota = { true, 20000 } };
   cpu.mems = (char *)"0";
   struct runcgo_block_io bio = { .weight = { true, 500 } };
-  struct runcgo_kv unified[] = { { (char *)"memory.high", (char *)"max" }, { (char *)"pids.max", (char *)"7\n" },
+  struct runcgo_kv unified[] = { { (char *)"memory.high", (char *)"max" },
+                                 { (char *)"pids.max", (char *)"7\n" },
                                  { (char *)"io.max", (char *)"8:0 rbps=1" } };
   struct runcgo_resources r = { .memory = &mem, .cpu = &cpu, .block_io = &bio, .unified = unified, .n_unified = 3 };
   ok (build (&r, RUNCGO_CGROUP_V2, 252) == 0, "v2 properties build");

@@ -330,8 +330,7 @@ props_cpu (const struct runcgo_cpu *c, bool v2, unsigned version, struct runcgo_
   /* AllowedCPUs/AllowedMemoryNodes exist since systemd 244 */
   if (version >= 244 && c->cpus && *c->cpus && prop_bits (p, "AllowedCPUs", c->cpus, F_RES "cpu.cpus", err) < 0)
     return -1;
-  if (version >= 244 && c->mems && *c->mems
-      && prop_bits (p, "AllowedMemoryNodes", c->mems, F_RES "cpu.mems", err) < 0)
+  if (version >= 244 && c->mems && *c->mems && prop_bits (p, "AllowedMemoryNodes", c->mems, F_RES "cpu.mems", err) < 0)
     return -1;
   return 0;
 }
@@ -340,10 +339,10 @@ props_cpu (const struct runcgo_cpu *c, bool v2, unsigned version, struct runcgo_
 static int
 props_unified (const struct runcgo_resources *r, unsigned version, struct runcgo_sd_props *p, runcgo_error_t *err)
 {
-  static const char *const map[][2] = { { "memory.max", "MemoryMax" },     { "memory.high", "MemoryHigh" },
-                                        { "memory.low", "MemoryLow" },     { "memory.min", "MemoryMin" },
-                                        { "memory.swap.max", "MemorySwapMax" }, { "pids.max", "TasksMax" },
-                                        { "cpu.weight", "CPUWeight" } };
+  static const char *const map[][2]
+      = { { "memory.max", "MemoryMax" }, { "memory.high", "MemoryHigh" },        { "memory.low", "MemoryLow" },
+          { "memory.min", "MemoryMin" }, { "memory.swap.max", "MemorySwapMax" }, { "pids.max", "TasksMax" },
+          { "cpu.weight", "CPUWeight" } };
   for (size_t i = 0; i < r->n_unified; i++)
     {
       const char *k = r->unified[i].key, *v = r->unified[i].value;
@@ -380,8 +379,7 @@ runcgo_sd_resource_props (const struct runcgo_resources *r, enum runcgo_cgroup_m
     prop_u64 (out, "TasksMax", limit_value (r->pids_limit.v));
   const struct runcgo_block_io *b = r->block_io;
   if (b && b->weight.set && b->weight.v)
-    prop_u64 (out, v2 ? "IOWeight" : "BlockIOWeight",
-              v2 ? runcgo_cg_blkio_to_io_weight (b->weight.v) : b->weight.v);
+    prop_u64 (out, v2 ? "IOWeight" : "BlockIOWeight", v2 ? runcgo_cg_blkio_to_io_weight (b->weight.v) : b->weight.v);
   return v2 ? props_unified (r, version, out, err) : 0;
 }
 
@@ -576,24 +574,35 @@ address_shown (const char *address)
  * manager's for root, the user manager's ($XDG_RUNTIME_DIR/systemd/private)
  * for its own user. */
 static int
-bus_connect (struct runcgo_cg_systemd *sd, runcgo_error_t *err)
+bus_addresses (const struct runcgo_cg_systemd *sd, char **primary, char **private_, runcgo_error_t *err)
 {
   const char *env = getenv (sd->user ? "DBUS_SESSION_BUS_ADDRESS" : "DBUS_SYSTEM_BUS_ADDRESS");
   const char *xdg = getenv ("XDG_RUNTIME_DIR");
+  bool has_env = env && *env, has_xdg = xdg && *xdg;
+  if (!sd->user)
+    {
+      *primary = xstrdup (has_env ? env : "unix:path=/run/dbus/system_bus_socket");
+      *private_ = xstrdup ("unix:path=/run/systemd/private");
+      return 0;
+    }
+  if (!has_env && !has_xdg)
+    return runcgo_fail_hint (err, ENOENT,
+                             "set XDG_RUNTIME_DIR (e.g. /run/user/$(id -u)), or run without "
+                             "--systemd-cgroup",
+                             "systemd cgroup driver: cannot find the user bus: XDG_RUNTIME_DIR is not set");
+  *primary = has_env ? xstrdup (env) : xasprintf ("unix:path=%s/bus", xdg);
+  *private_ = has_xdg ? xasprintf ("unix:path=%s/systemd/private", xdg) : NULL;
+  return 0;
+}
+
+static int
+bus_connect (struct runcgo_cg_systemd *sd, runcgo_error_t *err)
+{
   cleanup_free char *primary = NULL, *private_ = NULL, *shown = NULL;
   if (sd->bus)
     return 0;
-  if (load_libsystemd (err) < 0)
+  if (load_libsystemd (err) < 0 || bus_addresses (sd, &primary, &private_, err) < 0)
     return -1;
-  if (sd->user && (env == NULL || *env == '\0') && (xdg == NULL || *xdg == '\0'))
-    return runcgo_fail_hint (err, ENOENT, "set XDG_RUNTIME_DIR (e.g. /run/user/$(id -u)), or run without --systemd-cgroup",
-                             "systemd cgroup driver: cannot find the user manager's bus: XDG_RUNTIME_DIR is not set");
-  if (env && *env)
-    primary = xstrdup (env);
-  else
-    primary = sd->user ? xasprintf ("unix:path=%s/bus", xdg) : xstrdup ("unix:path=/run/dbus/system_bus_socket");
-  if (sd->user ? (xdg && *xdg) : true)
-    private_ = sd->user ? xasprintf ("unix:path=%s/systemd/private", xdg) : xstrdup ("unix:path=/run/systemd/private");
   int r = bus_open (primary, true, &sd->bus);
   if (r < 0 && private_ && bus_open (private_, false, &sd->bus) == 0)
     r = 0;
@@ -818,8 +827,7 @@ msg_unref (sd_bus_message **m)
 }
 
 static int
-start_unit_once (struct runcgo_cg_systemd *sd, const struct runcgo_sd_props *props, char **errname,
-                 runcgo_error_t *err)
+start_unit_once (struct runcgo_cg_systemd *sd, const struct runcgo_sd_props *props, char **errname, runcgo_error_t *err)
 {
   sd_bus_message *m = NULL;
   int r;
@@ -852,8 +860,8 @@ start_unit (struct runcgo_cg_systemd *sd, pid_t pid, runcgo_error_t *err)
 {
   struct runcgo_sd_props props = { 0 };
   cleanup_free char *errname = NULL;
-  if (runcgo_sd_unit_props (&sd->unit, sd->description, pid, sd->resources, runcgo_cgroup_mode (), sd->version,
-                            &props, err)
+  if (runcgo_sd_unit_props (&sd->unit, sd->description, pid, sd->resources, runcgo_cgroup_mode (), sd->version, &props,
+                            err)
       < 0)
     return -1;
   int r = start_unit_once (sd, &props, &errname, err);
@@ -868,7 +876,8 @@ start_unit (struct runcgo_cg_systemd *sd, pid_t pid, runcgo_error_t *err)
       if (r < 0 && errname && strcmp (errname, "org.freedesktop.systemd1.UnitExists") == 0)
         {
           runcgo_error_release (err);
-          runcgo_fail_hint (err, EEXIST, "another container uses this linux.cgroupsPath: delete it, or pick another name",
+          runcgo_fail_hint (err, EEXIST,
+                            "another container uses this linux.cgroupsPath: delete it, or pick another name",
                             "systemd cgroup driver: start %s: the unit exists and is active", sd->unit.unit);
         }
     }
@@ -891,10 +900,9 @@ unit_cgroup (struct runcgo_cg_systemd *sd, char **out, runcgo_error_t *err)
   if (r >= 0)
     r = sdl.sd_bus_message_read (reply, "o", &obj);
   if (r >= 0)
-    r = sdl.sd_bus_get_property_string (sd->bus, SD_DEST, obj,
-                                        sd->unit.is_slice ? "org.freedesktop.systemd1.Slice"
-                                                          : "org.freedesktop.systemd1.Scope",
-                                        "ControlGroup", &e, &cg);
+    r = sdl.sd_bus_get_property_string (
+        sd->bus, SD_DEST, obj, sd->unit.is_slice ? "org.freedesktop.systemd1.Slice" : "org.freedesktop.systemd1.Scope",
+        "ControlGroup", &e, &cg);
   if (r < 0)
     call_fail (err, r, &e, "find the cgroup of", sd->unit.unit);
   msg_unref (&reply);
@@ -927,13 +935,14 @@ verify_pid (const struct runcgo_cg_systemd *sd, pid_t pid, const char *cgpath, r
   if (runcgo_sd_proc_in (text, cgpath))
     return 0;
   text[strcspn (text, "\n")] = '\0';
-  return runcgo_fail_hint (err, EIO,
-                           sd->user ? "a user manager can only move processes of its own cgroup subtree: run runcgo "
-                                      "inside the user's session (systemd-run --user --scope)"
-                                    : NULL,
-                           "systemd cgroup driver: unit %s started, but pid %d is not in its cgroup %s (/proc/%d/cgroup "
-                           "starts with \"%s\")",
-                           sd->unit.unit, (int)pid, cgpath, (int)pid, text);
+  return runcgo_fail_hint (
+      err, EIO,
+      sd->user ? "a user manager can only move processes of its own cgroup subtree: run runcgo "
+                 "inside the user's session (systemd-run --user --scope)"
+               : NULL,
+      "systemd cgroup driver: unit %s started, but pid %d is not in its cgroup %s (/proc/%d/cgroup "
+      "starts with \"%s\")",
+      sd->unit.unit, (int)pid, cgpath, (int)pid, text);
 }
 
 static bool
@@ -997,6 +1006,22 @@ take_dirs (struct runcgo_cgroup *cg, const char *cgpath, runcgo_error_t *err)
   return ret;
 }
 
+/* cgroup2: a controller works in the unit only when its parent enables it.
+ * systemd enables what the unit's properties use; what it has no property
+ * for (hugetlb, rdma, misc, ...) is enabled in the parent here, as runc's
+ * fs2 manager does after systemd. */
+static int
+enable_v2_controllers (struct runcgo_cgroup *cg, runcgo_error_t *err)
+{
+  const struct runcgo_cg_dir *d = runcgo_cg_dir_for (cg, NULL);
+  cleanup_strv char **needed = NULL;
+  if (d == NULL || cg->systemd->resources == NULL)
+    return 0;
+  if (runcgo_cg_v2_controllers (cg->systemd->resources, cg->mode, &needed, err) < 0)
+    return -1;
+  return runcgo_cg_enable_controllers (d, needed, err);
+}
+
 static int
 join_dirs (struct runcgo_cgroup *cg, pid_t pid, runcgo_error_t *err)
 {
@@ -1049,7 +1074,7 @@ runcgo_cg_systemd_enter (struct runcgo_cgroup *cg, pid_t pid, runcgo_error_t *er
   /* a slice gets no PIDs= (systemd refuses it): the pid joins by cgroupfs */
   if (!sd->unit.is_slice && verify_pid (sd, pid, cgpath, err) < 0)
     return -1;
-  if (take_dirs (cg, cgpath, err) < 0 || join_dirs (cg, pid, err) < 0)
+  if (take_dirs (cg, cgpath, err) < 0 || join_dirs (cg, pid, err) < 0 || enable_v2_controllers (cg, err) < 0)
     return -1;
   /* every limit into the files too: what systemd has no property for,
    * and the exact values where its own are rounded (CPU quota) */

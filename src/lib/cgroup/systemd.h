@@ -74,8 +74,7 @@ void runcgo_sd_props_free (struct runcgo_sd_props *p);
 const struct runcgo_sd_prop *runcgo_sd_props_find (const struct runcgo_sd_props *p, const char *name);
 /* Pure: "0-2,7" -> little-endian bitmask bytes (byte 0 bit 0 = CPU 0), as
  * systemd's AllowedCPUs takes it; field names the OCI field in errors. */
-int runcgo_sd_list_to_bits (const char *list, const char *field, unsigned char **out, size_t *n,
-                            runcgo_error_t *err);
+int runcgo_sd_list_to_bits (const char *list, const char *field, unsigned char **out, size_t *n, runcgo_error_t *err);
 /* Pure: runc's CPUQuotaPerSecUSec (rounded up to whole percent: systemd
  * keeps a percentage); RUNCGO_SD_INFINITY for no quota. */
 uint64_t runcgo_sd_quota_per_sec (int64_t quota, uint64_t period);

@@ -149,6 +149,11 @@ runcgo_state_write (int dir_fd, const struct runcgo_container_state *st, runcgo_
   json_object_object_add (o, "id", json_object_new_string (st->id));
   json_object_object_add (o, "pid", json_object_new_int64 (st->pid));
   json_object_object_add (o, "start_time", json_object_new_uint64 (st->start_time));
+  if (st->pid == 0)
+    {
+      json_object_object_add (o, "creator", json_object_new_int64 (st->creator));
+      json_object_object_add (o, "creator_start_time", json_object_new_uint64 (st->creator_start_time));
+    }
   json_object_object_add (o, "bundle", json_object_new_string (st->bundle));
   json_object_object_add (o, "rootfs", json_object_new_string (st->rootfs));
   json_object_object_add (o, "created", json_object_new_string (st->created));
@@ -279,19 +284,23 @@ runcgo_state_decode (const char *json, size_t len, struct runcgo_container_state
       return runcgo_fail (err, 0, "state.json is corrupted (not a JSON object)");
     }
   struct runcgo_container_state *st = xzalloc (sizeof (*st));
-  int64_t pid = 0, owner = 0, driver = 0, start = 0;
+  int64_t pid = 0, owner = 0, driver = 0, start = 0, creator = 0, cstart = 0;
   int r = 0;
   if (get_string (o, "id", true, &st->id, err) < 0 || get_string (o, "bundle", true, &st->bundle, err) < 0
       || get_string (o, "rootfs", false, &st->rootfs, err) < 0 || get_string (o, "created", false, &st->created, err) < 0
       || get_string (o, "cgroup_path", false, &st->cgroup_path, err) < 0
       || get_string (o, "notify_socket", false, &st->notify_socket, err) < 0
       || get_int (o, "pid", 0, INT32_MAX, &pid, err) < 0 || get_int (o, "owner", 0, UINT32_MAX, &owner, err) < 0
-      || get_int (o, "cgroup_driver", 0, 16, &driver, err) < 0 || get_int (o, "start_time", 0, INT64_MAX, &start, err) < 0)
+      || get_int (o, "cgroup_driver", 0, 16, &driver, err) < 0 || get_int (o, "start_time", 0, INT64_MAX, &start, err) < 0
+      || get_int (o, "creator", 0, INT32_MAX, &creator, err) < 0
+      || get_int (o, "creator_start_time", 0, INT64_MAX, &cstart, err) < 0)
     r = -1;
   st->pid = (pid_t) pid;
   st->owner = (uid_t) owner;
   st->cgroup_driver = (int) driver;
   st->start_time = (uint64_t) start;
+  st->creator = (pid_t) creator;
+  st->creator_start_time = (uint64_t) cstart;
   st->rootless = get_bool (o, "rootless");
   st->new_pidns = get_bool (o, "new_pidns");
   st->detached = get_bool (o, "detached");
@@ -365,6 +374,8 @@ runcgo_pid_is_alive (pid_t pid, uint64_t start_time)
 enum runcgo_status
 runcgo_state_status (int dir_fd, const struct runcgo_container_state *st)
 {
+  if (st->pid == 0)
+    return runcgo_pid_is_alive (st->creator, st->creator_start_time) ? RUNCGO_STATUS_CREATING : RUNCGO_STATUS_STOPPED;
   if (!runcgo_pid_is_alive (st->pid, st->start_time))
     return RUNCGO_STATUS_STOPPED;
   if (faccessat (dir_fd, RUNCGO_EXEC_FIFO, F_OK, AT_SYMLINK_NOFOLLOW) == 0)

@@ -44,6 +44,8 @@ struct runcgo_container_state
   bool new_pidns;          /* false: delete must kill every process of the cgroup */
   bool detached;           /* created by create/run -d (not a foreground run) */
   char *notify_socket;     /* the caller's NOTIFY_SOCKET, forwarded at start; NULL = none */
+  pid_t creator;           /* while pid == 0: the `create` still at work (and its start time) */
+  uint64_t creator_start_time;
   struct runcgo_kv *annotations;
   size_t n_annotations;
   struct runcgo_hook *poststop; /* hooks to run at delete */
@@ -65,7 +67,9 @@ int runcgo_state_read (int dir_fd, struct runcgo_container_state **out, runcgo_e
 int runcgo_state_decode (const char *json, size_t len, struct runcgo_container_state **out, runcgo_error_t *err);
 void runcgo_state_free (struct runcgo_container_state *st);
 
-/* Live status: see the header comment. */
+/* Live status: see the header comment.  A state written before the init
+ * exists (pid 0) reads as creating while its creator lives, else stopped: a
+ * create that was killed leaves a state `delete -f` can clean up. */
 enum runcgo_status runcgo_state_status (int dir_fd, const struct runcgo_container_state *st);
 /* true when PID is alive, not a zombie and started at start_time. */
 bool runcgo_pid_is_alive (pid_t pid, uint64_t start_time);

@@ -78,6 +78,20 @@ int runcgo_rootfs_mount_all (struct runcgo_rootfs_ctx *ctx, runcgo_error_t *err)
  * readonlyPaths, maskedPaths and root.readonly. */
 int runcgo_rootfs_pivot_and_finish (struct runcgo_rootfs_ctx *ctx, runcgo_error_t *err);
 
+/* ---- overlay.c (rootless overlay: native overlayfs, else fuse-overlayfs) */
+/* Annotation choosing how type "overlay" mounts are made: "auto" (default:
+ * native, then fuse-overlayfs on EPERM/EINVAL in a user namespace), "native"
+ * (never fuse-overlayfs), "fuse" (always fuse-overlayfs; how tests force the
+ * fallback). */
+#define RUNCGO_ANNOTATION_OVERLAY "run.oci.runcgo.overlay"
+/* Mount the overlay of a config mount onto DST_FD, the O_PATH fd of DEST
+ * (clean, inside the rootfs ROOT_FD).  O's data carries lowerdir=, upperdir=,
+ * workdir= (relative directories are taken from the bundle) and O's flags
+ * the per-mount flags.  The fuse-overlayfs daemon is a child of the calling
+ * init that dies with it.  Called by mounts.c for type "overlay". */
+int runcgo_fs_mount_overlay (const struct runcgo_rootfs_ctx *ctx, int root_fd, const char *dest, int dst_fd,
+                             const char *source, const struct runcgo_mount_opts *o, runcgo_error_t *err);
+
 /* ---- internal to src/lib/fs/ (shared by mounts.c, devices.c, rootfs.c) */
 /* mount(2) onto the object DST_FD refers to (and from SRC_FD when >= 0, else
  * from the string SOURCE), through this process's /proc/<pid>/fd of the

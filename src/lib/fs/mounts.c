@@ -666,7 +666,11 @@ mount_filesystem (struct mount_job *j, runcgo_error_t *err)
   if (j->o.tmpcopyup && (old_dir = openat (dst_fd, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
     return runcgo_fail (err, errno, "tmpcopyup: open `%s`", j->dest);
   const char *source = j->m->source && *j->m->source ? j->m->source : type;
-  if (mount_fs_fd (j, source, dst_fd) < 0)
+  /* overlay.c: native overlayfs, else fuse-overlayfs in a user namespace */
+  bool overlay = strcmp (type, "overlay") == 0;
+  if (overlay && runcgo_fs_mount_overlay (j->ctx, j->root_fd, j->dest, dst_fd, source, &j->o, err) < 0)
+    return -1;
+  if (!overlay && mount_fs_fd (j, source, dst_fd) < 0)
     {
       if (errno == EPERM && strcmp (type, "sysfs") == 0)
         return bind_host_fallback (j, "/sys", "add a network namespace to linux.namespaces", err);

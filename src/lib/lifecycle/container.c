@@ -232,6 +232,9 @@ spawn_init (struct creation *c, runcgo_error_t *err)
   return runcgo_spawn (&cfg, &c->res, err);
 }
 
+/* Written twice: before the clone with pid 0 and the cgroup (so that a
+ * create killed from here on leaves something `delete -f` can clean up),
+ * then with the init. */
 static int
 write_state (struct creation *c, runcgo_error_t *err)
 {
@@ -239,8 +242,10 @@ write_state (struct creation *c, runcgo_error_t *err)
   const struct runcgo_hooks *h = &c->spec->hooks;
   struct runcgo_container_state st = {
     .id = (char *) c->opts->id,
-    .pid = c->res.pid,
+    .pid = c->res.pid > 0 ? c->res.pid : 0,
     .start_time = c->res.start_time,
+    .creator = getpid (),
+    .creator_start_time = runcgo_proc_start_time (getpid ()),
     .bundle = c->bundle,
     .rootfs = c->rootfs,
     .created = created,
@@ -325,7 +330,7 @@ creation_run (struct creation *c, runcgo_error_t *err)
     return -1;
   take_listen_fds (c);
   if (make_state_dir (c, err) < 0 || prepare_notify (c, err) < 0 || make_cgroup (c, err) < 0
-      || spawn_init (c, err) < 0)
+      || write_state (c, err) < 0 || spawn_init (c, err) < 0)
     return -1;
   if (write_state (c, err) < 0 || runcgo_write_pid_file (c->opts->pid_file, c->res.pid, err) < 0)
     return -1;
@@ -581,7 +586,7 @@ kill_everything (const struct runcgo_container_state *st, struct runcgo_cgroup *
 {
   /* without its own pid namespace, the init's death does not take the
    * container's other processes with it: kill the whole cgroup */
-  if (cg && !st->new_pidns && runcgo_cgroup_kill_all (cg, SIGKILL, err) < 0)
+  if (cg && (!st->new_pidns || st->pid == 0) && runcgo_cgroup_kill_all (cg, SIGKILL, err) < 0)
     return -1;
   if (runcgo_pid_is_alive (st->pid, st->start_time))
     {

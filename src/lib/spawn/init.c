@@ -78,6 +78,7 @@ new_user_ns_slow (struct init_ctx *c, runcgo_error_t *err)
   runcgo_sync_send (c->sync_fd, RUNCGO_SYNC_NEED_MAPS, 0, NULL);
   if (runcgo_sync_expect (c->sync_fd, RUNCGO_SYNC_MAPS_DONE, &msg, err) < 0)
     return -1;
+  prctl (PR_SET_DUMPABLE, 0);
   return 0;
 }
 
@@ -305,6 +306,10 @@ prepare (struct init_ctx *c, runcgo_error_t *err)
   struct runcgo_sync_msg msg;
   if (runcgo_sync_expect (c->sync_fd, RUNCGO_SYNC_PARENT_READY, &msg, err) < 0)
     return -1;
+  /* nothing in the container may ptrace us or open /proc/PID/exe (our
+   * binary) while we are still the runtime (CVE-2016-9962, CVE-2019-5736) */
+  if (!c->plan->slow || !c->plan->new_user)
+    prctl (PR_SET_DUMPABLE, 0);
   if (enter_namespaces (c, err) < 0)
     return -1;
   sweep_fds (c);
@@ -345,9 +350,12 @@ runcgo_init_main (const struct runcgo_spawn_config *cfg, const struct runcgo_ns_
       signal (sig, SIG_DFL);
   /* until READY the init must not outlive a runtime that died */
   prctl (PR_SET_PDEATHSIG, SIGKILL);
-  /* nothing in the container may ptrace us or open /proc/PID/exe (our
-   * binary) while we are still the runtime (CVE-2016-9962, CVE-2019-5736) */
-  prctl (PR_SET_DUMPABLE, 0);
+  /* joining an existing namespace makes us visible to the container at
+   * once: become non-dumpable now; otherwise right after the parent wrote
+   * our ID maps (an unprivileged parent cannot write the /proc files of a
+   * non-dumpable child) */
+  if (plan->slow && !plan->new_user)
+    prctl (PR_SET_DUMPABLE, 0);
   if (prepare (&c, &err) < 0)
     {
       runcgo_sync_send_error (sync_fd, err);

@@ -159,6 +159,9 @@ runcgo_join_spawn (struct runcgo_join_config *cfg, struct runcgo_join_result *re
   if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
     return runcgo_fail (err, errno, "socketpair");
   int cgroup_fd = cfg->cgroup ? runcgo_cgroup_clone_fd (cfg->cgroup) : -1;
+  /* the child is visible in the container's pid namespace from birth:
+   * non-dumpable from birth (inherited), CVE-2016-9962 */
+  prctl (PR_SET_DUMPABLE, 0);
   res->pidfd = -1;
   bool into = false;
   res->pid = clone_child (cgroup_fd, &res->pidfd, &into);
