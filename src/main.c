@@ -67,6 +67,8 @@ static const struct command commands[] = {
   { "spec", runcgo_cmd_spec, "[OPTIONS]", "write a default config.json",
     "  -b, --bundle DIR        where to write config.json (default: current directory)\n"
     "      --rootless          a config that runs for an unprivileged user\n" },
+  { "check", runcgo_cmd_check, "[OPTIONS]", "show what rootless containers need from this host, and the fixes",
+    "  -f, --format text|json output format (default: text)\n" },
   { "version", NULL, "", "print the version", "" },
 };
 

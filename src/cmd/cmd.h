@@ -36,6 +36,7 @@ RUNCGO_CMD (list);
 RUNCGO_CMD (kill);
 RUNCGO_CMD (delete);
 RUNCGO_CMD (exec);
+RUNCGO_CMD (check);
 
 /* main.c: a command whose only argument is one container ID (and --help);
  * returns 1 when --help was printed. */

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
+#include <sys/xattr.h>
 
 #include "core/util.h"
 #include "idmap.h"
@@ -167,10 +168,13 @@ find_helper (const char *name, runcgo_error_t *err)
       struct stat st;
       if (*d != '/' || stat (cand, &st) < 0 || !S_ISREG (st.st_mode))
         continue;
-      if (!(st.st_mode & S_ISUID) || st.st_uid != 0)
+      /* setuid root, or file capabilities (cap_setuid/cap_setgid, as some
+       * distributions install them) */
+      bool privileged = (st.st_mode & S_ISUID && st.st_uid == 0) || getxattr (cand, "security.capability", NULL, 0) > 0;
+      if (!privileged)
         {
           runcgo_fail_hint (err, 0, "reinstall the uidmap package (apt-get install --reinstall uidmap)",
-                            "%s is not setuid root", cand);
+                            "%s is not setuid root (and has no file capabilities)", cand);
           return NULL;
         }
       return steal_ptr (&cand);
