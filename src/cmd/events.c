@@ -26,8 +26,7 @@ RUNCGO_CMD (events)
       if (c == 's')
         o.stats_only = true;
       else if (c == 'i' && runcgo_parse_duration_ms (optarg, &o.interval_ms) < 0)
-        return runcgo_fail_hint (err, 0, "write it like 5s, 500ms or 1m", "events: invalid --interval \"%s\"",
-                                 optarg);
+        return runcgo_fail_hint (err, 0, "write it like 5s, 500ms or 1m", "events: invalid --interval \"%s\"", optarg);
       else if (c == 'h')
         {
           runcgo_cli_usage ("events");

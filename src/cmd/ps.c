@@ -37,7 +37,7 @@ static int
 run_ps (char **args, int n_args, char **out, runcgo_error_t *err)
 {
   char *default_args[] = { "-ef", NULL };
-  cleanup_free char **argv = xzalloc ((size_t)(n_args + 2) * sizeof (char *));
+  cleanup_free char **argv = xzalloc ((size_t)((n_args ? n_args : 1) + 2) * sizeof (char *));
   argv[0] = "ps";
   for (int i = 0; i < (n_args ? n_args : 1); i++)
     argv[i + 1] = n_args ? args[i] : default_args[i];

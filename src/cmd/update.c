@@ -106,18 +106,30 @@ apply_flag (int c, const char *val, struct runcgo_resources *r, runcgo_error_t *
       opt = o->name;
   switch (c)
     {
-    case OPT_BLKIO_WEIGHT: return set_u64 (&r->block_io->weight, opt, val, err);
-    case OPT_CPU_PERIOD: return set_u64 (&cpu->period, opt, val, err);
-    case OPT_CPU_QUOTA: return set_i64 (&cpu->quota, opt, val, err);
-    case OPT_CPU_BURST: return set_u64 (&cpu->burst, opt, val, err);
-    case OPT_CPU_SHARE: return set_u64 (&cpu->shares, opt, val, err);
-    case OPT_CPU_RT_PERIOD: return set_u64 (&cpu->realtime_period, opt, val, err);
-    case OPT_CPU_RT_RUNTIME: return set_i64 (&cpu->realtime_runtime, opt, val, err);
-    case OPT_CPU_IDLE: return set_i64 (&cpu->idle, opt, val, err);
-    case OPT_MEMORY: return set_size (&m->limit, opt, val, err);
-    case OPT_MEMORY_RESERVATION: return set_size (&m->reservation, opt, val, err);
-    case OPT_MEMORY_SWAP: return set_size (&m->swap, opt, val, err);
-    case OPT_PIDS_LIMIT: return set_i64 (&r->pids_limit, opt, val, err);
+    case OPT_BLKIO_WEIGHT:
+      return set_u64 (&r->block_io->weight, opt, val, err);
+    case OPT_CPU_PERIOD:
+      return set_u64 (&cpu->period, opt, val, err);
+    case OPT_CPU_QUOTA:
+      return set_i64 (&cpu->quota, opt, val, err);
+    case OPT_CPU_BURST:
+      return set_u64 (&cpu->burst, opt, val, err);
+    case OPT_CPU_SHARE:
+      return set_u64 (&cpu->shares, opt, val, err);
+    case OPT_CPU_RT_PERIOD:
+      return set_u64 (&cpu->realtime_period, opt, val, err);
+    case OPT_CPU_RT_RUNTIME:
+      return set_i64 (&cpu->realtime_runtime, opt, val, err);
+    case OPT_CPU_IDLE:
+      return set_i64 (&cpu->idle, opt, val, err);
+    case OPT_MEMORY:
+      return set_size (&m->limit, opt, val, err);
+    case OPT_MEMORY_RESERVATION:
+      return set_size (&m->reservation, opt, val, err);
+    case OPT_MEMORY_SWAP:
+      return set_size (&m->swap, opt, val, err);
+    case OPT_PIDS_LIMIT:
+      return set_i64 (&r->pids_limit, opt, val, err);
     case OPT_CPUSET_CPUS:
       free (cpu->cpus);
       cpu->cpus = xstrdup (val);
@@ -133,7 +145,8 @@ apply_flag (int c, const char *val, struct runcgo_resources *r, runcgo_error_t *
     case OPT_L3_CACHE_SCHEMA:
     case OPT_MEM_BW_SCHEMA:
       return runcgo_fail_hint (err, ENOTSUP, "drop the option", "update: --%s: runcgo has no Intel RDT support", opt);
-    default: return runcgo_fail_hint (err, 0, "see 'runcgo update --help'", "update: invalid option");
+    default:
+      return runcgo_fail_hint (err, 0, "see 'runcgo update --help'", "update: invalid option");
     }
 }
 

@@ -39,26 +39,19 @@ test_exec () {
 }
 
 test_run_tty_in_tmux () {
-  tmux_start "$FUNCNAME" "cr run -t --rm $IMG c$TEST_COUNT sh"
-  tmux_wait "$FUNCNAME" '/ #'
-  tmux_type "$FUNCNAME" 'tty; stty size; echo "sum=$((40 + 2))"'
-  tmux_wait "$FUNCNAME" '^sum=42'
-  tmux_screen "$FUNCNAME" | grep -q '^/dev/pts/[0-9]' || fail "tty is not a pty: $(tmux_screen "$FUNCNAME")"
-  tmux_screen "$FUNCNAME" | grep -q '^30 100' || fail "window size is not 30x100: $(tmux_screen "$FUNCNAME")"
-  tmux_type "$FUNCNAME" 'exit 5'
-  assert_eq "$(tmux_exit_status "$FUNCNAME")" 5 "exit status of ctr run -t"
+  tmux_start "cr run -t --rm $IMG c$TEST_COUNT sh"
+  tmux_check_shell '30 100'
+  tmux_type 'exit 5'
+  assert_eq "$(tmux_exit_status)" 5 "exit status of ctr run -t"
 }
 
 test_exec_tty_in_tmux () {
   local c=c$TEST_COUNT
   ok_run cr run -d "$IMG" "$c" sleep 1000
-  tmux_start "$FUNCNAME" "cr task exec -t --exec-id et $c sh"
-  tmux_wait "$FUNCNAME" '/ #'
-  tmux_type "$FUNCNAME" 'tty; echo "sum=$((40 + 2))"'
-  tmux_wait "$FUNCNAME" '^sum=42'
-  tmux_screen "$FUNCNAME" | grep -q '^/dev/pts/[0-9]' || fail "tty is not a pty: $(tmux_screen "$FUNCNAME")"
-  tmux_type "$FUNCNAME" 'exit 4'
-  assert_eq "$(tmux_exit_status "$FUNCNAME")" 4 "exit status of ctr task exec -t"
+  tmux_start "cr task exec -t --exec-id et $c sh"
+  tmux_check_shell
+  tmux_type 'exit 4'
+  assert_eq "$(tmux_exit_status)" 4 "exit status of ctr task exec -t"
 }
 
 task_status () { cr task ls | awk -v c="$1" '$1 == c { print $3 }'; }

@@ -18,7 +18,8 @@
 # By hand: `sudo RUNTIME=runc tests/clients/podman.sh [REGEX]` (REGEX selects
 # test functions; so does $CLIENT_TESTS).  CLIENT_KEEP=1 keeps the temp dir,
 # CLIENT_VERBOSE=1 shows the log of passing tests too, CLIENT_TRACE=0 calls
-# the runtime directly (no command-line log).
+# the runtime directly (no command-line log), CLIENT_TRACE=2 logs exit
+# statuses too.
 
 CLIENTS_LIB=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 TOP_SRCDIR=${TOP_SRCDIR:-$(cd "$CLIENTS_LIB/../.." && pwd)}
@@ -181,17 +182,28 @@ hostname "clients-$SCRIPT_NAME"
 # The runtime under test is called through a wrapper with the same base name
 # (engines key features on that name) that logs every command line, then
 # execs the runtime: same PID, same fds, /proc/self/exe is the real binary.
+# CLIENT_TRACE=2 also logs each call's exit status: the wrapper then stays
+# the runtime's parent (a different PID, signals reach the wrapper), for
+# debugging only.
 RUNTIME_NAME=$(basename "$RUNTIME")
 RUNTIME_TRACE=$CLIENT_TMP/runtime-calls.log
 : > "$RUNTIME_TRACE"
-if [ "${CLIENT_TRACE:-1}" = 1 ]; then
+if [ "${CLIENT_TRACE:-1}" != 0 ]; then
   mkdir -p "$CLIENT_TMP/rt"
   RT_PATH=$CLIENT_TMP/rt/$RUNTIME_NAME
-  cat > "$RT_PATH" <<EOF
-#!/bin/bash
-printf '%s [%s] %s\n' "\$(date +%T.%3N)" "\$\$" "\$*" >> '$RUNTIME_TRACE'
-exec '$RUNTIME' "\$@"
-EOF
+  {
+    echo '#!/bin/bash'
+    echo "printf '%s [%s] %s%s%s\\n' \"\$(date +%T.%3N)\" \"\$\$\" \"\${NOTIFY_SOCKET:+NOTIFY_SOCKET=\$NOTIFY_SOCKET }\" \\"
+    echo "  \"\${LISTEN_FDS:+LISTEN_FDS=\$LISTEN_FDS }\" \"\$*\" >> '$RUNTIME_TRACE'"
+    if [ "${CLIENT_TRACE:-1}" = 2 ]; then
+      echo "'$RUNTIME' \"\$@\""
+      echo 'rc=$?'
+      echo "printf '%s [%s] exit status %s\\n' \"\$(date +%T.%3N)\" \"\$\$\" \"\$rc\" >> '$RUNTIME_TRACE'"
+      echo 'exit $rc'
+    else
+      echo "exec '$RUNTIME' \"\$@\""
+    fi
+  } > "$RT_PATH"
   chmod 0755 "$RT_PATH"
 else
   RT_PATH=$RUNTIME
@@ -306,61 +318,84 @@ wait_until () {
 }
 
 # ------------------------------------------------------------------ tmux
-# One tmux server per suite (its own socket); a test's session is named after
-# the test.  Panes stay after their command exits, so the last screen and the
-# exit status can be read.
+# One tmux server per suite (its own socket); each test has at most one
+# session, named t<test number>.  The command runs under `sh -c`, which
+# records its exit status in a file: tmux's own #{pane_dead_status} is not
+# reliable here (tmux 3.3a at times leaves the pane's process a zombie it never
+# reaps, and then reports no status).
 
 TMUX_SOCK=$CLIENT_TMP/tmux.sock
 tmx () { tmux -S "$TMUX_SOCK" "$@"; }
 
-# tmux_start NAME COMMAND-STRING: start COMMAND-STRING (a shell command line)
-# in a new 100x30 session NAME.
+# tmux_start COMMAND-STRING: start COMMAND-STRING (a shell command line) in
+# the test's session, on a 100x30 terminal.
 tmux_start () {
+  local s=t$TEST_COUNT
   command -v tmux > /dev/null || skip "tmux is not installed"
   printf 'set -g remain-on-exit on\nset -g default-terminal xterm\nset -g history-limit 1000\n' > "$CLIENT_TMP/tmux.conf"
-  tmx -f "$CLIENT_TMP/tmux.conf" new-session -d -s "$1" -x 100 -y 30 "$2" ||
-    fail "tmux could not start '$2'"
-  echo "tmux[$1]: $2" >&2
+  tmx -f "$CLIENT_TMP/tmux.conf" new-session -d -s "$s" -x 100 -y 30 \
+    "$1; echo \$? > '$T/.tmux.status.tmp'; mv '$T/.tmux.status.tmp' '$T/.tmux.status'" ||
+    fail "tmux could not start '$1'"
+  echo "tmux: $1" >&2
 }
 
-tmux_screen () { tmx capture-pane -p -t "$1" 2> /dev/null; }
+tmux_screen () { tmx capture-pane -p -t "t$TEST_COUNT" 2> /dev/null; }
 
-# tmux_type NAME TEXT: type TEXT, then Enter.
+# tmux_show: the whole pane (wrapped lines joined) for a failure message.
+tmux_show () {
+  echo "screen of tmux session t$TEST_COUNT:" >&2
+  tmx capture-pane -p -J -S - -t "t$TEST_COUNT" 2> /dev/null | sed '/^$/d; s/^/  | /' | shorten | tail -n 40 >&2
+}
+
+# tmux_type TEXT: type TEXT, then Enter.
 tmux_type () {
-  tmx send-keys -t "$1" -l "$2" && tmx send-keys -t "$1" Enter
+  tmx send-keys -t "t$TEST_COUNT" -l "$1" && tmx send-keys -t "t$TEST_COUNT" Enter
 }
 
-# tmux_wait NAME ERE [SECONDS]: wait until the screen matches ERE; on time-out
-# fail, showing the screen.
+# tmux_wait ERE [SECONDS]: wait until the screen matches ERE (20 s).
 tmux_wait () {
-  local i n=$((${3:-20} * 10))
+  local i n=$((${2:-20} * 10))
   for ((i = 0; i < n; i++)); do
-    if tmux_screen "$1" | grep -Eq -- "$2"; then return 0; fi
+    if tmux_screen | grep -Eq -- "$1"; then return 0; fi
     sleep 0.1
   done
-  echo "screen of $1:" >&2
-  tmux_screen "$1" | sed 's/^/  | /' >&2
-  fail "screen of '$1' never matched /$2/"
+  tmux_show
+  fail "the screen never matched /$1/"
 }
 
-# tmux_exit_status NAME: wait until the pane's command ended, print its exit
-# status ("signal N" when a signal ended it).
+# tmux_exit_status: wait until the session's command ended (20 s at most),
+# print its exit status.
 tmux_exit_status () {
-  local i st
+  local i
   for ((i = 0; i < 200; i++)); do
-    st=$(tmx display-message -p -t "$1" '#{pane_dead}:#{pane_dead_status}:#{pane_dead_signal}' 2> /dev/null)
-    case $st in
-      1:[0-9]*) st=${st#1:}; echo "${st%%:*}"; return 0 ;;
-      1::[0-9]*) echo "signal ${st#1::}"; return 0 ;;
-    esac
+    if [ -f "$T/.tmux.status" ]; then
+      cat "$T/.tmux.status"
+      return 0
+    fi
     sleep 0.1
   done
-  echo "pane state: '$st'; screen of $1:" >&2
-  tmux_screen "$1" | sed 's/^/  | /' >&2
-  fail "the command in tmux session '$1' did not end"
+  tmux_show
+  fail "the command in the tmux session did not end"
 }
 
-tmux_kill () { tmx kill-session -t "$1" > /dev/null 2>&1 || true; }
+# tmux_check_shell [ROWS COLS]: at the prompt of the busybox shell in the
+# session, type a command line as a user would and check what the screen
+# shows: its answer, a pty as the shell's tty, and the window size if given.
+tmux_check_shell () {
+  tmux_wait '/ #'
+  tmux_type 'tty; stty size; echo "sum=$((40 + 2))"'
+  tmux_wait '^sum=42'
+  if ! tmux_screen | grep -q '^/dev/pts/[0-9]'; then
+    tmux_show
+    fail "the shell's tty is not a pty"
+  fi
+  if [ -n "${1:-}" ] && ! tmux_screen | grep -q "^$1\$"; then
+    tmux_show
+    fail "the window size seen inside is not '$1' (rows cols)"
+  fi
+}
+
+tmux_kill () { tmx kill-session -t "t$TEST_COUNT" > /dev/null 2>&1 || true; }
 
 # ------------------------------------------------------------------ network
 # The suite has its own network namespace: every address below is its own
@@ -560,7 +595,7 @@ docker_setup () {
 docker_after_each () {
   local ids
   ids=$(dk ps -aq 2> /dev/null)
-  [ -z "$ids" ] || dk rm -f $ids > /dev/null 2>&1 || true
+  [ -z "$ids" ] || dk rm -f $ids > /dev/null 2>&1 || true # word splitting wanted
 }
 
 # Stop dockerd (by the PID this suite started) and wait for it: it stops its
@@ -676,7 +711,7 @@ save_runtime_logs () {
 # its output in a log; print its TAP line, and when it failed, the log, the
 # runtime command lines it caused and the engine log's errors meanwhile.
 run_one () {
-  local fn=$1 rc trace_from engine_from=0 name=${1#test_}
+  local fn=$1 rc trace_from engine_from=0 name=${1#test_} t0=$EPOCHREALTIME
   TEST_COUNT=$((TEST_COUNT + 1))
   T=$CLIENT_TMP/t$TEST_COUNT
   mkdir -p "$T"
@@ -690,7 +725,7 @@ run_one () {
   ) > "$T/.log" 2>&1 < /dev/null
   rc=$?
   [ "$rc" = 0 ] || save_runtime_logs "$trace_from" > "$T/.rtlogs" 2>&1
-  tmux_kill "$fn"
+  tmux_kill
   [ -z "${AFTER_EACH:-}" ] || $AFTER_EACH > "$T/.after.log" 2>&1 || true
   if [ "$rc" = 0 ] && [ -f "$T/.skip" ]; then
     echo "ok $TEST_COUNT - $name # SKIP $(cat "$T/.skip")"
@@ -712,6 +747,7 @@ run_one () {
         tail -n 15 | shorten | cut -c1-500 | sed 's/^/#   /'
     fi
   fi
+  awk -v a="$t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "# %.1f s\n", b - a }'
   [ -n "${CLIENT_KEEP:-}" ] || rm -rf --one-file-system "$T"
   T=
 }

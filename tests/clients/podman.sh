@@ -43,14 +43,10 @@ test_detached_exec_stop_rm () {
 }
 
 test_interactive_tty_in_tmux () {
-  tmux_start "$FUNCNAME" "pm run -it --rm --name i$TEST_COUNT $IMG sh"
-  tmux_wait "$FUNCNAME" '/ #'
-  tmux_type "$FUNCNAME" 'tty; stty size; echo "sum=$((40 + 2))"'
-  tmux_wait "$FUNCNAME" '^sum=42'
-  tmux_screen "$FUNCNAME" | grep -q '^/dev/pts/[0-9]' || fail "tty is not a pty: $(tmux_screen "$FUNCNAME")"
-  tmux_screen "$FUNCNAME" | grep -q '^30 100' || fail "window size is not 30x100: $(tmux_screen "$FUNCNAME")"
-  tmux_type "$FUNCNAME" 'exit 5'
-  assert_eq "$(tmux_exit_status "$FUNCNAME")" 5 "exit status of podman run -it"
+  tmux_start "pm run -it --rm --name i$TEST_COUNT $IMG sh"
+  tmux_check_shell '30 100'
+  tmux_type 'exit 5'
+  assert_eq "$(tmux_exit_status)" 5 "exit status of podman run -it"
 }
 
 test_user_1000 () {

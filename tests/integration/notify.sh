@@ -165,7 +165,7 @@ test_log_json_gets_an_error_from_inside_the_container_init () {
   [ -s "$T/log.json" ] || fail "nothing in the log file"
   errors=$(json_errors "$T/log.json")
   assert_match "$errors" '/no/such/binary' "error entries"
-  assert_match "$errors" 'no such file or directory|executable file not found' "error entries"
+  assert_match "$errors" '[Nn]o such file or directory|executable file not found' "error entries"
   capture rt state "$CID"
   assert_status 1
 }

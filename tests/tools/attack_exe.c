@@ -31,6 +31,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -48,16 +49,22 @@ static long scans, denied, caught, write_opened, wrote, escaped;
 static int seen_pid[MAX_PIDS];
 static long foreign;
 
-static void
+/* Record an event once (the same attempt repeats on every scan).  */
+__attribute__ ((format (printf, 1, 2))) static void
 event (const char *fmt, ...)
 {
   va_list ap;
+  int i;
 
   if (n_events >= MAX_EVENTS)
     return;
   va_start (ap, fmt);
-  vsnprintf (events[n_events++], sizeof events[0], fmt, ap);
+  vsnprintf (events[n_events], sizeof events[0], fmt, ap);
   va_end (ap);
+  for (i = 0; i < n_events; i++)
+    if (strcmp (events[i], events[n_events]) == 0)
+      return;
+  n_events++;
 }
 
 static double
@@ -144,8 +151,7 @@ try_reach_host (int dirfd, const char *what)
   for (i = 0; i < 64; i++)
     strcat (path, "../");
   strncat (path, host_path + (host_path[0] == '/'), sizeof path - strlen (path) - 1);
-  if (faccessat (dirfd, path, F_OK, 0) == 0
-      || (host_path[0] == '/' && faccessat (dirfd, host_path + 1, F_OK, 0) == 0))
+  if (faccessat (dirfd, path, F_OK, 0) == 0 || (host_path[0] == '/' && faccessat (dirfd, host_path + 1, F_OK, 0) == 0))
     {
       escaped++;
       event ("ESCAPED: %s leads to the host file %s", what, host_path);
@@ -223,7 +229,8 @@ attack_exe_of (int pid)
   snprintf (what, sizeof what, "/proc/self/fd/%d", fd);
   n = readlink (what, target, sizeof target - 1);
   target[n > 0 ? n : 0] = '\0';
-  snprintf (what, sizeof what, "exe of %d (%s) = %s", pid, comm, target);
+  snprintf (what, sizeof what, "exe of %d (%s) = %s (dev %u:%u, %lu links, mode %o)", pid, comm, target,
+            major (st.st_dev), minor (st.st_dev), (unsigned long)st.st_nlink, (unsigned)st.st_mode);
   if (caught <= 5)
     event ("caught %s", what);
 
@@ -304,11 +311,21 @@ main (int argc, char **argv)
   while ((opt = getopt (argc, argv, "s:g:d:m:r:")) != -1)
     switch (opt)
       {
-      case 's': stopfile = optarg; break;
-      case 'g': grace = atof (optarg); break;
-      case 'd': deadline = atof (optarg); break;
-      case 'm': host_path = optarg; break;
-      case 'r': report = optarg; break;
+      case 's':
+        stopfile = optarg;
+        break;
+      case 'g':
+        grace = atof (optarg);
+        break;
+      case 'd':
+        deadline = atof (optarg);
+        break;
+      case 'm':
+        host_path = *optarg ? optarg : NULL;
+        break;
+      case 'r':
+        report = optarg;
+        break;
       default:
         fprintf (stderr, "usage: attack_exe [-s STOPFILE] [-g GRACE] [-d DEADLINE] [-m HOSTPATH] -r REPORT\n");
         return 2;

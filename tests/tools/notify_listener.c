@@ -38,7 +38,7 @@ main (int argc, char **argv)
 
   while ((opt = getopt (argc, argv, "t:")) != -1)
     if (opt == 't')
-      timeout = (unsigned) strtoul (optarg, NULL, 10);
+      timeout = (unsigned)strtoul (optarg, NULL, 10);
     else
       {
         fprintf (stderr, "usage: notify_listener [-t SECONDS] SOCKET OUTFILE\n");
@@ -54,7 +54,7 @@ main (int argc, char **argv)
   out = open (argv[optind + 1], O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
   if (out < 0)
     die (argv[optind + 1]);
-  if (snprintf (tmp, sizeof tmp, "%s.tmp", argv[optind]) >= (int) sizeof tmp)
+  if (snprintf (tmp, sizeof tmp, "%s.tmp", argv[optind]) >= (int)sizeof tmp)
     {
       errno = ENAMETOOLONG;
       die (argv[optind]);
@@ -64,7 +64,7 @@ main (int argc, char **argv)
   if (fd < 0)
     die ("socket");
   unlink (tmp);
-  if (bind (fd, (struct sockaddr *) &addr, sizeof addr) < 0)
+  if (bind (fd, (struct sockaddr *)&addr, sizeof addr) < 0)
     die (tmp);
   /* A container process may run as any uid: let it send.  */
   if (chmod (tmp, 0777) < 0)
@@ -81,7 +81,7 @@ main (int argc, char **argv)
         die ("recv");
       if (n == 0 || buf[n - 1] != '\n')
         buf[n++] = '\n';
-      if (write (out, buf, (size_t) n) != n)
+      if (write (out, buf, (size_t)n) != n)
         die ("write");
     }
 }

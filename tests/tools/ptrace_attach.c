@@ -7,11 +7,12 @@
  * process it can see.  Processes whose executable is the container's own
  * (busybox, this program) are left alone; every other one (its executable is
  * foreign, or unreadable: a non-dumpable process) gets PTRACE_SEIZE and an
- * open of /proc/PID/mem.  An attach that succeeds is undone at once; one that
- * only caught a process already exec'd into a container binary is not counted.
+ * open of /proc/PID/mem.  An attach that succeeds is undone at once; it counts
+ * only when it caught a foreign image outside execve (see attack ()).
  * It stops GRACE seconds (default 0.5) after STOPFILE appears or after
  * DEADLINE seconds (default 60) and writes REPORT: NAME=VALUE counters (scans,
- * targets, attach_denied, attached, mem_opened) and the first events.  */
+ * targets, attach_denied, attached, attached_in_exec, mem_opened) and the
+ * first events.  */
 #ifdef HAVE_CONFIG_H
 #include "config.h" /* absent when a test script builds this file on the fly */
 #endif
@@ -36,19 +37,25 @@
 static struct stat known[2];
 static char events[MAX_EVENTS][320];
 static int n_events;
-static long scans, targets, attach_denied, attached, mem_opened;
+static long scans, targets, attach_denied, attached, attached_in_exec, mem_opened;
 static int seen_pid[MAX_PIDS];
 
-static void
+/* Record an event once (the same attempt repeats on every scan).  */
+__attribute__ ((format (printf, 1, 2))) static void
 event (const char *fmt, ...)
 {
   va_list ap;
+  int i;
 
   if (n_events >= MAX_EVENTS)
     return;
   va_start (ap, fmt);
-  vsnprintf (events[n_events++], sizeof events[0], fmt, ap);
+  vsnprintf (events[n_events], sizeof events[0], fmt, ap);
   va_end (ap);
+  for (i = 0; i < n_events; i++)
+    if (strcmp (events[i], events[n_events]) == 0)
+      return;
+  n_events++;
 }
 
 static double
@@ -109,23 +116,31 @@ attack (int pid)
       targets++;
     }
   comm_of (pid, comm, sizeof comm);
-  /* With PTRACE_O_TRACEEXEC an exec that follows the attach shows up as the
-     first stop: the attach then reached the runtime before it exec'd.
-     Without one, the image at the stop tells: a container binary means the
-     process had exec'd before we came (allowed), anything else is the
-     runtime.  */
+  /* Attaches that reach a process in the middle of its execve(2) prove
+     nothing: past the point of no return the kernel has made it dumpable for
+     the new image.  PTRACE_O_TRACEEXEC makes such an exec the first stop;
+     only a first stop that is not an exec, in a process that still runs a
+     foreign image, shows that the runtime itself could be traced (a
+     dumpable runtime would be caught that way on almost every try: it spends
+     far more time in user space than inside execve).  */
   if (ptrace (PTRACE_SEIZE, pid, 0, PTRACE_O_TRACEEXEC) == 0)
     {
-      int status = 0, after_exec = 0;
+      int status = 0, in_exec = 0, foreign_image = 0;
       if (ptrace (PTRACE_INTERRUPT, pid, 0, 0) == 0 && waitpid (pid, &status, __WALL) == pid)
         {
-          after_exec = !(status >> 8 == (SIGTRAP | (PTRACE_EVENT_EXEC << 8))) && runs_container_binary (pid);
+          in_exec = status >> 8 == (SIGTRAP | (PTRACE_EVENT_EXEC << 8));
+          foreign_image = WIFSTOPPED (status) && !runs_container_binary (pid);
           ptrace (PTRACE_DETACH, pid, 0, 0);
         }
-      if (!after_exec)
+      if (in_exec)
+        {
+          if (attached_in_exec++ < 3)
+            event ("attached to %d (%s) during its execve (allowed)", pid, comm);
+        }
+      else if (foreign_image)
         {
           attached++;
-          event ("ATTACHED to %d (%s)", pid, comm);
+          event ("ATTACHED to %d (%s) running a foreign image", pid, comm);
         }
     }
   else if (errno == EPERM || errno == EACCES)
@@ -178,8 +193,8 @@ write_report (const char *report)
   f = fopen (tmp, "we");
   if (f == NULL)
     return -1;
-  fprintf (f, "scans=%ld\ntargets=%ld\nattach_denied=%ld\nattached=%ld\nmem_opened=%ld\n", scans, targets,
-           attach_denied, attached, mem_opened);
+  fprintf (f, "scans=%ld\ntargets=%ld\nattach_denied=%ld\nattached=%ld\nattached_in_exec=%ld\nmem_opened=%ld\n", scans,
+           targets, attach_denied, attached, attached_in_exec, mem_opened);
   for (i = 0; i < n_events; i++)
     fprintf (f, "event: %s\n", events[i]);
   if (fclose (f) != 0)
@@ -197,10 +212,18 @@ main (int argc, char **argv)
   while ((opt = getopt (argc, argv, "s:g:d:r:")) != -1)
     switch (opt)
       {
-      case 's': stopfile = optarg; break;
-      case 'g': grace = atof (optarg); break;
-      case 'd': deadline = atof (optarg); break;
-      case 'r': report = optarg; break;
+      case 's':
+        stopfile = optarg;
+        break;
+      case 'g':
+        grace = atof (optarg);
+        break;
+      case 'd':
+        deadline = atof (optarg);
+        break;
+      case 'r':
+        report = optarg;
+        break;
       default:
         fprintf (stderr, "usage: ptrace_attach [-s STOPFILE] [-g GRACE] [-d DEADLINE] -r REPORT\n");
         return 2;

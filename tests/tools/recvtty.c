@@ -38,7 +38,7 @@ die (int code, const char *what)
 static void
 timed_out (int signo)
 {
-  (void) signo;
+  (void)signo;
   static const char msg[] = "recvtty: timed out\n";
   if (write (STDERR_FILENO, msg, sizeof msg - 1) < 0)
     _exit (124);
@@ -55,7 +55,7 @@ listen_at (const char *path)
   char tmp[sizeof addr.sun_path];
   int fd;
 
-  if (snprintf (tmp, sizeof tmp, "%s.tmp", path) >= (int) sizeof tmp)
+  if (snprintf (tmp, sizeof tmp, "%s.tmp", path) >= (int)sizeof tmp)
     {
       errno = ENAMETOOLONG;
       die (2, path);
@@ -65,7 +65,7 @@ listen_at (const char *path)
   if (fd < 0)
     die (2, "socket");
   unlink (tmp);
-  if (bind (fd, (struct sockaddr *) &addr, sizeof addr) < 0)
+  if (bind (fd, (struct sockaddr *)&addr, sizeof addr) < 0)
     die (2, tmp);
   if (listen (fd, 1) < 0)
     die (2, "listen");
@@ -80,8 +80,7 @@ receive_fd (int conn, char *name, size_t name_len)
 {
   char control[CMSG_SPACE (sizeof (int))];
   struct iovec iov = { .iov_base = name, .iov_len = name_len - 1 };
-  struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = control,
-                        .msg_controllen = sizeof control };
+  struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = control, .msg_controllen = sizeof control };
   struct cmsghdr *cmsg;
   ssize_t n;
   int fd;
@@ -119,18 +118,32 @@ unescape (const char *in, char *out)
       in++;
       switch (*in)
         {
-        case 'n': out[n++] = '\n'; in++; break;
-        case 'r': out[n++] = '\r'; in++; break;
-        case 't': out[n++] = '\t'; in++; break;
-        case '0': case '1': case '2': case '3':
+        case 'n':
+          out[n++] = '\n';
+          in++;
+          break;
+        case 'r':
+          out[n++] = '\r';
+          in++;
+          break;
+        case 't':
+          out[n++] = '\t';
+          in++;
+          break;
+        case '0':
+        case '1':
+        case '2':
+        case '3':
           {
             int v = 0, i;
             for (i = 0; i < 3 && *in >= '0' && *in <= '7'; i++)
               v = v * 8 + (*in++ - '0');
-            out[n++] = (char) v;
+            out[n++] = (char)v;
             break;
           }
-        default: out[n++] = *in++; break;
+        default:
+          out[n++] = *in++;
+          break;
         }
     }
   return n;
@@ -147,7 +160,7 @@ write_all (int fd, const char *buf, size_t len, const char *what)
       if (w < 0)
         die (2, what);
       buf += w;
-      len -= (size_t) w;
+      len -= (size_t)w;
     }
 }
 
@@ -169,7 +182,7 @@ copy_output (int master, int out)
       if (n == 0)
         return;
       if (out >= 0)
-        write_all (out, buf, (size_t) n, "write output");
+        write_all (out, buf, (size_t)n, "write output");
     }
 }
 
@@ -185,10 +198,18 @@ main (int argc, char **argv)
   while ((opt = getopt (argc, argv, "i:o:n:t:")) != -1)
     switch (opt)
       {
-      case 'i': input = optarg; break;
-      case 'o': outfile = optarg; break;
-      case 'n': infofile = optarg; break;
-      case 't': timeout = (unsigned) strtoul (optarg, NULL, 10); break;
+      case 'i':
+        input = optarg;
+        break;
+      case 'o':
+        outfile = optarg;
+        break;
+      case 'n':
+        infofile = optarg;
+        break;
+      case 't':
+        timeout = (unsigned)strtoul (optarg, NULL, 10);
+        break;
       default:
         fprintf (stderr, "usage: recvtty [-i INPUT] [-o OUTFILE] [-n INFOFILE] [-t SECONDS] SOCKET\n");
         return 2;

@@ -30,19 +30,18 @@ main (int argc, char **argv)
 
   if (argc < 2 || path == NULL || *path == '\0')
     {
-      fprintf (stderr, "usage: NOTIFY_SOCKET=PATH sd_notify STATE... (NOTIFY_SOCKET is %s)\n",
-               path ? path : "unset");
+      fprintf (stderr, "usage: NOTIFY_SOCKET=PATH sd_notify STATE... (NOTIFY_SOCKET is %s)\n", path ? path : "unset");
       return 2;
     }
   for (i = 1; i < argc; i++)
     {
       int n = snprintf (msg + len, sizeof msg - len, "%s%s", i > 1 ? "\n" : "", argv[i]);
-      if (n < 0 || (size_t) n >= sizeof msg - len)
+      if (n < 0 || (size_t)n >= sizeof msg - len)
         {
           fprintf (stderr, "sd_notify: message too long\n");
           return 2;
         }
-      len += (size_t) n;
+      len += (size_t)n;
     }
   plen = strlen (path);
   if (plen >= sizeof addr.sun_path)
@@ -51,14 +50,14 @@ main (int argc, char **argv)
       return 2;
     }
   memcpy (addr.sun_path, path, plen);
-  alen = (socklen_t) (offsetof (struct sockaddr_un, sun_path) + plen);
+  alen = (socklen_t)(offsetof (struct sockaddr_un, sun_path) + plen);
   if (path[0] == '@')
     addr.sun_path[0] = '\0';
   else
     alen++; /* the terminating NUL of a path name */
 
   fd = socket (AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-  if (fd < 0 || sendto (fd, msg, len, 0, (struct sockaddr *) &addr, alen) < 0)
+  if (fd < 0 || sendto (fd, msg, len, 0, (struct sockaddr *)&addr, alen) < 0)
     {
       fprintf (stderr, "sd_notify: send '%s' to %s: %s\n", msg, path, strerror (errno));
       return 1;

@@ -92,8 +92,10 @@ ask (unsigned type, unsigned access, unsigned major, unsigned minor)
 }
 
 #define RULE(allow_, type_, maj_, min_, acc_)                                                                          \
-  { .allow = (allow_), .type = (type_), .major = { (maj_) >= 0, (maj_) }, .minor = { (min_) >= 0, (min_) },           \
-    .access = (acc_) }
+  {                                                                                                                    \
+    .allow = (allow_), .type = (type_), .major = { (maj_) >= 0, (maj_) }, .minor = { (min_) >= 0, (min_) },            \
+    .access = (acc_)                                                                                                   \
+  }
 
 /* The kernel's verifier accepts the program (root with BPF allowed only). */
 static int
@@ -143,8 +145,9 @@ test_exact_instructions (void)
           && prog[3].code == (BPF_ALU | BPF_RSH | BPF_K) && prog[3].imm == 16 && prog[4].off == 4 && prog[5].off == 8,
       "prologue: R2 = type, R3 = access, R4 = major, R5 = minor");
   size_t b = 6;
-  while (b < n_prog && !(prog[b].code == (BPF_JMP | BPF_JNE | BPF_K) && prog[b].dst_reg == BPF_REG_2 && b + 4 < n_prog
-                         && prog[b + 4].imm == 1 && prog[b + 5].imm == 11))
+  while (b < n_prog
+         && !(prog[b].code == (BPF_JMP | BPF_JNE | BPF_K) && prog[b].dst_reg == BPF_REG_2 && b + 4 < n_prog
+              && prog[b + 4].imm == 1 && prog[b + 5].imm == 11))
     b++;
   ok (b + 7 < n_prog, "a block for c 1:11 exists");
   if (b + 7 < n_prog)
@@ -178,8 +181,8 @@ test_allow_all_and_deny (void)
       "deny-list: only c 1:11 denied (block 1:11 and c 1:12 still allowed)");
   ok (prog[n_prog - 2].imm == 1, "deny-list: default is return 1");
 
-  struct runcgo_device_cgroup later[] = { RULE (false, "a", -1, -1, "rwm"), RULE (true, "c", 1, 11, "rwm"),
-                                          RULE (false, "c", 1, 11, "w") };
+  struct runcgo_device_cgroup later[]
+      = { RULE (false, "a", -1, -1, "rwm"), RULE (true, "c", 1, 11, "rwm"), RULE (false, "c", 1, 11, "w") };
   ok (gen (later, 3) == 0 && ask (CHR, R, 1, 11) == 1 && ask (CHR, W, 1, 11) == 0,
       "rules apply in order: a later deny c 1:11 w removes write only");
 }
@@ -192,8 +195,8 @@ test_type_a_and_errors (void)
   ok (gen (a, 2) == 0 && ask (CHR, R, 1, 11) == 1 && ask (BLK, R, 1, 11) == 1 && ask (CHR, W, 1, 11) == 0
           && ask (CHR, R, 1, 12) == 0,
       "type a with numbers: the same rule for c and b, nothing more");
-  struct runcgo_device_cgroup hole[] = { RULE (false, "a", -1, -1, "rwm"), RULE (true, "c", -1, -1, "rwm"),
-                                         RULE (false, "c", 1, 3, "rw") };
+  struct runcgo_device_cgroup hole[]
+      = { RULE (false, "a", -1, -1, "rwm"), RULE (true, "c", -1, -1, "rwm"), RULE (false, "c", 1, 3, "rw") };
   int r = gen (hole, 3);
   ok (r < 0 && err && strstr (err->msg, "linux.resources.devices[2]") && strstr (err->msg, "punch a hole"),
       "a deny that would punch a hole in a wildcard allow is refused, naming the rule: %s", err ? err->msg : "");
@@ -343,8 +346,8 @@ test_resources_parse (void)
                      "\"pids\":{\"limit\":10},\"devices\":[{\"allow\":false,\"access\":\"rwm\"}]}";
   struct runcgo_resources *r = NULL;
   ok (runcgo_resources_parse (good, strlen (good), &r, &err) == 0 && r && r->memory && r->memory->limit.v == 1048576
-          && r->memory->swap.v == -1 && r->cpu->quota.v == 50000 && strcmp (r->cpu->cpus, "0") == 0
-          && r->pids_limit.set && r->pids_limit.v == 10 && r->n_devices == 1,
+          && r->memory->swap.v == -1 && r->cpu->quota.v == 50000 && strcmp (r->cpu->cpus, "0") == 0 && r->pids_limit.set
+          && r->pids_limit.v == 10 && r->n_devices == 1,
       "update -r: a resources object parses into the spec structs");
   ok (r && runcgo_resources_validate (r, &err) == 0, "and validates");
   runcgo_resources_free (r);
@@ -380,8 +383,9 @@ test_features (void)
   ok (has_rbind, "mountOptions come from the mount option table (rbind)");
   ok (json_object_object_get_ex (f, "linux", &l) && json_object_object_get_ex (l, "cgroup", &x)
           && json_object_get_boolean (json_object_object_get (x, "v1"))
-          && !json_object_get_boolean (json_object_object_get (x, "systemd")),
-      "cgroup: v1 yes, systemd not claimed");
+          && json_object_get_boolean (json_object_object_get (x, "v2"))
+          && json_object_is_type (json_object_object_get (x, "systemd"), json_type_boolean),
+      "cgroup: v1 and v2 yes, systemd a boolean");
   ok (l && json_object_object_get_ex (l, "namespaces", &x) && json_object_array_length (x) == RUNCGO_NS_KINDS,
       "every namespace kind the spec model knows");
   json_object_put (f);

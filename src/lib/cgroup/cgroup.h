@@ -162,7 +162,6 @@ struct runcgo_cgroup_stats
   struct runcgo_cgroup_blkio_list blkio[RUNCGO_BLKIO_KINDS];
   struct runcgo_cgroup_hugetlb *hugetlb;
   size_t n_hugetlb;
-  bool has_memory, has_cpu, has_pids; /* the controller was found */
 };
 /* Read every controller the container has (missing ones stay zero). */
 int runcgo_cgroup_stats (const struct runcgo_cgroup *cg, struct runcgo_cgroup_stats *s, runcgo_error_t *err);

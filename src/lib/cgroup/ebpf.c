@@ -30,9 +30,9 @@
 
 struct dev_rule
 {
-  char type;           /* 'b' or 'c' */
+  char type;            /* 'b' or 'c' */
   int64_t major, minor; /* ANY = wildcard */
-  unsigned access;     /* BPF_DEVCG_ACC_* */
+  unsigned access;      /* BPF_DEVCG_ACC_* */
 };
 
 /* Exactly the state of a v1 devices cgroup: a default and its exceptions. */
@@ -48,16 +48,16 @@ struct emulator
 static const struct dev_rule default_allow[] = {
   { 'c', ANY, ANY, BPF_DEVCG_ACC_MKNOD },
   { 'b', ANY, ANY, BPF_DEVCG_ACC_MKNOD },
-  { 'c', 1, 3, ACC_ALL },    /* /dev/null */
-  { 'c', 1, 8, ACC_ALL },    /* /dev/random */
-  { 'c', 1, 7, ACC_ALL },    /* /dev/full */
-  { 'c', 5, 0, ACC_ALL },    /* /dev/tty */
-  { 'c', 1, 5, ACC_ALL },    /* /dev/zero */
-  { 'c', 1, 9, ACC_ALL },    /* /dev/urandom */
-  { 'c', 5, 1, ACC_ALL },    /* /dev/console */
+  { 'c', 1, 3, ACC_ALL },     /* /dev/null */
+  { 'c', 1, 8, ACC_ALL },     /* /dev/random */
+  { 'c', 1, 7, ACC_ALL },     /* /dev/full */
+  { 'c', 5, 0, ACC_ALL },     /* /dev/tty */
+  { 'c', 1, 5, ACC_ALL },     /* /dev/zero */
+  { 'c', 1, 9, ACC_ALL },     /* /dev/urandom */
+  { 'c', 5, 1, ACC_ALL },     /* /dev/console */
   { 'c', 136, ANY, ACC_ALL }, /* /dev/pts/N */
-  { 'c', 5, 2, ACC_ALL },    /* /dev/ptmx */
-  { 'c', 10, 200, ACC_ALL }, /* /dev/net/tun */
+  { 'c', 5, 2, ACC_ALL },     /* /dev/ptmx */
+  { 'c', 10, 200, ACC_ALL },  /* /dev/net/tun */
 };
 
 static struct dev_rule *
@@ -110,10 +110,10 @@ remove_exception (struct emulator *e, const struct dev_rule *r, const char *fiel
         {
           cleanup_free char *want = rule_text (r->type, r->major, r->minor, r->access);
           cleanup_free char *have = rule_text (w->type, w->major, w->minor, w->access);
-          return runcgo_fail_hint (err, EINVAL, "order the rules from the general to the specific differently, or "
-                                   "drop the wildcard rule",
+          return runcgo_fail_hint (err, EINVAL, "allow the devices one by one instead of with the wildcard rule",
                                    "%s: \"%s\" cannot punch a hole in the wildcard rule \"%s\" (the devices "
-                                   "cgroup cannot express it)", field, want, have);
+                                   "cgroup cannot express it)",
+                                   field, want, have);
         }
     }
   struct dev_rule *old = find_rule (e, r->type, r->major, r->minor);
@@ -239,8 +239,7 @@ emit_rule (struct prog *p, const struct dev_rule *r, bool verdict)
 {
   bool has_access = r->access != ACC_ALL, has_major = r->major != ANY, has_minor = r->minor != ANY;
   int16_t left = (int16_t)(1 + (has_access ? 3 : 0) + has_major + has_minor + 2); /* insns in the block */
-  emit (p, BPF_JMP | BPF_JNE | BPF_K, BPF_REG_2, 0, --left,
-        r->type == 'b' ? BPF_DEVCG_DEV_BLOCK : BPF_DEVCG_DEV_CHAR);
+  emit (p, BPF_JMP | BPF_JNE | BPF_K, BPF_REG_2, 0, --left, r->type == 'b' ? BPF_DEVCG_DEV_BLOCK : BPF_DEVCG_DEV_CHAR);
   if (has_access)
     {
       /* the requested access must be a subset of the rule's */
@@ -305,12 +304,19 @@ load_program (const struct bpf_insn *insns, size_t n, runcgo_error_t *err)
   attr.insn_cnt = (uint32_t)n;
   attr.license = (uint64_t)(uintptr_t) "GPL";
   int fd = (int)sys_bpf (BPF_PROG_LOAD, &attr);
-  if (fd < 0 && errno == EPERM)
+  struct rlimit old;
+  if (fd < 0 && errno == EPERM && getrlimit (RLIMIT_MEMLOCK, &old) == 0)
     {
-      /* before 5.11 BPF memory was charged to RLIMIT_MEMLOCK */
+      /* before 5.11 BPF memory was charged to RLIMIT_MEMLOCK; put the
+       * limit back after, or the container init would inherit it */
       struct rlimit rl = { RLIM_INFINITY, RLIM_INFINITY };
-      setrlimit (RLIMIT_MEMLOCK, &rl);
-      fd = (int)sys_bpf (BPF_PROG_LOAD, &attr);
+      if (setrlimit (RLIMIT_MEMLOCK, &rl) == 0)
+        {
+          fd = (int)sys_bpf (BPF_PROG_LOAD, &attr);
+          int e = errno;
+          setrlimit (RLIMIT_MEMLOCK, &old);
+          errno = e;
+        }
     }
   if (fd >= 0)
     return fd;

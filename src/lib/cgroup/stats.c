@@ -331,7 +331,6 @@ stat_memory (const struct runcgo_cgroup *cg, struct runcgo_cgroup_stats *s, runc
   for (size_t i = 0; i < s->memory.n_raw; i++)
     if (strcmp (s->memory.raw[i].key, v2 ? "file" : "cache") == 0)
       s->memory.cache = s->memory.raw[i].value;
-  s->has_memory = true;
   return v2 ? memory_v2 (d->dir, s, err) : memory_v1 (d->dir, s, err);
 }
 
@@ -390,7 +389,6 @@ stat_cpu (const struct runcgo_cgroup *cg, struct runcgo_cgroup_stats *s, runcgo_
       if (text)
         runcgo_cg_parse_cpu_stat (text, true, s);
     }
-  s->has_cpu = acct || text;
   return 0;
 }
 
@@ -421,7 +419,6 @@ stat_pids (const struct runcgo_cgroup *cg, struct runcgo_cgroup_stats *s, runcgo
         return -1;
       s->pids.current = n;
     }
-  s->has_pids = true;
   return 0;
 }
 
@@ -578,7 +575,7 @@ runcgo_cgroup_stats (const struct runcgo_cgroup *cg, struct runcgo_cgroup_stats 
 
 struct runcgo_cgroup_oom
 {
-  int fd;          /* v1: eventfd; v2: inotify */
+  int fd; /* v1: eventfd; v2: inotify */
   bool v2;
   char *dir;       /* the memory cgroup directory */
   uint64_t killed; /* v2: oom_kill count seen so far */

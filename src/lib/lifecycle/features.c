@@ -84,7 +84,7 @@ cgroup_json (void)
 
 #ifdef HAVE_SECCOMP
 static const char *const seccomp_actions[]
-    = { "SCMP_ACT_KILL", "SCMP_ACT_KILL_PROCESS", "SCMP_ACT_KILL_THREAD", "SCMP_ACT_TRAP", "SCMP_ACT_ERRNO",
+    = { "SCMP_ACT_KILL",  "SCMP_ACT_KILL_PROCESS", "SCMP_ACT_KILL_THREAD", "SCMP_ACT_TRAP",   "SCMP_ACT_ERRNO",
         "SCMP_ACT_TRACE", "SCMP_ACT_ALLOW",        "SCMP_ACT_LOG",         "SCMP_ACT_NOTIFY", NULL };
 static const char *const seccomp_operators[] = { "SCMP_CMP_NE", "SCMP_CMP_LT", "SCMP_CMP_LE",        "SCMP_CMP_EQ",
                                                  "SCMP_CMP_GE", "SCMP_CMP_GT", "SCMP_CMP_MASKED_EQ", NULL };
@@ -206,7 +206,7 @@ runcgo_features_json (void)
   /* runcgo interprets no config.json annotation yet */
   json_object_object_add (f, "potentiallyUnsafeConfigAnnotations", json_object_new_array ());
   char *text = xasprintf ("%s\n", json_object_to_json_string_ext (f, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED
-                                                                          | JSON_C_TO_STRING_NOSLASHESCAPE));
+                                                                         | JSON_C_TO_STRING_NOSLASHESCAPE));
   json_object_put (f);
   return text;
 }

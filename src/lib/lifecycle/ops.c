@@ -418,8 +418,8 @@ events_loop (FILE *out, const char *id, const struct target *t, uint64_t interva
   int ret = 0;
   while (ret == 0 && !gone)
     {
-      struct pollfd p[2] = { { .fd = pidfd, .events = POLLIN }, { .fd = oom ? runcgo_cgroup_oom_fd (oom) : -1,
-                                                                  .events = POLLIN } };
+      struct pollfd p[2]
+          = { { .fd = pidfd, .events = POLLIN }, { .fd = oom ? runcgo_cgroup_oom_fd (oom) : -1, .events = POLLIN } };
       uint64_t now = now_ms ();
       int r = poll (p, 2, now >= next ? 0 : (int)(next - now));
       if (r < 0 && errno != EINTR)
@@ -512,7 +512,8 @@ runcgo_parse_duration_ms (const char *s, uint64_t *out)
   {
     const char *unit;
     double ms;
-  } units[] = { { "ns", 1e-6 }, { "us", 1e-3 }, { "µs", 1e-3 }, { "ms", 1 }, { "s", 1e3 }, { "m", 6e4 }, { "h", 3.6e6 } };
+  } units[]
+      = { { "ns", 1e-6 }, { "us", 1e-3 }, { "µs", 1e-3 }, { "ms", 1 }, { "s", 1e3 }, { "m", 6e4 }, { "h", 3.6e6 } };
   double total = 0;
   if (strcmp (s, "0") == 0)
     {

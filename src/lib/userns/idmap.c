@@ -79,6 +79,7 @@ runcgo_subid_read (bool uid, struct runcgo_subid_range **out, size_t *n, runcgo_
 }
 
 /* ---------------------------------------------------------------- auto */
+/* The caller as 0, then every subordinate range back to back from 1 on. */
 static int
 auto_map (bool uid, struct runcgo_idmap **m, size_t *n, runcgo_error_t *err)
 {
@@ -86,11 +87,15 @@ auto_map (bool uid, struct runcgo_idmap **m, size_t *n, runcgo_error_t *err)
   size_t nr = 0;
   if (runcgo_subid_read (uid, &r, &nr, err) < 0)
     return -1;
-  *m = xzalloc ((nr ? 2 : 1) * sizeof (**m));
+  *m = xzalloc ((nr + 1) * sizeof (**m));
   (*m)[0] = (struct runcgo_idmap){ 0, uid ? geteuid () : getegid (), 1 };
   *n = 1;
-  if (nr)
-    (*m)[(*n)++] = (struct runcgo_idmap){ 1, r[0].start, r[0].count };
+  uint64_t next = 1;
+  for (size_t i = 0; i < nr && next + r[i].count - 1 <= UINT32_MAX; i++)
+    {
+      (*m)[(*n)++] = (struct runcgo_idmap){ (uint32_t) next, r[i].start, r[i].count };
+      next += r[i].count;
+    }
   free (r);
   return 0;
 }
