@@ -64,6 +64,32 @@ static const struct command commands[] = {
     "  -a, --all               signal every process of the container\n" },
   { "delete", runcgo_cmd_delete, "[OPTIONS] ID", "delete a stopped container and everything it holds",
     "  -f, --force             kill the container first if it still runs\n" },
+  { "pause", runcgo_cmd_pause, "ID", "suspend every process of the container (cgroup freezer)", "" },
+  { "resume", runcgo_cmd_resume, "ID", "resume the processes of a paused container", "" },
+  { "update", runcgo_cmd_update, "[OPTIONS] ID", "change the resource limits of a running container",
+    "  -r, --resources FILE    linux.resources JSON to apply ('-' = stdin); the other options are then ignored\n"
+    "      --memory SIZE       memory limit (bytes, or with k, m, g suffix; -1 = unlimited)\n"
+    "      --memory-reservation SIZE  memory soft limit\n"
+    "      --memory-swap SIZE  memory+swap limit (-1 = unlimited swap)\n"
+    "      --cpu-share N       CPU shares (relative weight)\n"
+    "      --cpu-quota N       CPU CFS quota in microseconds per period (-1 = unlimited)\n"
+    "      --cpu-period N      CPU CFS period in microseconds\n"
+    "      --cpu-burst N       CPU CFS burst in microseconds\n"
+    "      --cpu-rt-period N   realtime period in microseconds (cgroup v1)\n"
+    "      --cpu-rt-runtime N  realtime runtime in microseconds (cgroup v1)\n"
+    "      --cpu-idle 0|1      SCHED_IDLE for the cgroup\n"
+    "      --cpuset-cpus LIST  CPUs to run on (\"0-3,7\")\n"
+    "      --cpuset-mems LIST  memory nodes to use\n"
+    "      --pids-limit N      maximum number of tasks (-1 = unlimited)\n"
+    "      --blkio-weight N    block IO weight (10-1000)\n"
+    "      --kernel-memory, --kernel-memory-tcp SIZE  ignored (obsolete)\n"
+    "      --l3-cache-schema, --mem-bw-schema S      Intel RDT (not supported)\n" },
+  { "ps", runcgo_cmd_ps, "[OPTIONS] ID [PS-ARGS...]", "list the processes of a container (ps -ef by default)",
+    "  -f, --format table|json table: ps output filtered to the container; json: array of host PIDs\n" },
+  { "events", runcgo_cmd_events, "[OPTIONS] ID", "print cgroup statistics and OOM events as JSON lines",
+    "      --stats             print the statistics once and exit\n"
+    "      --interval DURATION time between statistics (default 5s)\n" },
+  { "features", runcgo_cmd_features, "", "print the runtime-spec features JSON of this runtime", "" },
   { "spec", runcgo_cmd_spec, "[OPTIONS]", "write a default config.json",
     "  -b, --bundle DIR        where to write config.json (default: current directory)\n"
     "      --rootless          a config that runs for an unprivileged user\n" },

@@ -37,6 +37,12 @@ RUNCGO_CMD (kill);
 RUNCGO_CMD (delete);
 RUNCGO_CMD (exec);
 RUNCGO_CMD (check);
+RUNCGO_CMD (pause);
+RUNCGO_CMD (resume);
+RUNCGO_CMD (update);
+RUNCGO_CMD (ps);
+RUNCGO_CMD (events);
+RUNCGO_CMD (features);
 
 /* main.c: a command whose only argument is one container ID (and --help);
  * returns 1 when --help was printed. */

@@ -4,8 +4,7 @@
  * Every list comes from the code that implements it (hook kinds, namespace
  * kinds, the mount option table, libcap and libseccomp), so the document
  * cannot claim more than the runtime does.  Conservative where support is
- * partial: the systemd cgroup driver is not there yet (systemd: false);
- * AppArmor and SELinux count only where the host has them (lsm.c refuses
+ * partial: AppArmor and SELinux count only where the host has them (lsm.c refuses
  * labels elsewhere); runcgo has no Intel RDT or netDevices support. */
 #include "config.h"
 
@@ -75,9 +74,13 @@ cgroup_json (void)
   json_object *o = json_object_new_object ();
   json_object_object_add (o, "v1", json_object_new_boolean (true));
   json_object_object_add (o, "v2", json_object_new_boolean (true));
-  /* flip once src/lib/cgroup/systemd.c implements the driver */
-  json_object_object_add (o, "systemd", json_object_new_boolean (false));
-  json_object_object_add (o, "systemdUser", json_object_new_boolean (false));
+#ifdef HAVE_SYSTEMD
+  bool systemd = true; /* the driver is built; libsystemd is loaded when used */
+#else
+  bool systemd = false;
+#endif
+  json_object_object_add (o, "systemd", json_object_new_boolean (systemd));
+  json_object_object_add (o, "systemdUser", json_object_new_boolean (systemd));
   json_object_object_add (o, "rdma", json_object_new_boolean (true));
   return o;
 }
