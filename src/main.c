@@ -128,9 +128,6 @@ print_version (void)
 #ifdef HAVE_SYSTEMD
   printf ("+SYSTEMD ");
 #endif
-#ifdef HAVE_SLIRP
-  printf ("+SLIRP ");
-#endif
   printf ("\n");
 }
 

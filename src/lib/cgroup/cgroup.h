@@ -45,6 +45,8 @@ struct runcgo_cgroup_config
   const struct runcgo_resources *resources; /* may be NULL */
   enum runcgo_cgroup_driver driver;
   bool rootless;                /* permission errors on create are not fatal: run without cgroup, warn once */
+  bool enforce;                 /* ...unless resources were asked for and this is set (annotation
+                                 * run.oci.runcgo.cgroups=required) */
 };
 
 /* One file write of the resource plan. */
@@ -104,6 +106,8 @@ int runcgo_cgroup_update (struct runcgo_cgroup *cg, const struct runcgo_resource
 /* Remove every directory (retrying briefly on EBUSY while the last tasks exit). */
 int runcgo_cgroup_destroy (struct runcgo_cgroup *cg, runcgo_error_t *err);
 void runcgo_cgroup_free (struct runcgo_cgroup *cg);
+/* Rootless and no cgroup could be made: the requested resources were not applied. */
+bool runcgo_cgroup_resources_dropped (const struct runcgo_cgroup *cg);
 
 /* ---------------------------------------------------------------- stats.c */
 /* What `events` reports, in runc's units and meanings (bytes, nanoseconds;

@@ -32,6 +32,8 @@ struct runcgo_cg_dir
 
 struct runcgo_cgroup
 {
+  bool enforce;            /* rootless: fail rather than run without the requested resources */
+  bool resources_dropped;  /* rootless: no cgroup, so requested resources are not applied */
   enum runcgo_cgroup_driver driver;
   enum runcgo_cgroup_mode mode;
   bool active;

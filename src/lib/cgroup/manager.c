@@ -273,7 +273,9 @@ undo_create (struct runcgo_cgroup *cg)
 }
 
 /* mkdir everywhere.  Returns 1 when a rootless caller may go on without a
- * cgroup (everything made so far removed again). */
+ * cgroup (everything made so far removed again): its resources are then not
+ * applied, which the caller reports (issue 5: a warning, unless the user
+ * asked for enforcement). */
 static int
 make_dirs (struct runcgo_cgroup *cg, bool rootless, bool requested, runcgo_error_t *err)
 {
@@ -286,10 +288,11 @@ make_dirs (struct runcgo_cgroup *cg, bool rootless, bool requested, runcgo_error
       if (!rootless || !is_perm_error (e))
         return -1;
       runcgo_error_release (err);
-      if (requested)
+      if (requested && cg->enforce)
         return runcgo_fail_hint (err, e, "use --systemd-cgroup or a delegated cgroup v2 subtree",
                                  "linux.resources need a cgroup, but a rootless caller cannot create %s",
                                  cg->dirs[i].dir);
+      cg->resources_dropped = requested;
       return 1;
     }
   return 0;
@@ -358,6 +361,7 @@ runcgo_cgroup_create (const struct runcgo_cgroup_config *cfg, struct runcgo_cgro
 {
   struct runcgo_cgroup *cg = manager_new (cfg->driver);
   cg->rootless = cfg->rootless;
+  cg->enforce = cfg->enforce;
   int r = 0;
   switch (cfg->driver)
     {
@@ -602,4 +606,10 @@ runcgo_cgroup_free (struct runcgo_cgroup *cg)
 #endif
   free (cg->path);
   free (cg);
+}
+
+bool
+runcgo_cgroup_resources_dropped (const struct runcgo_cgroup *cg)
+{
+  return cg && cg->resources_dropped;
 }

@@ -117,6 +117,8 @@ load_config (struct creation *c, runcgo_error_t *err)
     return -1;
   if (resolve_rootfs (c, err) < 0)
     return -1;
+  if (c->spec->linux_ && c->spec->linux_->mount_label && *c->spec->linux_->mount_label && !runcgo_selinux_enabled ())
+    runcgo_warn ("linux.mountLabel \"%s\" ignored: SELinux is not enabled on this host", c->spec->linux_->mount_label);
   if (c->spec->linux_ && c->spec->linux_->seccomp && runcgo_seccomp_compile (c->spec->linux_->seccomp, &c->seccomp, err) < 0)
     return -1;
   return 0;
@@ -164,6 +166,13 @@ make_state_dir (struct creation *c, runcgo_error_t *err)
   return 0;
 }
 
+static bool
+annotation_is (const struct runcgo_spec *spec, const char *key, const char *value)
+{
+  const char *v = runcgo_spec_annotation (spec, key);
+  return v && strcmp (v, value) == 0;
+}
+
 /* Socket activation (sd_listen_fds): when LISTEN_PID names us, the
  * LISTEN_FDS fds from 3 on are passed on as well, and the process sees
  * LISTEN_FDS and its own LISTEN_PID (runc). */
@@ -207,8 +216,15 @@ make_cgroup (struct creation *c, runcgo_error_t *err)
     .resources = l ? l->resources : NULL,
     .driver = c->ctx->systemd_cgroup ? RUNCGO_CGROUP_DRIVER_SYSTEMD : RUNCGO_CGROUP_DRIVER_FS,
     .rootless = c->ctx->rootless,
+    .enforce = annotation_is (c->spec, "run.oci.runcgo.cgroups", "required"),
   };
-  return runcgo_cgroup_create (&cfg, &c->cgroup, err);
+  if (runcgo_cgroup_create (&cfg, &c->cgroup, err) < 0)
+    return -1;
+  if (runcgo_cgroup_resources_dropped (c->cgroup))
+    runcgo_warn ("rootless: no cgroup could be created, so linux.resources are not applied (hint: run 'runcgo check'; "
+                 "use --systemd-cgroup with a user manager, or set the annotation run.oci.runcgo.cgroups=required "
+                 "to make this an error)");
+  return 0;
 }
 
 static int

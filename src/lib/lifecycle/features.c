@@ -206,7 +206,7 @@ runcgo_features_json (void)
   json_object_object_add (ann, "run.oci.runcgo.libseccomp.version", json_object_new_string (sv));
 #endif
   json_object_object_add (f, "annotations", ann);
-  /* runcgo interprets no config.json annotation yet */
+  /* config.json annotations runcgo interprets: run.oci.runcgo.overlay, run.oci.runcgo.cgroups */
   json_object_object_add (f, "potentiallyUnsafeConfigAnnotations", json_object_new_array ());
   char *text = xasprintf ("%s\n", json_object_to_json_string_ext (f, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED
                                                                          | JSON_C_TO_STRING_NOSLASHESCAPE));
