@@ -221,6 +221,9 @@ spawn_process (struct execution *x, runcgo_error_t *err)
 static int
 load_everything (struct runcgo_context *ctx, struct execution *x, runcgo_error_t *err)
 {
+  if (x->o->cgroup)
+    return runcgo_fail_hint (err, ENOTSUP, "omit --cgroup: the process joins the container's own cgroup",
+                             "exec --cgroup \"%s\": joining a sub-cgroup is not supported yet", x->o->cgroup);
   if (runcgo_container_load (ctx, x->o->id, false, &x->l, err) < 0 || check_status (x, err) < 0)
     return -1;
   if (runcgo_spec_load (x->l.st->bundle, &x->spec, err) < 0)
