@@ -56,6 +56,31 @@ static const struct command commands[] = {
     "      --process-label L   SELinux label\n"
     "      --cgroup PATH       sub-cgroup of the container to join (cgroup v2)\n"
     "      --ignore-paused     exec even into a paused container\n" },
+  { "checkpoint", runcgo_cmd_checkpoint, "[OPTIONS] ID", "checkpoint a running container with CRIU",
+    "      --image-path DIR    where criu writes the images (default: ./checkpoint)\n"
+    "      --work-path DIR     where criu writes its log (default: the image directory)\n"
+    "      --leave-running     let the container run on after the dump\n"
+    "      --tcp-established   dump established TCP connections\n"
+    "      --ext-unix-sk       allow external unix sockets\n"
+    "      --shell-job         the container was started from a shell (has a controlling tty)\n"
+    "      --file-locks        dump file locks\n"
+    "      --pre-dump          dump memory only, to lower the downtime of a later dump\n"
+    "      --parent-path DIR   the previous (pre-)dump, relative to --image-path\n"
+    "      --manage-cgroups-mode soft|full|strict|ignore  how criu handles the cgroups\n" },
+  { "restore", runcgo_cmd_restore, "[OPTIONS] ID", "restore a container from a CRIU checkpoint",
+    "  -b, --bundle DIR        bundle directory (default: current directory)\n"
+    "      --image-path DIR    the checkpoint's images (default: ./checkpoint)\n"
+    "      --work-path DIR     where criu writes its log (default: the image directory)\n"
+    "  -d, --detach            do not wait: leave the restored container running\n"
+    "      --console-socket S  AF_UNIX socket that receives the terminal master\n"
+    "      --pid-file FILE     write the restored init's PID to FILE\n"
+    "      --tcp-established   restore established TCP connections\n"
+    "      --ext-unix-sk       allow external unix sockets\n"
+    "      --shell-job         the container was started from a shell\n"
+    "      --file-locks        restore file locks\n"
+    "      --manage-cgroups-mode soft|full|strict|ignore  how criu handles the cgroups\n"
+    "      --no-pivot          accepted for runc compatibility (criu sets up the root)\n"
+    "      --no-subreaper      do not become a child subreaper\n" },
   { "state", runcgo_cmd_state, "ID", "print the state of a container as JSON", "" },
   { "list", runcgo_cmd_list, "[OPTIONS]", "list containers",
     "  -f, --format table|json output format (default: table)\n"
@@ -110,6 +135,7 @@ static const char global_usage[] =
     "  --debug                  log debug messages\n"
     "  --systemd-cgroup         manage cgroups through systemd (cgroupsPath \"slice:prefix:name\")\n"
     "  --rootless auto|true|false  rootless mode (default auto: when not root)\n"
+    "  --criu PATH              the criu binary for checkpoint/restore (default: criu from PATH)\n"
     "  -v, --version            print the version\n"
     "  -h, --help               print this help\n"
     "\n"
@@ -136,7 +162,7 @@ print_global_usage (FILE *f)
 {
   fputs (global_usage, f);
   for (size_t i = 0; i < ARRAY_SIZE (commands); i++)
-    fprintf (f, "  %-9s %s\n", commands[i].name, commands[i].summary);
+    fprintf (f, "  %-10s %s\n", commands[i].name, commands[i].summary);
   fputs ("\nRun 'runcgo COMMAND --help' for a command's options; 'man 8 runcgo' for everything.\n", f);
 }
 
@@ -240,7 +266,7 @@ parse_globals (int argc, char **argv, struct runcgo_cli *g, const char **log, co
         case OPT_DEBUG: g->debug = true; break;
         case OPT_SYSTEMD_CGROUP: g->systemd_cgroup = true; break;
         case OPT_ROOTLESS: g->rootless = optarg; break;
-        case OPT_CRIU: break; /* accepted for runc compatibility */
+        case OPT_CRIU: g->criu = optarg; break;
         case 'v': print_version (); *status = 0; return -1;
         case 'h': print_global_usage (stdout); *status = 0; return -1;
         default: fputs ("runcgo: invalid global option (see 'runcgo --help')\n", stderr); *status = 1; return -1;

@@ -16,6 +16,7 @@ struct runcgo_cli
   bool debug;
   struct runcgo_context ctx;
   bool ctx_ready;
+  const char *criu;        /* --criu PATH: the criu binary (checkpoint, restore) */
 };
 
 /* Build the context on first use (spec and version do not need it). */
@@ -43,6 +44,8 @@ RUNCGO_CMD (update);
 RUNCGO_CMD (ps);
 RUNCGO_CMD (events);
 RUNCGO_CMD (features);
+RUNCGO_CMD (checkpoint);
+RUNCGO_CMD (restore);
 
 /* main.c: a command whose only argument is one container ID (and --help);
  * returns 1 when --help was printed. */

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cmd.h"
+#include "core/log.h"
 #include "core/util.h"
 #include "lifecycle/exec.h"
 
@@ -119,7 +120,14 @@ RUNCGO_CMD (exec)
       goto out;
     }
   if (runcgo_cli_context (g, &ctx, err) < 0 || runcgo_container_exec (ctx, &o, &status, err) < 0)
-    goto out;
+    {
+      /* runc's convention: 255 when exec itself failed, so a caller can tell
+       * it from the process's own exit status */
+      runcgo_log_report (*err);
+      runcgo_error_release (err);
+      r = 255;
+      goto out;
+    }
   r = status;
 out:
   free (o.env);

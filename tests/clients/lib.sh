@@ -116,17 +116,36 @@ if [ -z "${CLIENTS_INNER:-}" ]; then
     fi
   fi
 
-  # --kill-child: if this shell is killed, the namespace's init goes too, and
-  # with it every process of the suite.  The subreaper is PID 1 inside: it
-  # reaps what the engines daemonize.
+  # The subreaper is PID 1 inside: it reaps what the engines daemonize, and
+  # when it exits the kernel kills every process left in the namespace.
+  # --kill-child: if unshare dies, so does the subreaper.  An interrupted
+  # suite (SIGINT, SIGTERM, SIGHUP) still gets the clean-up below: unshare
+  # blocks those signals while it waits, so they go to its child, the
+  # subreaper, which passes them on to the inner script (its EXIT trap stops
+  # the daemons).
   CLIENTS_INNER=1 unshare --mount --propagation private --pid --fork --kill-child \
-    --mount-proc --net --uts -- "$reaper" bash "$0" "$@"
-  rc=$?
+    --mount-proc --net --uts -- "$reaper" bash "$0" "$@" &
+  inner=$!
+  trap 'for c in $(cat /proc/$inner/task/*/children 2> /dev/null); do kill -TERM "$c"; done' INT TERM HUP
+  rc=0
+  wait "$inner" || rc=$?
+  while kill -0 "$inner" 2> /dev/null; do
+    rc=0
+    wait "$inner" || rc=$?
+  done
+  trap - INT TERM HUP
 
+  # Every process of the suite is dead or dying now: what is still in one of
+  # its cgroups can only be one of its own processes on the way out, or
+  # frozen by a paused container (a frozen process cannot die): thaw, kill,
+  # then rmdir bottom-up, for up to 10 s.
   remove_cgroup_tree () {
-    local i
-    for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 17 18 19 20; do
+    local i p
+    for ((i = 0; i < 100; i++)); do
       [ -d "$1" ] || return 0
+      find "$1" -name freezer.state -exec sh -c 'echo THAWED > "$1"' thaw {} \; 2> /dev/null
+      find "$1" -name cgroup.freeze -exec sh -c 'echo 0 > "$1"' thaw {} \; 2> /dev/null
+      for p in $(cat $(find "$1" -name cgroup.procs) 2> /dev/null); do kill -KILL "$p"; done 2> /dev/null
       find "$1" -depth -type d -exec rmdir {} \; 2> /dev/null
       [ -d "$1" ] || return 0
       sleep 0.1
@@ -209,12 +228,27 @@ else
   RT_PATH=$RUNTIME
 fi
 
+# thaw_cgroups: thaw every frozen cgroup of the suite.  A container left
+# paused (say its resume failed) can otherwise be neither killed nor reaped,
+# and the namespace's init would wait for it for ever.
+thaw_cgroups () {
+  local d
+  for d in /sys/fs/cgroup/freezer/"$CLIENT_CGROUP" /sys/fs/cgroup/unified/"$CLIENT_CGROUP" \
+           /sys/fs/cgroup/"$CLIENT_CGROUP"; do
+    [ -d "$d" ] || continue
+    find "$d" -name freezer.state -exec sh -c 'echo THAWED > "$1"' thaw {} \; 2> /dev/null
+    find "$d" -name cgroup.freeze -exec sh -c 'echo 0 > "$1"' thaw {} \; 2> /dev/null
+  done
+  return 0
+}
+
 # Registered clean-up actions, run in reverse order at exit (daemons by PID).
 CLEANUPS=()
 on_exit () { CLEANUPS+=("$*"); }
 suite_finish () {
   local i
   trap - EXIT
+  thaw_cgroups
   if [ -n "$T" ] && [ -n "${AFTER_EACH:-}" ]; then
     $AFTER_EACH > /dev/null 2>&1 || true
   fi
@@ -726,6 +760,7 @@ run_one () {
   rc=$?
   [ "$rc" = 0 ] || save_runtime_logs "$trace_from" > "$T/.rtlogs" 2>&1
   tmux_kill
+  thaw_cgroups
   [ -z "${AFTER_EACH:-}" ] || $AFTER_EACH > "$T/.after.log" 2>&1 || true
   if [ "$rc" = 0 ] && [ -f "$T/.skip" ]; then
     echo "ok $TEST_COUNT - $name # SKIP $(cat "$T/.skip")"

@@ -103,7 +103,7 @@ test_exec_user_flag_sets_uid_and_gid () {
   # uid alone: the gid stays the process's of config.json (0)
   capture rt exec --user 1001 "$CID" sh -c 'id -u; id -g'
   assert_status 0
-  assert_eq "$(echo $stdout)" "1001 0" "uid and gid with --user 1001"
+  assert_eq "$(tr '\n' ' ' <<< "$stdout")" "1001 0 " "uid and gid with --user 1001"
   capture rt delete -f "$CID"
 }
 

@@ -135,7 +135,8 @@ test_pid_file_replaces_a_symlink_instead_of_writing_through_it () {
   assert_eq "$(cat "$T/ctr.pid")" "$(pid_of "$CID")" "pid file"
   assert_match "$(cat "$T/ctr.pid")" '^[1-9][0-9]*$' "pid file"
   # written under another name and renamed: nothing else is left beside it
-  assert_eq "$(ls -A "$T" | grep -v '^\.cap' | grep -c pid)" 1 "files named *pid* in the pid file's directory"
+  left=$(find "$T" -maxdepth 1 -name '*pid*' ! -name ctr.pid)
+  assert_eq "$left" "" "other files named *pid* beside the pid file"
   capture rt delete -f "$CID"
 }
 

@@ -499,43 +499,46 @@ poststart_hooks (const struct runcgo_spec *spec, const char *id, pid_t pid, cons
                   RUNCGO_HOOK_POSTSTART, state);
 }
 
+/* Release a created container: notify socket first (opening the fifo
+ * already releases the init), then the fifo, READY, poststart. */
+static int
+start_created (struct runcgo_context *ctx, const struct runcgo_loaded *l, runcgo_error_t *err)
+{
+  const struct runcgo_container_state *st = l->st;
+  cleanup_free char *dir = xasprintf ("%s/%s", ctx->state_root, st->id);
+  cleanup_close int notify = st->notify_socket ? runcgo_notify_listen (dir, err) : -1;
+  if (st->notify_socket && notify < 0)
+    return -1;
+  cleanup_close int pidfd = (int) syscall (SYS_pidfd_open, st->pid, 0);
+  if (pidfd < 0)
+    return runcgo_fail (err, 0, "cannot start container \"%s\": its init is gone", st->id);
+  cleanup_close int fifo = openat (l->dir_fd, RUNCGO_EXEC_FIFO, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+  if (fifo < 0)
+    return runcgo_fail (err, errno, "open exec fifo of container \"%s\"", st->id);
+  if (wait_fifo_reader (fifo, pidfd, err) < 0)
+    return -1;
+  unlinkat (l->dir_fd, RUNCGO_EXEC_FIFO, 0);
+  if (notify >= 0 && runcgo_notify_forward_ready (notify, pidfd, st->pid, st->notify_socket, err) < 0)
+    return -1;
+  struct runcgo_spec *spec = NULL;
+  runcgo_error_t ignored = NULL;
+  if (runcgo_spec_load (st->bundle, &spec, &ignored) == 0)
+    poststart_hooks (spec, st->id, st->pid, st->bundle);
+  runcgo_error_release (&ignored);
+  runcgo_spec_free (spec);
+  return 0;
+}
+
 int
 runcgo_container_start (struct runcgo_context *ctx, const char *id, runcgo_error_t *err)
 {
   struct runcgo_loaded l;
-  int r = -1;
-  if (runcgo_container_load (ctx, id, true, &l, err) < 0)
-    goto out;
-  if (l.status != RUNCGO_STATUS_CREATED)
-    {
-      runcgo_fail (err, 0, l.status == RUNCGO_STATUS_STOPPED ? "cannot start a container that has stopped"
-                                                              : "cannot start an already running container");
-      goto out;
-    }
-  cleanup_close int fifo = openat (l.dir_fd, RUNCGO_EXEC_FIFO, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-  cleanup_close int pidfd = (int) syscall (SYS_pidfd_open, l.st->pid, 0);
-  if (fifo < 0 || pidfd < 0)
-    {
-      runcgo_fail (err, errno, "open exec fifo of container \"%s\"", id);
-      goto out;
-    }
-  cleanup_free char *dir = xasprintf ("%s/%s", ctx->state_root, id);
-  cleanup_close int notify = l.st->notify_socket ? runcgo_notify_listen (dir, err) : -1;
-  if (l.st->notify_socket && notify < 0)
-    goto out;
-  if (wait_fifo_reader (fifo, pidfd, err) < 0)
-    goto out;
-  unlinkat (l.dir_fd, RUNCGO_EXEC_FIFO, 0);
-  if (notify >= 0 && runcgo_notify_forward_ready (notify, pidfd, l.st->pid, l.st->notify_socket, err) < 0)
-    goto out;
-  struct runcgo_spec *spec = NULL;
-  runcgo_error_t ignored = NULL;
-  if (runcgo_spec_load (l.st->bundle, &spec, &ignored) == 0)
-    poststart_hooks (spec, id, l.st->pid, l.st->bundle);
-  runcgo_error_release (&ignored);
-  runcgo_spec_free (spec);
-  r = 0;
-out:
+  int r = runcgo_container_load (ctx, id, true, &l, err);
+  if (r == 0 && l.status != RUNCGO_STATUS_CREATED)
+    r = runcgo_fail (err, 0, l.status == RUNCGO_STATUS_STOPPED ? "cannot start a container that has stopped"
+                                                               : "cannot start an already running container");
+  if (r == 0)
+    r = start_created (ctx, &l, err);
   runcgo_loaded_release (&l);
   return r;
 }
@@ -545,6 +548,7 @@ int
 runcgo_container_kill (struct runcgo_context *ctx, const char *id, int sig, bool all, runcgo_error_t *err)
 {
   struct runcgo_loaded l;
+  cleanup_close int pidfd = -1;
   int r = -1;
   if (runcgo_container_load (ctx, id, false, &l, err) < 0)
     goto out;
@@ -565,7 +569,7 @@ runcgo_container_kill (struct runcgo_context *ctx, const char *id, int sig, bool
           goto out;
         }
     }
-  cleanup_close int pidfd = (int) syscall (SYS_pidfd_open, l.st->pid, 0);
+  pidfd = (int) syscall (SYS_pidfd_open, l.st->pid, 0);
   /* the pidfd pins the process: re-check it is still our init (not a reuse) */
   if (pidfd < 0 || !runcgo_pid_is_alive (l.st->pid, l.st->start_time))
     {

@@ -53,7 +53,8 @@ int runcgo_loopback_up (runcgo_error_t *err);
 int runcgo_notify_prepare (struct runcgo_spec *spec, const char *state_dir, runcgo_error_t *err);
 /* Bind the container side socket (start/run, before the process runs). */
 int runcgo_notify_listen (const char *state_dir, runcgo_error_t *err);
-/* Wait for READY=1 (or the container's death: an error), forward it. */
+/* Wait for READY=1 and forward it; returns 0 without forwarding when the
+ * container exits first. */
 int runcgo_notify_forward_ready (int sock, int pidfd, pid_t pid, const char *host_socket, runcgo_error_t *err);
 
 /* process_attrs.c: attributes a process inherits across execve, applied

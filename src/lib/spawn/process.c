@@ -163,6 +163,9 @@ runcgo_process_finalize (struct runcgo_exec_process *x, runcgo_error_t *err)
 int
 runcgo_process_exec (struct runcgo_exec_process *x, runcgo_error_t *err)
 {
+  /* PDEATHSIG survives execve: the process must outlive the runtime that
+   * started it (exec -d, a killed run) */
+  prctl (PR_SET_PDEATHSIG, 0);
   execve (x->exe, x->p->args, x->env);
   return runcgo_fail (err, errno, "exec `%s`", x->exe);
 }
