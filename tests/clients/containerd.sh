@@ -78,7 +78,7 @@ test_pause_resume () {
   local c=c$TEST_COUNT n1 n2 n3
   mkdir "$T/vol"
   ok_run cr run -d --mount "type=bind,src=$T/vol,dst=/data,options=rbind:rw" "$IMG" "$c" \
-    sh -c 'i=0; while :; do i=$((i + 1)); echo $i > /data/n; sleep 0.05; done'
+    sh -c 'i=0; while :; do i=$((i + 1)); echo $i > /data/n.t; mv /data/n.t /data/n; sleep 0.05; done'
   wait_until "the counter" test -s "$T/vol/n"
   ok_run cr task pause "$c"
   assert_eq "$(task_status "$c")" PAUSED "status after pause"
