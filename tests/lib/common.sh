@@ -489,3 +489,19 @@ run_tests () {
   done
   echo "1..$TEST_COUNT"
 }
+
+# tool NAME: a helper program of tests/tools/: the one `make check` built, or
+# one built here with gcc (statically: some run inside the busybox rootfs).
+tool () {
+  local name=$1 t
+  for t in ${TOP_BUILDDIR:+"$TOP_BUILDDIR/tests/tools/$name"} "$TOP_SRCDIR/tests/tools/$name"; do
+    if [ -x "$t" ]; then echo "$t"; return 0; fi
+  done
+  t=$SUITE_TMP/tools/$name
+  if [ ! -x "$t" ]; then
+    mkdir -p "$SUITE_TMP/tools"
+    gcc -O2 -static -o "$t.new" "$TOP_SRCDIR/tests/tools/$name.c" >&2 || fail "cannot build tests/tools/$name.c"
+    mv "$t.new" "$t"
+  fi
+  echo "$t"
+}
