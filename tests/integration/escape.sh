@@ -1,0 +1,226 @@
+#!/bin/bash
+# Escapes through the runtime's own process (DESIGN.md "known escape
+# classes"): while the runtime sits in a container's namespaces (exec, and an
+# init between create and start) nothing of the container may overwrite its
+# binary (CVE-2019-5736), ptrace it or read its memory (CVE-2016-9962), or
+# reach the host through its root, cwd or fds.  Each test runs an attacker
+# (tests/tools/attack_exe.c, ptrace_attach.c) inside a container and checks a
+# copy of the runtime binary by sha256 and a file that exists only on the host.
+. "$(dirname "$0")/../lib/common.sh"
+
+# The binary under attack is a copy of the runtime used by this test alone:
+# an escape that works damages only the copy, and its sha256 tells.
+RTC=
+SHA_BEFORE=
+runtime_copy () {
+  mkdir -p "$T/rtbin"
+  RTC=$T/rtbin/$(basename "$RUNCGO")
+  cp "$RUNCGO" "$RTC"
+  SHA_BEFORE=$(sha256sum < "$RTC")
+}
+rtc () {
+  timeout -k 5 "${RT_TIMEOUT:-60}" "$RTC" --root "$ROOT" "$@"
+}
+
+# A file only the host has: the attacker looks for it from every directory
+# of the runtime's process it can open.
+HOST_MARKER=
+
+# attacker_container TOOL [OPTIONS...]: create + start (with the copy) $CID of
+# $BUNDLE running TOOL (attack_exe or ptrace_attach) as its init; it writes
+# /shared/report once /shared/stop exists.  attack_exe gets -m $HOST_MARKER.
+attacker_container () {
+  local tool=$1
+  shift
+  HOST_MARKER=$T/host-only-marker.$RANDOM
+  : > "$HOST_MARKER"
+  if [ "$tool" = attack_exe ]; then set -- -m "$HOST_MARKER" "$@"; fi
+  cp "$(tool "$tool")" "$BUNDLE/rootfs/bin/$tool"
+  cfg_share
+  cfg_args "/bin/$tool" -s /shared/stop -r /shared/report -d 120 "$@"
+  capture rtc create -b "$BUNDLE" "$CID"
+  assert_status 0
+  capture rtc start "$CID"
+  assert_status 0
+  wait_status "$CID" running
+}
+
+# grant_ptrace: CAP_SYS_PTRACE in every capability set of $BUNDLE's process.
+grant_ptrace () {
+  cfg '.process.capabilities |= (. // {} | .bounding += ["CAP_SYS_PTRACE"]
+       | .effective += ["CAP_SYS_PTRACE"] | .inheritable += ["CAP_SYS_PTRACE"]
+       | .permitted += ["CAP_SYS_PTRACE"] | .ambient += ["CAP_SYS_PTRACE"])'
+}
+
+# stop_attacker: tell the attacker to stop, wait for its report, show it.
+REPORT=
+stop_attacker () {
+  touch "$SHARED/stop"
+  wait_until "the attacker's report" test -e "$SHARED/report"
+  REPORT=$(cat "$SHARED/report")
+  sed 's/^/  attacker: /' <<< "$REPORT" >&2
+}
+
+# counter NAME: a NAME=VALUE line of the report.
+counter () {
+  sed -n "s/^$1=//p" <<< "$REPORT"
+}
+
+# exec_storm: exec into $CID with the copy, again and again; with strace, a
+# few more whose execve calls are each held back 0.3 s, so that the runtime's
+# process stays in the container long enough to be found for sure.  It stops
+# at the first exec that fails and leaves that in $STORM_ERROR: the binary
+# is checked first (an attack that worked makes exec fail: "Text file busy").
+STRACED=0
+STORM_ERROR=
+exec_storm () {
+  local i
+  for ((i = 0; i < 38; i++)); do
+    if [ "$i" -lt 30 ]; then
+      capture rtc exec "$CID" true
+    elif [ "$i" -lt 35 ]; then
+      capture rtc exec -d "$CID" true
+    elif [ "${1:-}" != no-strace ] && command -v strace > /dev/null; then
+      STRACED=1
+      capture timeout 60 strace -f -qq -o /dev/null -e trace=execve,execveat \
+        -e inject=execve,execveat:delay_enter=300000 "$RTC" --root "$ROOT" exec "$CID" true
+    fi
+    if [ "$status" != 0 ]; then
+      STORM_ERROR="exec $i exited with $status: $output"
+      return 0
+    fi
+  done
+}
+
+assert_storm_ok () {
+  [ -z "$STORM_ERROR" ] || fail "$STORM_ERROR"
+}
+
+# assert_binary_intact [binary-only]: the copy of the runtime has not changed
+# and nothing was written into a runtime binary; unless binary-only, no host
+# file was reached either.
+assert_binary_intact () {
+  assert_eq "$(sha256sum < "$RTC")" "$SHA_BEFORE" "sha256 of the runtime binary"
+  assert_eq "$(counter wrote)" 0 "writes into a runtime binary"
+  if [ "${1:-}" != binary-only ]; then
+    assert_eq "$(counter escaped)" 0 "host files reached"
+  fi
+}
+
+# shared_pidns_bundle DIR: a bundle whose container joins the pid namespace
+# of $CID (the attacker's), as the containers of a Kubernetes pod can.  It
+# shares the attacker's rootfs too: its busybox is then no foreign binary.
+shared_pidns_bundle () {
+  make_bundle "$1"
+  cfg_ns_del -b "$1" pid
+  cfg -b "$1" '.linux.namespaces += [{"type": "pid", "path": $p}] | .root.path = $r' \
+    --arg p "/proc/$(pid_of "$CID")/ns/pid" --arg r "$BUNDLE/rootfs"
+  cfg_args -b "$1" sleep 1000
+}
+
+# ------------------------------------------------------------ CVE-2019-5736
+
+test_exec_runtime_binary_cannot_be_overwritten_from_the_container () {
+  runtime_copy
+  attacker_container attack_exe -g 2
+  exec_storm
+  stop_attacker
+  assert_binary_intact
+  assert_storm_ok
+  if [ "$STRACED" = 1 ]; then
+    [ "$(counter foreign)" -ge 1 ] || fail "the attacker never saw the runtime's process in the container"
+  fi
+  capture rtc delete -f "$CID"
+  assert_status 0
+}
+
+test_exec_runtime_binary_cannot_be_overwritten_with_cap_sys_ptrace () {
+  runtime_copy
+  grant_ptrace
+  attacker_container attack_exe -g 2
+  exec_storm
+  stop_attacker
+  assert_binary_intact
+  assert_storm_ok
+  if [ "$STRACED" = 1 ]; then
+    [ "$(counter foreign)" -ge 1 ] || fail "the attacker never saw the runtime's process in the container"
+  fi
+  capture rtc delete -f "$CID"
+  assert_status 0
+}
+
+# The init of a container that joins the attacker's pid namespace sits
+# between create and start as the runtime's process: a fixed target.
+# With CAP_SYS_PTRACE (of the initial user namespace: no user namespace here)
+# non-dumpable protects nothing: the created init is in the shared pid
+# namespace before it has pivoted into its rootfs, and its root and cwd are
+# the host's then; runc 1.1 shows the same.  That variant checks the binary
+# only (runc's answer to CVE-2019-5736 is a sealed copy of itself).
+created_init_attack () {
+  runtime_copy
+  if [ "${1:-}" = ptrace ]; then grant_ptrace; fi
+  attacker_container attack_exe -g 2
+  shared_pidns_bundle "$T/b2"
+  capture rtc create -b "$T/b2" "$CID-b"
+  assert_status 0
+  sleep 1
+  capture rtc start "$CID-b"
+  assert_status 0
+  wait_status "$CID-b" running
+  stop_attacker
+  if [ "${1:-}" = ptrace ]; then
+    assert_binary_intact binary-only
+  else
+    assert_binary_intact
+  fi
+  [ "$(counter foreign)" -ge 1 ] || fail "the attacker never saw the created init"
+  capture rtc delete -f "$CID-b"
+  assert_status 0
+  capture rtc delete -f "$CID"
+  assert_status 0
+}
+
+test_created_init_binary_cannot_be_overwritten_from_a_shared_pid_namespace () {
+  created_init_attack
+}
+
+test_created_init_binary_cannot_be_overwritten_with_cap_sys_ptrace () {
+  created_init_attack ptrace
+}
+
+# ------------------------------------------------------------ CVE-2016-9962
+
+test_exec_runtime_cannot_be_ptraced_from_the_container () {
+  runtime_copy
+  attacker_container ptrace_attach -g 0.5
+  # no strace here: a traced process cannot be attached by another tracer
+  exec_storm no-strace
+  stop_attacker
+  assert_storm_ok
+  assert_eq "$(counter attached)" 0 "successful ptrace attaches"
+  assert_eq "$(counter mem_opened)" 0 "opened /proc/PID/mem"
+  capture rtc delete -f "$CID"
+  assert_status 0
+}
+
+test_created_init_cannot_be_ptraced_from_a_shared_pid_namespace () {
+  runtime_copy
+  attacker_container ptrace_attach -g 0.5
+  shared_pidns_bundle "$T/b2"
+  capture rtc create -b "$T/b2" "$CID-b"
+  assert_status 0
+  sleep 1
+  capture rtc start "$CID-b"
+  assert_status 0
+  wait_status "$CID-b" running
+  stop_attacker
+  assert_eq "$(counter attached)" 0 "successful ptrace attaches"
+  assert_eq "$(counter mem_opened)" 0 "opened /proc/PID/mem"
+  [ "$(counter targets)" -ge 1 ] || fail "the attacker never saw the created init"
+  capture rtc delete -f "$CID-b"
+  assert_status 0
+  capture rtc delete -f "$CID"
+  assert_status 0
+}
+
+run_tests "$@"
