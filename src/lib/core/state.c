@@ -167,6 +167,8 @@ runcgo_state_write (int dir_fd, const struct runcgo_container_state *st, runcgo_
     json_object_object_add (o, "notify_socket", json_object_new_string (st->notify_socket));
   json_object_object_add (o, "annotations", annotations_to_json (st->annotations, st->n_annotations));
   json_object_object_add (o, "poststop", hooks_to_json (st->poststop, st->n_poststop));
+  if (st->intelrdt_dirs && st->intelrdt_dirs[0])
+    json_object_object_add (o, "intelrdt_dirs", strv_to_json (st->intelrdt_dirs));
   size_t len = 0;
   const char *s = json_object_to_json_string_length (o, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE, &len);
   int r = runcgo_write_file_atomic (dir_fd, RUNCGO_STATE_FILE, s, len, 0600, err);
@@ -308,6 +310,9 @@ runcgo_state_decode (const char *json, size_t len, struct runcgo_container_state
     {
       decode_annotations (o, st);
       decode_poststop (o, st);
+      json_object *dirs = NULL;
+      if (json_object_object_get_ex (o, "intelrdt_dirs", &dirs))
+        st->intelrdt_dirs = json_to_strv (dirs);
     }
   json_object_put (o);
   if (r < 0)
@@ -357,6 +362,7 @@ runcgo_state_free (struct runcgo_container_state *st)
       runcgo_strv_free (st->poststop[i].env);
     }
   free (st->poststop);
+  runcgo_strv_free (st->intelrdt_dirs);
   free (st);
 }
 

@@ -50,6 +50,7 @@ struct runcgo_container_state
   size_t n_annotations;
   struct runcgo_hook *poststop; /* hooks to run at delete */
   size_t n_poststop;
+  char **intelrdt_dirs;    /* resctrl groups runcgo made, rmdir'ed at delete (linux/intelrdt.c) */
 };
 
 /* mkdirat ROOT/ID 0700; EEXIST -> `container "ID" already exists`. */

@@ -13,6 +13,7 @@
 #define RUNCGO_FS_H
 
 #include <stdbool.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "core/error.h"
@@ -69,6 +70,9 @@ struct runcgo_rootfs_ctx
   bool terminal;           /* process.terminal: allocate a pty from the container's
                             * devpts; sets console_fd (slave) and pty_master */
   int pty_master;          /* out: -1 unless terminal */
+  int *idmap_fds;          /* by mount index: detached idmapped mounts made by the runtime
+                            * (idmap_mounts.c), -1 for other mounts; NULL when there are
+                            * none.  Consumed (closed) by runcgo_fs_mounts_apply. */
 };
 /* rootfsPropagation, bind the rootfs onto itself, every config mount in order,
  * /dev (devices, symlinks, console).  Called before createContainer hooks. */
@@ -91,6 +95,36 @@ int runcgo_rootfs_pivot_and_finish (struct runcgo_rootfs_ctx *ctx, runcgo_error_
  * init that dies with it.  Called by mounts.c for type "overlay". */
 int runcgo_fs_mount_overlay (const struct runcgo_rootfs_ctx *ctx, int root_fd, const char *dest, int dst_fd,
                              const char *source, const struct runcgo_mount_opts *o, runcgo_error_t *err);
+
+/* ---- idmap_mounts.c: idmapped binds, made by the runtime (parent)
+ * A bind mount is idmapped when it has the idmap/ridmap option or its own
+ * uidMappings/gidMappings.  Only a process privileged over the filesystem's
+ * user namespace (the host's) may idmap it, so the runtime prepares each one
+ * as a detached mount once the container's user namespace has its maps, and
+ * sends them to the init, which attaches them in config order. */
+bool runcgo_mount_is_idmapped_bind (const struct runcgo_mount *m);
+/* How many mounts of SPEC are idmapped binds (0: the init need not ask). */
+size_t runcgo_idmap_mounts_count (const struct runcgo_spec *spec);
+struct runcgo_idmap_fds
+{
+  uint32_t *index; /* mount index of each fd */
+  int *fd;         /* detached mount: open_tree(OPEN_TREE_CLONE) + MOUNT_ATTR_IDMAP */
+  size_t n;
+};
+/* Parent, once the user namespace of the init PID has its maps: one
+ * detached idmapped mount per idmapped bind, with the container's user
+ * namespace, or a throwaway one carrying the mount's own mappings.  Errors
+ * name the mount ("mounts[3] (idmapped bind on /data): ..."); a rootless
+ * runtime gets the reason the kernel refuses it. */
+int runcgo_idmap_mounts_prepare (const struct runcgo_spec *spec, const char *bundle, pid_t pid, bool rootless,
+                                 struct runcgo_idmap_fds *out, runcgo_error_t *err);
+void runcgo_idmap_fds_release (struct runcgo_idmap_fds *f);
+/* Over the sync socket, as the answer to the init's request (SCM_RIGHTS in
+ * batches of 250; an empty answer is valid).  recv fills *BY_INDEX (n_mounts
+ * entries, -1 where none; free with runcgo_idmap_fds_close). */
+int runcgo_idmap_mounts_send (int sock, const struct runcgo_idmap_fds *f, runcgo_error_t *err);
+int runcgo_idmap_mounts_recv (int sock, size_t n_mounts, int **by_index, runcgo_error_t *err);
+void runcgo_idmap_fds_close (int *by_index, size_t n_mounts);
 
 /* ---- internal to src/lib/fs/ (shared by mounts.c, devices.c, rootfs.c) */
 /* mount(2) onto the object DST_FD refers to (and from SRC_FD when >= 0, else

@@ -218,6 +218,7 @@ struct mount_job
   struct runcgo_mount_opts o;
   char *dest;             /* absolute and clean, inside the rootfs */
   bool attrs_best_effort; /* recursive attrs we added ourselves: ENOSYS is fine */
+  int idmap_fd;           /* detached idmapped mount from the runtime, or -1 */
 };
 
 static const char *
@@ -286,135 +287,21 @@ finish_mount (struct mount_job *j, int old_fd, int locked_fd, bool is_bind, int 
 
 /* ---------------------------------------------------------------- idmapped binds */
 
-static void
-child_hold_userns (int ready, int done)
-{
-  char self[32];
-  ssize_t n;
-  if (unshare (CLONE_NEWUSER) < 0)
-    _exit (1);
-  /* our pid as the host procfs numbers it: the parent may sit in a child pid
-   * namespace, where fork's return value means nothing to /proc */
-  n = readlink ("/proc/self", self, sizeof (self) - 1);
-  if (n <= 0 || write (ready, self, (size_t)n) != n)
-    _exit (1);
-  close (ready);
-  char c;
-  while (read (done, &c, 1) < 0 && errno == EINTR)
-    ;
-  _exit (0);
-}
-
+/* The runtime made the idmapped mount (idmap_mounts.c: only it may idmap a
+ * host filesystem); attach it onto the destination resolved here, inside
+ * the rootfs, like every other mount. */
 static int
-write_id_map (const char *pid, const char *file, const struct runcgo_idmap *maps, size_t n, runcgo_error_t *err)
+bind_prepared (struct mount_job *j, runcgo_error_t *err)
 {
-  if (n == 0)
-    return 0;
-  size_t cap = n * 40 + 1, len = 0;
-  cleanup_free char *buf = xmalloc (cap);
-  for (size_t i = 0; i < n; i++)
-    len += (size_t)snprintf (buf + len, cap - len, "%u %u %u\n", maps[i].container_id, maps[i].host_id, maps[i].size);
-  cleanup_free char *path = xasprintf ("/proc/%s/%s", pid, file);
-  if (runcgo_write_file_at (AT_FDCWD, path, buf, len, err) < 0)
-    return runcgo_error_wrap (err, "idmapped mount: write %s", file);
-  return 0;
-}
-
-/* A user namespace carrying the mount's uidMappings/gidMappings: a child
- * unshares one and waits while we write its maps and open it. */
-static int
-userns_from_mappings (const struct runcgo_mount *m, runcgo_error_t *err)
-{
-  int ready[2], done[2];
-  if (pipe2 (ready, O_CLOEXEC) < 0)
-    return runcgo_fail (err, errno, "idmapped mount: pipe");
-  if (pipe2 (done, O_CLOEXEC) < 0)
-    {
-      close (ready[0]);
-      close (ready[1]);
-      return runcgo_fail (err, errno, "idmapped mount: pipe");
-    }
-  pid_t pid = fork ();
-  if (pid == 0)
-    {
-      close (ready[0]);
-      close (done[1]);
-      child_hold_userns (ready[1], done[0]);
-    }
-  close (ready[1]);
-  close (done[0]);
-  char hostpid[32] = "";
-  ssize_t n = pid < 0 ? -1 : runcgo_read_all (ready[0], hostpid, sizeof (hostpid) - 1);
-  close (ready[0]);
-  int fd = -1;
-  if (n <= 0)
-    runcgo_fail (err, pid < 0 ? errno : ECHILD, "idmapped mount: create a user namespace for the mapping");
-  else if (write_id_map (hostpid, "uid_map", m->uid_mappings, m->n_uid_mappings, err) == 0
-           && write_id_map (hostpid, "gid_map", m->gid_mappings, m->n_gid_mappings, err) == 0)
-    {
-      cleanup_free char *ns = xasprintf ("/proc/%s/ns/user", hostpid);
-      fd = open (ns, O_RDONLY | O_CLOEXEC);
-      if (fd < 0)
-        runcgo_fail (err, errno, "idmapped mount: open `%s`", ns);
-    }
-  close (done[1]);
-  if (pid > 0)
-    while (waitpid (pid, NULL, 0) < 0 && errno == EINTR)
-      ;
-  return fd;
-}
-
-/* The kernel idmaps a mount only for a caller privileged over the user
- * namespace owning the filesystem (the host's, for disk filesystems), and
- * maps of a new user namespace can only use IDs our own maps contain. */
-#define IDMAP_USERNS_HINT                                                                                              \
-  "from inside a user namespace only filesystems mounted in it can be idmapped; idmapping host filesystems there is "  \
-  "not supported yet"
-
-static int
-idmap_userns_fd (struct mount_job *j, runcgo_error_t *err)
-{
-  if (j->m->n_uid_mappings || j->m->n_gid_mappings)
-    {
-      int fd = userns_from_mappings (j->m, err);
-      if (fd < 0 && j->ctx->userns && err && *err && (*err)->hint == NULL)
-        (*err)->hint = xstrdup (IDMAP_USERNS_HINT);
-      return fd;
-    }
-  if (!j->ctx->userns)
-    return runcgo_fail_hint (err, EINVAL, "add uidMappings and gidMappings to the mount, or a user namespace",
-                             "idmap of `%s`: no mappings and no user namespace", j->dest);
-  /* no mappings: the container's own user namespace (the spec allows it) */
-  int dir = runcgo_fs_proc_open ();
-  int fd = dir < 0 ? -1 : openat (dir, "ns/user", O_RDONLY | O_CLOEXEC);
-  if (fd < 0)
-    return runcgo_fail (err, errno, "idmap of `%s`: open our user namespace", j->dest);
-  return fd;
-}
-
-/* An idmapping can only be set on a detached mount: clone the source with
- * open_tree, set MOUNT_ATTR_IDMAP, then attach it onto DST_FD. */
-static int
-bind_idmapped (struct mount_job *j, int src_fd, int dst_fd, bool rec, runcgo_error_t *err)
-{
-  cleanup_close int userns = idmap_userns_fd (j, err);
-  if (userns < 0)
+  struct stat st;
+  if (fstat (j->idmap_fd, &st) < 0)
+    return runcgo_fail (err, errno, "idmap of `%s`: the mount prepared by the runtime", j->dest);
+  cleanup_close int dst_fd = runcgo_safe_mkdir_p (j->root_fd, j->dest, !S_ISDIR (st.st_mode), err);
+  if (dst_fd < 0)
     return -1;
-  cleanup_close int tree = (int)syscall (SYS_open_tree, src_fd, "",
-                                         OPEN_TREE_CLONE | O_CLOEXEC | AT_EMPTY_PATH | (rec ? AT_RECURSIVE : 0));
-  if (tree < 0)
-    return runcgo_fail_hint (err, errno, errno == ENOSYS ? "idmapped mounts need Linux >= 5.12" : NULL,
-                             "idmap of `%s`: clone the source mount", j->dest);
-  struct fs_mount_attr attr = { .attr_set = MOUNT_ATTR_IDMAP, .userns_fd = (uint64_t)userns };
-  if (syscall (SYS_mount_setattr, tree, "", AT_EMPTY_PATH | (j->o.ridmap ? AT_RECURSIVE : 0), &attr, sizeof (attr)) < 0)
-    return runcgo_fail_hint (err, errno,
-                             errno == EPERM && j->ctx->userns ? IDMAP_USERNS_HINT
-                                                              : "the source filesystem must support "
-                                                                "idmapped mounts",
-                             "idmap of `%s`: set the mapping", j->dest);
-  if (syscall (SYS_move_mount, tree, "", dst_fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
+  if (syscall (SYS_move_mount, j->idmap_fd, "", dst_fd, "", MOVE_MOUNT_F_EMPTY_PATH | MOVE_MOUNT_T_EMPTY_PATH) < 0)
     return runcgo_fail (err, errno, "idmap of `%s`: attach the mount", j->dest);
-  return 0;
+  return finish_mount (j, dst_fd, j->idmap_fd, true, NULL, err);
 }
 
 /* ---------------------------------------------------------------- binds */
@@ -426,12 +313,7 @@ bind_from_fd (struct mount_job *j, int src_fd, const char *src_name, bool is_fil
   if (dst_fd < 0)
     return -1;
   bool rec = j->o.rbind;
-  if (j->o.idmap || j->o.ridmap)
-    {
-      if (bind_idmapped (j, src_fd, dst_fd, rec, err) < 0)
-        return -1;
-    }
-  else if (runcgo_fs_mount_fd (NULL, src_fd, dst_fd, NULL, MS_BIND | (rec ? MS_REC : 0), NULL) < 0)
+  if (runcgo_fs_mount_fd (NULL, src_fd, dst_fd, NULL, MS_BIND | (rec ? MS_REC : 0), NULL) < 0)
     return runcgo_fail (err, errno, "bind `%s` onto `%s`", src_name, j->dest);
   return finish_mount (j, dst_fd, src_fd, true, NULL, err);
 }
@@ -469,6 +351,10 @@ mount_bind (struct mount_job *j, runcgo_error_t *err)
   const char *source = j->m->source;
   if (source == NULL || *source == '\0')
     return runcgo_fail_hint (err, EINVAL, "set mounts[].source", "bind mount onto `%s` has no source", j->dest);
+  if (j->idmap_fd >= 0)
+    return bind_prepared (j, err);
+  if (runcgo_mount_is_idmapped_bind (j->m))
+    return runcgo_fail (err, EINVAL, "idmap of `%s`: the runtime prepared no idmapped mount for it", j->dest);
   /* relative bind sources are relative to the bundle (config.md) */
   const char *bundle = j->ctx->bundle ? j->ctx->bundle : ".";
   cleanup_free char *src = source[0] == '/' ? xstrdup (source) : xasprintf ("%s/%s", bundle, source);
@@ -1003,7 +889,9 @@ static int
 mount_one (struct runcgo_rootfs_ctx *ctx, int root_fd, size_t i, runcgo_error_t *err)
 {
   const struct runcgo_mount *m = &ctx->spec->mounts[i];
-  struct mount_job j = { .ctx = ctx, .root_fd = root_fd, .m = m };
+  struct mount_job j = { .ctx = ctx, .root_fd = root_fd, .m = m, .idmap_fd = -1 };
+  if (ctx->idmap_fds)
+    j.idmap_fd = steal_fd (&ctx->idmap_fds[i]);
   const char *type = m->type ? m->type : "";
   if (m->destination == NULL || *m->destination == '\0')
     return runcgo_fail (err, EINVAL, "mounts[%zu]: empty destination", i);
@@ -1020,6 +908,8 @@ mount_one (struct runcgo_rootfs_ctx *ctx, int root_fd, size_t i, runcgo_error_t 
     ret = mount_filesystem (&j, err);
   runcgo_mount_opts_free (&j.o);
   free (j.dest);
+  if (j.idmap_fd >= 0)
+    close (j.idmap_fd);
   if (ret < 0)
     runcgo_error_wrap (err, "mounts[%zu] (%s on %s)", i, *type ? type : "bind", m->destination);
   return ret;
@@ -1028,8 +918,11 @@ mount_one (struct runcgo_rootfs_ctx *ctx, int root_fd, size_t i, runcgo_error_t 
 int
 runcgo_fs_mounts_apply (struct runcgo_rootfs_ctx *ctx, int root_fd, runcgo_error_t *err)
 {
-  for (size_t i = 0; i < ctx->spec->n_mounts; i++)
-    if (mount_one (ctx, root_fd, i, err) < 0)
-      return -1;
-  return 0;
+  int ret = 0;
+  for (size_t i = 0; ret == 0 && i < ctx->spec->n_mounts; i++)
+    ret = mount_one (ctx, root_fd, i, err);
+  /* the idmapped mounts not attached (after an error) go with their fds */
+  runcgo_idmap_fds_close (ctx->idmap_fds, ctx->spec->n_mounts);
+  ctx->idmap_fds = NULL;
+  return ret;
 }

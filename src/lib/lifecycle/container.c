@@ -28,7 +28,10 @@
 #include "core/state.h"
 #include "core/util.h"
 #include "linux/linux.h"
+#include "linux/intelrdt.h"
+#include "linux/netdev.h"
 #include "security/security.h"
+#include "security/seccomp_notify.h"
 #include "spawn/spawn.h"
 #include "spawn/sync.h"
 #include "spec/spec.h"
@@ -50,10 +53,12 @@ struct creation
   int console_fd;
   int tty_sock;        /* foreground run with a terminal: our end of the console socketpair */
   int tty_master;      /* ... and the pty master received on it */
+  int seccomp_notify_fd; /* connected to linux.seccomp.listenerPath */
   bool dir_created;
   int preserve_fds;    /* --preserve-fds plus socket-activation fds */
   bool listen_fds;
   const char *notify_socket; /* the caller's NOTIFY_SOCKET */
+  char **intelrdt_dirs;      /* resctrl groups we made: removed by unwind and delete */
   struct runcgo_spawn_result res;
 };
 
@@ -115,11 +120,15 @@ load_config (struct creation *c, runcgo_error_t *err)
                              "--console-socket given but process.terminal is false");
   if (c->opts->console_socket && (c->console_fd = runcgo_console_socket_connect (c->opts->console_socket, err)) < 0)
     return -1;
-  if (resolve_rootfs (c, err) < 0)
+  if (resolve_rootfs (c, err) < 0 || runcgo_netdev_check (c->spec, err) < 0
+      || runcgo_intelrdt_check (c->spec->linux_ ? c->spec->linux_->intel_rdt : NULL, RUNCGO_RESCTRL_ROOT, err) < 0)
     return -1;
   if (c->spec->linux_ && c->spec->linux_->mount_label && *c->spec->linux_->mount_label && !runcgo_selinux_enabled ())
     runcgo_warn ("linux.mountLabel \"%s\" ignored: SELinux is not enabled on this host", c->spec->linux_->mount_label);
   if (c->spec->linux_ && c->spec->linux_->seccomp && runcgo_seccomp_compile (c->spec->linux_->seccomp, &c->seccomp, err) < 0)
+    return -1;
+  if (c->seccomp
+      && runcgo_seccomp_notify_connect (c->spec->linux_->seccomp, c->seccomp, &c->seccomp_notify_fd, err) < 0)
     return -1;
   return 0;
 }
@@ -239,13 +248,22 @@ spawn_init (struct creation *c, runcgo_error_t *err)
     .cgroup = c->cgroup,
     .exec_fifo_fd = c->fifo_fd,
     .console_socket_fd = c->console_fd,
+    .seccomp_notify_fd = c->seccomp_notify_fd,
     .preserve_fds = c->preserve_fds,
     .listen_fds = c->listen_fds,
     .no_pivot = c->opts->no_pivot,
     .no_new_keyring = c->opts->no_new_keyring,
     .rootless = c->ctx->rootless,
   };
-  return runcgo_spawn (&cfg, &c->res, err);
+  int r = runcgo_spawn (&cfg, &c->res, err);
+  /* the init has its own copy: the agent must see EOF once the init closes
+   * it after sending (a foreground run would otherwise hold it open) */
+  if (c->seccomp_notify_fd >= 0)
+    {
+      close (c->seccomp_notify_fd);
+      c->seccomp_notify_fd = -1;
+    }
+  return r;
 }
 
 /* Written twice: before the clone with pid 0 and the cgroup (so that a
@@ -276,6 +294,7 @@ write_state (struct creation *c, runcgo_error_t *err)
     .notify_socket = (char *) c->notify_socket,
     .poststop = h->list[RUNCGO_HOOK_POSTSTOP],
     .n_poststop = h->n[RUNCGO_HOOK_POSTSTOP],
+    .intelrdt_dirs = c->intelrdt_dirs,
   };
   return runcgo_state_write (c->dir_fd, &st, err);
 }
@@ -302,6 +321,17 @@ runcgo_write_pid_file (const char *path, pid_t pid, runcgo_error_t *err)
   return 0;
 }
 
+/* linux.intelRdt: the init (and so everything it starts) joins its resctrl
+ * group; resctrl's presence was checked before anything was created. */
+static int
+apply_intel_rdt (struct creation *c, runcgo_error_t *err)
+{
+  const struct runcgo_linux *l = c->spec->linux_;
+  if (l == NULL || l->intel_rdt == NULL)
+    return 0;
+  return runcgo_intelrdt_apply (l->intel_rdt, c->opts->id, RUNCGO_RESCTRL_ROOT, c->res.pid, &c->intelrdt_dirs, err);
+}
+
 static void
 creation_unwind (struct creation *c)
 {
@@ -313,6 +343,8 @@ creation_unwind (struct creation *c)
     }
   if (c->cgroup)
     runcgo_cgroup_destroy (c->cgroup, &ignored);
+  runcgo_error_release (&ignored);
+  runcgo_intelrdt_remove (c->intelrdt_dirs, &ignored);
   runcgo_error_release (&ignored);
   if (c->dir_created)
     runcgo_state_dir_remove (c->ctx->root_fd, c->opts->id, &ignored);
@@ -326,9 +358,10 @@ creation_release (struct creation *c)
   free (c->rootfs);
   runcgo_spec_free (c->spec);
   runcgo_seccomp_filter_free (c->seccomp);
+  runcgo_strv_free (c->intelrdt_dirs);
   if (c->cgroup)
     runcgo_cgroup_free (c->cgroup);
-  for (int *fd = &c->dir_fd; fd <= &c->tty_master; fd++)
+  for (int *fd = &c->dir_fd; fd <= &c->seccomp_notify_fd; fd++)
     if (*fd >= 0)
       close (*fd);
   if (c->res.pidfd >= 0)
@@ -348,7 +381,8 @@ creation_run (struct creation *c, runcgo_error_t *err)
   if (make_state_dir (c, err) < 0 || prepare_notify (c, err) < 0 || make_cgroup (c, err) < 0
       || write_state (c, err) < 0 || spawn_init (c, err) < 0)
     return -1;
-  if (write_state (c, err) < 0 || runcgo_write_pid_file (c->opts->pid_file, c->res.pid, err) < 0)
+  if (apply_intel_rdt (c, err) < 0 || write_state (c, err) < 0
+      || runcgo_write_pid_file (c->opts->pid_file, c->res.pid, err) < 0)
     return -1;
   /* the state is complete: let other commands (kill, delete -f) in while a
    * foreground run waits */
@@ -363,7 +397,7 @@ creation_init (struct creation *c, struct runcgo_context *ctx, const struct runc
   c->ctx = ctx;
   c->opts = o;
   c->run_mode = run_mode;
-  c->dir_fd = c->fifo_fd = c->console_fd = c->tty_sock = c->tty_master = -1;
+  c->dir_fd = c->fifo_fd = c->console_fd = c->tty_sock = c->tty_master = c->seccomp_notify_fd = -1;
   c->res.pidfd = c->res.sync_fd = -1;
 }
 
@@ -638,6 +672,12 @@ destroy_container (struct runcgo_context *ctx, struct runcgo_loaded *l, runcgo_e
     runcgo_cgroup_free (cg);
   if (r < 0)
     return -1;
+  runcgo_error_t rdt = NULL;
+  if (runcgo_intelrdt_remove (l->st->intelrdt_dirs, &rdt) < 0)
+    {
+      runcgo_warn ("%s", runcgo_error_text (rdt));
+      runcgo_error_release (&rdt);
+    }
   if (l->st->n_poststop)
     {
       cleanup_free char *state = runcgo_state_oci_json (l->st->id, RUNCGO_STATUS_STOPPED, 0, l->st->bundle,

@@ -22,6 +22,7 @@
 #include "exec.h"
 #include "linux/linux.h"
 #include "spawn/join.h"
+#include "security/seccomp_notify.h"
 
 struct execution
 {
@@ -36,6 +37,8 @@ struct execution
   struct runcgo_seccomp_filter *seccomp;
   struct runcgo_cgroup *cgroup;
   int init_pidfd, console_fd, tty_sock, tty_master;
+  int seccomp_notify_fd;    /* connected to linux.seccomp.listenerPath */
+  char *seccomp_notify_state;
   struct runcgo_join_result res;
 };
 
@@ -208,10 +211,19 @@ spawn_process (struct execution *x, runcgo_error_t *err)
     .init_pidfd = x->init_pidfd,
     .ns_flags = ns_flags_of (x->spec),
     .cgroup = x->cgroup,
-    .proc = { .p = &x->proc, .linux_ = x->spec->linux_, .seccomp = x->seccomp, .preserve_fds = x->o->preserve_fds },
+    .proc = { .p = &x->proc, .linux_ = x->spec->linux_, .seccomp = x->seccomp, .preserve_fds = x->o->preserve_fds,
+              .seccomp_notify_fd = x->seccomp_notify_fd, .seccomp_notify_state = x->seccomp_notify_state },
     .console_socket_fd = x->console_fd,
   };
-  if (runcgo_join_spawn (&cfg, &x->res, err) < 0)
+  int r = runcgo_join_spawn (&cfg, &x->res, err);
+  /* the process sent the state and its listener with its own copy: close
+   * ours so that the agent sees the end of the connection */
+  if (x->seccomp_notify_fd >= 0)
+    {
+      close (x->seccomp_notify_fd);
+      x->seccomp_notify_fd = -1;
+    }
+  if (r < 0)
     return -1;
   if (x->tty_sock >= 0 && runcgo_console_recv (x->tty_sock, &x->tty_master, err) < 0)
     return -1;
@@ -233,6 +245,11 @@ load_everything (struct runcgo_context *ctx, struct execution *x, runcgo_error_t
   const struct runcgo_linux *l = x->spec->linux_;
   if (l && l->seccomp && runcgo_seccomp_compile (l->seccomp, &x->seccomp, err) < 0)
     return -1;
+  if (x->seccomp && runcgo_seccomp_notify_connect (l->seccomp, x->seccomp, &x->seccomp_notify_fd, err) < 0)
+    return -1;
+  if (x->seccomp_notify_fd >= 0)
+    x->seccomp_notify_state = runcgo_seccomp_notify_state (x->spec, x->o->id, x->l.st->bundle, RUNCGO_STATUS_RUNNING,
+                                                           x->l.st->pid);
   return runcgo_container_open_cgroup (x->l.st, &x->cgroup, err);
 }
 
@@ -249,7 +266,8 @@ execution_release (struct execution *x)
   runcgo_seccomp_filter_free (x->seccomp);
   if (x->cgroup)
     runcgo_cgroup_free (x->cgroup);
-  int fds[] = { x->init_pidfd, x->console_fd, x->tty_sock, x->tty_master, x->res.pidfd };
+  free (x->seccomp_notify_state);
+  int fds[] = { x->init_pidfd, x->console_fd, x->tty_sock, x->tty_master, x->res.pidfd, x->seccomp_notify_fd };
   for (size_t i = 0; i < ARRAY_SIZE (fds); i++)
     if (fds[i] >= 0)
       close (fds[i]);
@@ -260,7 +278,7 @@ runcgo_container_exec (struct runcgo_context *ctx, const struct runcgo_exec_opts
                        runcgo_error_t *err)
 {
   struct execution x = { .o = o, .l = { .dir_fd = -1 } };
-  x.init_pidfd = x.console_fd = x.tty_sock = x.tty_master = x.res.pidfd = -1;
+  x.init_pidfd = x.console_fd = x.tty_sock = x.tty_master = x.res.pidfd = x.seccomp_notify_fd = -1;
   sigset_t fwd;
   runcgo_forwarded_signals (&fwd);
   if (!o->detach)

@@ -5,7 +5,8 @@
  * kinds, the mount option table, libcap and libseccomp), so the document
  * cannot claim more than the runtime does.  Conservative where support is
  * partial: AppArmor and SELinux count only where the host has them (lsm.c refuses
- * labels elsewhere); runcgo has no Intel RDT or netDevices support. */
+ * labels elsewhere).  intelRdt and netDevices are implemented whatever the
+ * host has (features-linux.md: "irrelevant to the availability on the host"). */
 #include "config.h"
 
 #include <ctype.h>
@@ -180,11 +181,17 @@ linux_json (void)
    * label is an error, so "enabled" follows the host */
   add_enabled (l, "apparmor", runcgo_apparmor_enabled ());
   add_enabled (l, "selinux", runcgo_selinux_enabled ());
-  add_enabled (l, "intelRdt", false);
-  /* mounts.c idmaps bind mounts with mount_setattr(MOUNT_ATTR_IDMAP) */
+  /* linux/intelrdt.c: closID, schemata (and the two legacy schemas), enableMonitoring */
+  add_enabled (l, "intelRdt", true);
+  json_object *rdt = json_object_object_get (l, "intelRdt");
+  json_object_object_add (rdt, "schemata", json_object_new_boolean (true));
+  json_object_object_add (rdt, "monitoring", json_object_new_boolean (true));
+  /* fs/idmap_mounts.c: idmapped binds made by the runtime (mount_setattr
+   * MOUNT_ATTR_IDMAP), with the mount's own mappings or the container's */
   add_enabled (ext, "idmap", true);
   json_object_object_add (l, "mountExtensions", ext);
-  add_enabled (l, "netDevices", false);
+  /* linux/netdev.c */
+  add_enabled (l, "netDevices", true);
   return l;
 }
 

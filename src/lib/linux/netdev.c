@@ -48,11 +48,11 @@ put_attr (struct nlmsghdr *h, size_t cap, unsigned short type, const void *data,
   size_t off = NLMSG_ALIGN (h->nlmsg_len);
   if (off + RTA_SPACE (len) > cap)
     return false;
-  struct rtattr *a = (struct rtattr *) ((char *) h + off);
+  struct rtattr *a = (struct rtattr *)((char *)h + off);
   a->rta_type = type;
-  a->rta_len = (unsigned short) RTA_LENGTH (len);
+  a->rta_len = (unsigned short)RTA_LENGTH (len);
   memcpy (RTA_DATA (a), data, len);
-  h->nlmsg_len = (uint32_t) (off + RTA_ALIGN (a->rta_len));
+  h->nlmsg_len = (uint32_t)(off + RTA_ALIGN (a->rta_len));
   return true;
 }
 
@@ -63,9 +63,9 @@ msg_init (void *buf, size_t cap, uint16_t type, uint16_t flags, uint32_t seq, si
     return NULL;
   memset (buf, 0, NLMSG_SPACE (payload));
   struct nlmsghdr *h = buf;
-  h->nlmsg_len = (uint32_t) NLMSG_LENGTH (payload);
+  h->nlmsg_len = (uint32_t)NLMSG_LENGTH (payload);
   h->nlmsg_type = type;
-  h->nlmsg_flags = (uint16_t) (NLM_F_REQUEST | flags);
+  h->nlmsg_flags = (uint16_t)(NLM_F_REQUEST | flags);
   h->nlmsg_seq = seq;
   return h;
 }
@@ -79,7 +79,7 @@ runcgo_netdev_msg_move (void *buf, size_t cap, uint32_t seq, int ifindex, int ne
   struct ifinfomsg *ifi = NLMSG_DATA (h);
   ifi->ifi_family = AF_UNSPEC;
   ifi->ifi_index = ifindex;
-  uint32_t ns = (uint32_t) netns_fd;
+  uint32_t ns = (uint32_t)netns_fd;
   if (!put_attr (h, cap, IFLA_NET_NS_FD, &ns, sizeof (ns)))
     return 0;
   if (new_name && !put_attr (h, cap, IFLA_IFNAME, new_name, strlen (new_name) + 1))
@@ -110,9 +110,9 @@ nl_send (struct nl *nl, struct nlmsghdr *h)
   h->nlmsg_seq = ++nl->seq;
   ssize_t n;
   do
-    n = sendto (nl->fd, h, h->nlmsg_len, 0, (struct sockaddr *) &sa, sizeof (sa));
+    n = sendto (nl->fd, h, h->nlmsg_len, 0, (struct sockaddr *)&sa, sizeof (sa));
   while (n < 0 && errno == EINTR);
-  return n == (ssize_t) h->nlmsg_len ? 0 : -1;
+  return n == (ssize_t)h->nlmsg_len ? 0 : -1;
 }
 
 typedef int (*nl_cb) (const struct nlmsghdr *h, void *arg);
@@ -130,7 +130,7 @@ nl_recv (struct nl *nl, nl_cb cb, void *arg)
         continue;
       if (n < 0)
         return -1;
-      for (struct nlmsghdr *h = (struct nlmsghdr *) buf; NLMSG_OK (h, (size_t) n); h = NLMSG_NEXT (h, n))
+      for (struct nlmsghdr *h = (struct nlmsghdr *)buf; NLMSG_OK (h, (size_t)n); h = NLMSG_NEXT (h, n))
         {
           if (h->nlmsg_seq != nl->seq)
             continue;
@@ -187,7 +187,7 @@ static int
 link_index_cb (const struct nlmsghdr *h, void *arg)
 {
   if (h->nlmsg_type == RTM_NEWLINK)
-    *(int *) arg = ((const struct ifinfomsg *) NLMSG_DATA (h))->ifi_index;
+    *(int *)arg = ((const struct ifinfomsg *)NLMSG_DATA (h))->ifi_index;
   return 0;
 }
 
@@ -219,7 +219,7 @@ index_set_cb (const struct nlmsghdr *h, void *arg)
   if (h->nlmsg_type != RTM_NEWLINK)
     return 0;
   s->v = xrealloc (s->v, (s->n + 1) * sizeof (int));
-  s->v[s->n++] = ((const struct ifinfomsg *) NLMSG_DATA (h))->ifi_index;
+  s->v[s->n++] = ((const struct ifinfomsg *)NLMSG_DATA (h))->ifi_index;
   return 0;
 }
 
@@ -294,21 +294,28 @@ addr_cb (const struct nlmsghdr *h, void *arg)
 {
   struct addr_list *l = arg;
   const struct ifaddrmsg *ifa = NLMSG_DATA (h);
-  if (h->nlmsg_type != RTM_NEWADDR || (int) ifa->ifa_index != l->ifindex)
+  if (h->nlmsg_type != RTM_NEWADDR || (int)ifa->ifa_index != l->ifindex)
     return 0;
   struct saved_addr s = { .ifa = *ifa, .flags = ifa->ifa_flags };
-  int len = (int) IFA_PAYLOAD (h);
+  int len = (int)IFA_PAYLOAD (h);
   for (const struct rtattr *a = IFA_RTA (ifa); RTA_OK (a, len); a = RTA_NEXT (a, len))
     switch (a->rta_type)
       {
-      case IFA_LOCAL: copy_rta (a, s.local, &s.local_len); break;
-      case IFA_ADDRESS: copy_rta (a, s.address, &s.address_len); break;
-      case IFA_BROADCAST: copy_rta (a, s.broadcast, &s.broadcast_len); break;
+      case IFA_LOCAL:
+        copy_rta (a, s.local, &s.local_len);
+        break;
+      case IFA_ADDRESS:
+        copy_rta (a, s.address, &s.address_len);
+        break;
+      case IFA_BROADCAST:
+        copy_rta (a, s.broadcast, &s.broadcast_len);
+        break;
       case IFA_FLAGS:
         if (RTA_PAYLOAD (a) == sizeof (uint32_t))
           memcpy (&s.flags, RTA_DATA (a), sizeof (uint32_t));
         break;
-      default: break;
+      default:
+        break;
       }
   if (!runcgo_netdev_addr_kept (ifa->ifa_scope, s.flags))
     return 0;
@@ -335,10 +342,10 @@ addr_add (struct nl *nl, int ifindex, const struct saved_addr *s)
                                  sizeof (struct ifaddrmsg));
   struct ifaddrmsg *ifa = NLMSG_DATA (h);
   *ifa = s->ifa;
-  ifa->ifa_index = (uint32_t) ifindex;
+  ifa->ifa_index = (uint32_t)ifindex;
   uint32_t keep = IFA_F_PERMANENT | IFA_F_NODAD | IFA_F_HOMEADDRESS | IFA_F_NOPREFIXROUTE | IFA_F_MANAGETEMPADDR;
   uint32_t flags = s->flags & keep;
-  ifa->ifa_flags = (unsigned char) (flags & 0xff);
+  ifa->ifa_flags = (unsigned char)(flags & 0xff);
   if ((s->local_len && !put_attr (h, sizeof (buf), IFA_LOCAL, s->local, s->local_len))
       || (s->address_len && !put_attr (h, sizeof (buf), IFA_ADDRESS, s->address, s->address_len))
       || (s->broadcast_len && !put_attr (h, sizeof (buf), IFA_BROADCAST, s->broadcast, s->broadcast_len))
@@ -394,7 +401,7 @@ move_link (struct mover *m, const struct runcgo_net_device *nd, int ifindex, run
   char buf[256];
   size_t len = runcgo_netdev_msg_move (buf, sizeof (buf), 0, ifindex, m->netns_fd,
                                        strcmp (name, nd->host_name) != 0 ? name : NULL);
-  if (len == 0 || nl_talk (&m->host, (struct nlmsghdr *) buf, NULL, NULL) < 0)
+  if (len == 0 || nl_talk (&m->host, (struct nlmsghdr *)buf, NULL, NULL) < 0)
     {
       free (before.v);
       return move_fail (err, len == 0 ? EMSGSIZE : errno, nd, "move it into the container's network namespace");
@@ -409,7 +416,7 @@ move_link (struct mover *m, const struct runcgo_net_device *nd, int ifindex, run
 static int
 move_one (struct mover *m, const struct runcgo_net_device *nd, runcgo_error_t *err)
 {
-  int ifindex = (int) if_nametoindex (nd->host_name);
+  int ifindex = (int)if_nametoindex (nd->host_name);
   if (ifindex == 0)
     return runcgo_fail_hint (err, errno == ENODEV ? 0 : errno, "create it first, or drop it from linux.netDevices",
                              "linux.netDevices[\"%s\"]: no such device on the host", nd->host_name);
@@ -454,7 +461,7 @@ runcgo_netdev_move_all (const struct runcgo_spec *spec, pid_t pid, runcgo_error_
   if (l == NULL || l->n_net_devices == 0)
     return 0;
   char path[64];
-  snprintf (path, sizeof (path), "/proc/%d/ns/net", (int) pid);
+  snprintf (path, sizeof (path), "/proc/%d/ns/net", (int)pid);
   cleanup_close int netns = open (path, O_RDONLY | O_CLOEXEC);
   cleanup_close int self = open ("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
   if (netns < 0 || self < 0)

@@ -27,6 +27,7 @@
 #include "fs/fs.h"
 #include "linux/linux.h"
 #include "process.h"
+#include "security/seccomp_notify.h"
 #include "spawn.h"
 #include "sync.h"
 
@@ -172,7 +173,8 @@ enter_namespaces (struct init_ctx *c, runcgo_error_t *err)
 static void
 sweep_fds (const struct init_ctx *c)
 {
-  int keep[] = { c->sync_fd, c->cfg->exec_fifo_fd, runcgo_log_fd (), c->cfg->console_socket_fd };
+  int keep[] = { c->sync_fd, c->cfg->exec_fifo_fd, runcgo_log_fd (), c->cfg->console_socket_fd,
+                 c->cfg->seccomp_notify_fd };
   runcgo_close_fds_except (3 + c->cfg->preserve_fds, keep, ARRAY_SIZE (keep));
 }
 
@@ -224,6 +226,13 @@ mount_rootfs (struct init_ctx *c, runcgo_error_t *err)
   rctx->console_fd = -1;
   rctx->pty_master = -1;
   rctx->terminal = c->cfg->spec->process->terminal;
+  /* idmapped binds come ready-made from the runtime (fs/idmap_mounts.c) */
+  if (runcgo_idmap_mounts_count (c->cfg->spec) > 0)
+    {
+      runcgo_sync_send (c->sync_fd, RUNCGO_SYNC_NEED_MOUNT_FDS, 0, NULL);
+      if (runcgo_idmap_mounts_recv (c->sync_fd, c->cfg->spec->n_mounts, &rctx->idmap_fds, err) < 0)
+        return -1;
+    }
   if (runcgo_rootfs_mount_all (rctx, err) < 0)
     return -1;
   return 0;
@@ -312,6 +321,8 @@ prepare (struct init_ctx *c, runcgo_error_t *err)
     prctl (PR_SET_DUMPABLE, 0);
   if (enter_namespaces (c, err) < 0)
     return -1;
+  /* before pivot_root, /proc is the runtime's: our pid as the agent sees it */
+  pid_t host_pid = runcgo_seccomp_notify_host_pid ();
   sweep_fds (c);
   if (set_oom_score_adj (spec->process, err) < 0 || set_names (spec, err) < 0 || join_session_keyring (c, err) < 0)
     return -1;
@@ -330,7 +341,11 @@ prepare (struct init_ctx *c, runcgo_error_t *err)
   if (runcgo_rlimits_apply (spec->process, err) < 0)
     return -1;
   c->proc = (struct runcgo_exec_process){ .p = spec->process, .linux_ = spec->linux_, .seccomp = c->cfg->seccomp,
-                                          .preserve_fds = c->cfg->preserve_fds, .listen_fds = c->cfg->listen_fds };
+                                          .preserve_fds = c->cfg->preserve_fds, .listen_fds = c->cfg->listen_fds,
+                                          .seccomp_notify_fd = c->cfg->seccomp_notify_fd };
+  if (c->cfg->seccomp_notify_fd >= 0)
+    c->proc.seccomp_notify_state = runcgo_seccomp_notify_state (spec, c->cfg->id, c->cfg->bundle,
+                                                                RUNCGO_STATUS_CREATED, host_pid);
   return runcgo_process_prepare (&c->proc, err);
 }
 

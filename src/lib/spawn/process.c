@@ -12,6 +12,7 @@
 #include "core/util.h"
 #include "linux/linux.h"
 #include "process.h"
+#include "security/seccomp_notify.h"
 
 #define DEFAULT_PATH "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
@@ -143,7 +144,8 @@ runcgo_process_finalize (struct runcgo_exec_process *x, runcgo_error_t *err)
     return -1;
   /* without no_new_privs, loading a filter needs CAP_SYS_ADMIN: load it while
    * we still hold it (runc does the same) */
-  if (sc && !p->no_new_privileges && runcgo_seccomp_load (sc, err) < 0)
+  if (sc && !p->no_new_privileges
+      && runcgo_seccomp_load_and_notify (sc, x->seccomp_notify_fd, x->seccomp_notify_state, err) < 0)
     return -1;
   if (runcgo_identity_apply (&p->user, p->capabilities, err) < 0)
     return -1;
@@ -152,7 +154,8 @@ runcgo_process_finalize (struct runcgo_exec_process *x, runcgo_error_t *err)
   if (p->no_new_privileges && prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
     return runcgo_fail (err, errno, "process.noNewPrivileges: prctl");
   /* last: the filter now constrains only execve and what follows */
-  if (sc && p->no_new_privileges && runcgo_seccomp_load (sc, err) < 0)
+  if (sc && p->no_new_privileges
+      && runcgo_seccomp_load_and_notify (sc, x->seccomp_notify_fd, x->seccomp_notify_state, err) < 0)
     return -1;
   for (int fd = 3; fd < 3 + x->preserve_fds; fd++)
     fcntl (fd, F_SETFD, 0);

@@ -16,6 +16,8 @@ struct runcgo_exec_process
   const struct runcgo_seccomp_filter *seccomp; /* NULL = none */
   int preserve_fds;                            /* fds 3..3+N-1 survive exec */
   bool listen_fds;                             /* socket activation: rewrite LISTEN_PID */
+  int seccomp_notify_fd;                       /* connected to listenerPath, -1 = none (SCMP_ACT_NOTIFY) */
+  char *seccomp_notify_state;                  /* container process state for the agent, built before the load */
   char *exe;                                   /* out of prepare */
   char **env;                                  /* out of prepare */
 };

@@ -20,7 +20,9 @@
 #include "core/log.h"
 #include "core/state.h"
 #include "core/util.h"
+#include "fs/fs.h"
 #include "linux/linux.h"
+#include "linux/netdev.h"
 #include "spawn.h"
 #include "sync.h"
 #include "userns/idmap.h"
@@ -179,10 +181,37 @@ adopt_init (struct runcgo_spawn_result *res, pid_t init, runcgo_error_t *err)
   return 0;
 }
 
+/* linux.netDevices: the init's network namespace exists once it speaks
+ * after entering its namespaces (HOOKS, else READY), in the fast and in the
+ * slow path alike; so the devices are there for every hook. */
+static int
+move_net_devices (const struct runcgo_spawn_config *cfg, pid_t pid, bool *done, runcgo_error_t *err)
+{
+  if (*done)
+    return 0;
+  *done = true;
+  return runcgo_netdev_move_all (cfg->spec, pid, err);
+}
+
+/* The init asks before its mounts: the runtime idmaps the binds (only it
+ * may idmap a host filesystem) and hands over the detached mounts. */
+static int
+send_idmapped_mounts (const struct runcgo_spawn_config *cfg, const struct runcgo_spawn_result *res,
+                      runcgo_error_t *err)
+{
+  struct runcgo_idmap_fds f;
+  if (runcgo_idmap_mounts_prepare (cfg->spec, cfg->bundle, res->pid, cfg->rootless, &f, err) < 0)
+    return -1;
+  int r = runcgo_idmap_mounts_send (res->sync_fd, &f, err);
+  runcgo_idmap_fds_release (&f);
+  return r;
+}
+
 static int
 drive_protocol (const struct runcgo_spawn_config *cfg, struct runcgo_spawn_result *res, runcgo_error_t *err)
 {
   struct runcgo_sync_msg msg;
+  bool netdev_done = false;
   for (;;)
     {
       if (runcgo_sync_recv (res->sync_fd, &msg, err) < 0)
@@ -200,12 +229,16 @@ drive_protocol (const struct runcgo_spawn_config *cfg, struct runcgo_spawn_resul
           runcgo_sync_send (res->sync_fd, RUNCGO_SYNC_PARENT_READY, 0, NULL);
           break;
         case RUNCGO_SYNC_HOOKS:
-          if (handle_hooks (cfg, res->pid, err) < 0)
+          if (move_net_devices (cfg, res->pid, &netdev_done, err) < 0 || handle_hooks (cfg, res->pid, err) < 0)
             return -1;
           runcgo_sync_send (res->sync_fd, RUNCGO_SYNC_HOOKS_DONE, res->pid, NULL);
           break;
+        case RUNCGO_SYNC_NEED_MOUNT_FDS:
+          if (send_idmapped_mounts (cfg, res, err) < 0)
+            return -1;
+          break;
         case RUNCGO_SYNC_READY:
-          return 0;
+          return move_net_devices (cfg, res->pid, &netdev_done, err);
         case RUNCGO_SYNC_ERROR:
           runcgo_fail (err, 0, "%s", msg.payload);
           (*err)->status = msg.value;

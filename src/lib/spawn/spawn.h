@@ -26,6 +26,7 @@ struct runcgo_spawn_config
   struct runcgo_cgroup *cgroup;                /* NULL = none */
   int exec_fifo_fd;    /* O_PATH fd of ROOT/ID/exec.fifo; -1: wait for START on the channel */
   int console_socket_fd; /* -1 = none */
+  int seccomp_notify_fd; /* connected to linux.seccomp.listenerPath; -1 = none */
   int preserve_fds;
   bool listen_fds;     /* the preserved fds include socket-activation fds */
   bool no_pivot;

@@ -12,6 +12,8 @@
  *   1d    parent  PARENT_READY     0                -            the new init may speak (it waits for this)
  *   2     child   HOOKS            0                -            mounts done; only when the config has hooks
  *   2a    parent  HOOKS_DONE       host pid of init -            prestart + createRuntime ran
+ *   2m    child   NEED_MOUNT_FDS   0                -            before the config mounts; only with idmapped binds
+ *   2n    parent  (fs/idmap_mounts.c datagrams: mount indexes + SCM_RIGHTS of detached idmapped mounts)
  *   3     child   READY            0                -            about to wait for start (exec fifo / START)
  *   4     parent  START            0                -            `run` only: go (no exec fifo)
  *   any   child   ERROR            errno            message      the child exits right after
@@ -34,6 +36,7 @@ enum runcgo_sync_type
   RUNCGO_SYNC_INIT_PID,
   RUNCGO_SYNC_HOOKS,
   RUNCGO_SYNC_HOOKS_DONE,
+  RUNCGO_SYNC_NEED_MOUNT_FDS,
   RUNCGO_SYNC_READY,
   RUNCGO_SYNC_START,
   RUNCGO_SYNC_ERROR,
