@@ -118,6 +118,25 @@ runcgo_strv_free (char **v)
   free (v);
 }
 
+char *
+runcgo_mountinfo_unescape (const char *s, size_t n)
+{
+  char *out = xmalloc (n + 1), *o = out;
+  for (size_t i = 0; i < n; i++)
+    {
+      if (s[i] == '\\' && i + 3 < n && s[i + 1] >= '0' && s[i + 1] <= '3' && s[i + 2] >= '0' && s[i + 2] <= '7'
+          && s[i + 3] >= '0' && s[i + 3] <= '7')
+        {
+          *o++ = (char) (((s[i + 1] - '0') << 6) | ((s[i + 2] - '0') << 3) | (s[i + 3] - '0'));
+          i += 3;
+        }
+      else
+        *o++ = s[i];
+    }
+  *o = '\0';
+  return out;
+}
+
 char **
 runcgo_strv_dup (char *const *v)
 {

@@ -53,6 +53,9 @@ char *xasprintf (const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 size_t runcgo_strv_len (char *const *v);
 void runcgo_strv_free (char **v);
 char **runcgo_strv_dup (char *const *v);
+/* A field of /proc/PID/mountinfo (N bytes) with its \ooo escapes of space,
+ * tab, newline and backslash undone. */
+char *runcgo_mountinfo_unescape (const char *s, size_t n);
 bool runcgo_strv_contains (char *const *v, const char *s);
 
 /* Read a whole file (at most max bytes; 0 = 1 MiB) relative to dirfd.  The

@@ -20,6 +20,7 @@
 #include "core/util.h"
 #include "join.h"
 #include "linux/linux.h"
+#include "security/security.h"
 #include "sync.h"
 
 #ifndef CLONE_INTO_CGROUP
@@ -152,6 +153,9 @@ int
 runcgo_join_spawn (struct runcgo_join_config *cfg, struct runcgo_join_result *res, runcgo_error_t *err)
 {
   int sv[2];
+  /* see spawn.c: the child is in the container before it can shield itself */
+  if (!(cfg->ns_flags & CLONE_NEWUSER) && runcgo_exe_shield (err) < 0)
+    return -1;
   if ((cfg->ns_flags & CLONE_NEWPID) && setns (cfg->init_pidfd, CLONE_NEWPID) < 0)
     return runcgo_fail (err, errno, "join the container's pid namespace");
   if (runcgo_cpu_list_apply (cfg->proc.p->exec_cpu_affinity_initial, "process.execCPUAffinity.initial", err) < 0)

@@ -23,6 +23,7 @@
 #include "fs/fs.h"
 #include "linux/linux.h"
 #include "linux/netdev.h"
+#include "security/security.h"
 #include "spawn.h"
 #include "sync.h"
 #include "userns/idmap.h"
@@ -280,6 +281,10 @@ runcgo_spawn (const struct runcgo_spawn_config *cfg, struct runcgo_spawn_result 
   struct runcgo_ns_plan plan;
   int ns_fds[RUNCGO_NS_KINDS], sv[2];
   runcgo_ns_plan_compute (cfg->spec, &plan);
+  /* without a user namespace, the container's capabilities are the host's:
+   * CAP_SYS_PTRACE there opens /proc/<init>/exe despite non-dumpable */
+  if (!runcgo_spec_namespace (cfg->spec, RUNCGO_NS_USER) && runcgo_exe_shield (err) < 0)
+    return -1;
   if (open_ns_fds (cfg->spec, ns_fds, err) < 0)
     return -1;
   if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
