@@ -85,11 +85,17 @@ runcgo_context_open_root (struct runcgo_context *ctx, bool create, runcgo_error_
 }
 
 void
-runcgo_context_release (struct runcgo_context *ctx)
+runcgo_context_close_root (struct runcgo_context *ctx)
 {
   if (ctx->root_fd >= 0)
     close (ctx->root_fd);
   ctx->root_fd = -1;
+}
+
+void
+runcgo_context_release (struct runcgo_context *ctx)
+{
+  runcgo_context_close_root (ctx);
   free (ctx->state_root);
   ctx->state_root = NULL;
 }

@@ -299,6 +299,12 @@ runcgo_container_exec (struct runcgo_context *ctx, const struct runcgo_exec_opts
   if (!o->detach)
     sigprocmask (SIG_BLOCK, &fwd, NULL);
   int r = load_everything (ctx, &x, err);
+  /* directories of the host must not be inherited by the process cloned
+   * into the container: /proc/PID/fd/N would lead there (CVE-2016-9962) */
+  runcgo_context_close_root (ctx);
+  if (x.l.dir_fd >= 0)
+    close (x.l.dir_fd);
+  x.l.dir_fd = -1;
   if (r == 0)
     r = spawn_process (&x, err);
   if (r == 0 && o->pid_file)
