@@ -2,12 +2,14 @@
  * /proc/self/exe is a sealed memfd that cannot be written, no mapping of the
  * test's own binary is left, code and data of the binary still work (a
  * function runs, a global keeps its value and stays writable), and a second
- * call is a no-op.  Needs CAP_SYS_ADMIN (PR_SET_MM_MAP) and the new mount
- * API: skipped otherwise. */
+ * call is a no-op.  Twice: with the read-only clone of the binary, and in a
+ * user namespace, where open_tree is refused and the segments are copied.
+ * Needs CAP_SYS_ADMIN (PR_SET_MM_MAP) in the namespace: skipped otherwise. */
 #include "config.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -83,6 +85,34 @@ shielded_child (const struct stat *before)
   return bad;
 }
 
+/* Fork, optionally unshare a user namespace there (open_tree is refused in
+ * it: the copying path), shield and check. */
+static void
+run_case (const struct stat *st, bool in_userns, const char *what)
+{
+  fflush (stdout);
+  pid_t pid = fork ();
+  if (pid == 0)
+    {
+      if (in_userns && unshare (CLONE_NEWUSER) < 0)
+        _exit (100);
+      _exit (shielded_child (st));
+    }
+  int status = 0;
+  waitpid (pid, &status, 0);
+  int code = WIFEXITED (status) ? WEXITSTATUS (status) : 255;
+  if (code == 100)
+    {
+      printf ("ok %d # SKIP %s: needs CAP_SYS_ADMIN (or a user namespace)\n", ++tap_n, what);
+      return;
+    }
+  ok (code != 1 && code != 255, "%s: the shield goes up (status %d)", what, status);
+  ok (!(code & 2), "%s: /proc/self/exe is the memfd", what);
+  ok (!(code & 4), "%s: it cannot be opened for writing; every mapping of the binary is on a read-only mount", what);
+  ok (!(code & 8), "%s: code and data of the binary still work", what);
+  ok (!(code & 16), "%s: a second call is a no-op", what);
+}
+
 int
 main (void)
 {
@@ -90,24 +120,8 @@ main (void)
   if (stat ("/proc/self/exe", &st) < 0)
     return 1;
   ok (mappings_of (&st, true) > 0, "before: the test binary is mapped from a writable mount");
-  fflush (stdout);
-  pid_t pid = fork ();
-  if (pid == 0)
-    _exit (shielded_child (&st));
-  int status = 0;
-  waitpid (pid, &status, 0);
-  int code = WIFEXITED (status) ? WEXITSTATUS (status) : 255;
-  if (code == 100)
-    {
-      printf ("ok 2 # SKIP needs CAP_SYS_ADMIN or CAP_SYS_RESOURCE\n");
-      tap_n++;
-      return done_testing ();
-    }
-  ok (code != 1 && code != 255, "the shield goes up (status %d)", status);
-  ok (!(code & 2), "/proc/self/exe is the memfd");
-  ok (!(code & 4), "it cannot be opened for writing; every mapping of the binary is on a read-only mount");
-  ok (!(code & 8), "code and data of the binary still work");
-  ok (!(code & 16), "a second call is a no-op");
+  run_case (&st, false, "read-only clone");
+  run_case (&st, true, "copy (user namespace)");
   ok (mappings_of (&st, true) > 0, "the parent is untouched");
   return done_testing ();
 }
