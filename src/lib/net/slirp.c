@@ -17,6 +17,7 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
+#include "core/log.h"
 #include "core/state.h"
 #include "core/util.h"
 #include "slirp.h"
@@ -313,8 +314,18 @@ runcgo_slirp_check (const struct runcgo_slirp_config *cfg, const struct runcgo_s
                                              : "as root: chmod 0666 /dev/net/tun (most distributions ship it so)",
                              "slirp networking needs /dev/net/tun");
   for (size_t i = 0; i < cfg->n_publish; i++)
-    if (check_port_free (&cfg->publish[i], err) < 0)
-      return -1;
+    {
+      const struct runcgo_slirp_publish *p = &cfg->publish[i];
+      if (check_port_free (p, err) < 0)
+        return -1;
+      /* a datagram from 127.0.0.1 reaches the container from the gateway
+       * address; libslirp sends the answer back to 127.0.0.1 only when the
+       * host's loopback is allowed */
+      uint32_t a = ntohl (p->host_addr.s_addr);
+      if (p->udp && !cfg->allow_host_loopback && (a == 0 || a >> 24 == 127))
+        runcgo_warn ("publish %u/udp: answers to clients on the host's loopback are dropped unless "
+                     RUNCGO_ANN_SLIRP_LOOPBACK "=true", p->host_port);
+    }
   return 0;
 }
 
