@@ -261,8 +261,9 @@ runcgo_slirp_helper_path (void)
       if (slash)
         *slash = '\0';
       cleanup_free char *built = xasprintf ("%s/../helpers/runcgo-slirp", self);
-      if (access (built, X_OK) == 0)
-        return steal_ptr (&built);
+      char clean[PATH_MAX];
+      if (access (built, X_OK) == 0 && realpath (built, clean))
+        return xstrdup (clean);
     }
   return steal_ptr (&installed);
 }
