@@ -298,6 +298,29 @@ test_spec_rootless_then_run_in_the_default_state_root () {
   assert_eq "$(find "$state" -mindepth 1 -maxdepth 1 | wc -l)" 0 "entries left in $state"
 }
 
+# Root of a user namespace that is not the host's (rootless Podman runs the
+# runtime so): a plain root config, no user namespace of its own, runs as
+# for a rootless user: state in XDG_RUNTIME_DIR, device nodes bound rather
+# than made, devpts without its unmapped gid=5, no cgroup and no error.
+test_root_of_a_nested_user_namespace_runs_a_root_config () {
+  rl_prepare "$RL_USER"
+  rm "$BUNDLE/config.json"
+  capture as_user "$RL_USER" "$RUNCGO" spec -b "$BUNDLE"
+  assert_status 0
+  cfg '.process.terminal = false | .root.readonly = false'
+  cfg_args sh -c 'id -u; cat /proc/self/uid_map; ls -l /dev/null | cut -c1; echo x > /dev/null && echo null-ok'
+  capture as_user "$RL_USER" unshare --user --map-root-user timeout 60 "$RUNCGO" run -b "$BUNDLE" "$CID"
+  assert_status 0
+  assert_eq "$(sed -n 1p <<< "$stdout")" 0 "uid inside"
+  assert_eq "$(sed -n 2p <<< "$stdout" | maplines)" "0 $RL_UID 1" "uid_map: the caller's user namespace, no new one"
+  assert_eq "$(sed -n 3,4p <<< "$stdout")" "c
+null-ok" "/dev/null inside"
+  local state=/run/user/$RL_UID/runcgo
+  [ -d "$state" ] || fail "the state root was not $state"
+  assert_eq "$(find "$state" -mindepth 1 -maxdepth 1 | wc -l)" 0 "entries left in $state"
+  wait_until "no process of $RU" no_user_process
+}
+
 # ------------------------------------------------------------------ ID maps
 
 test_single_id_map_for_a_user_without_ranges () {

@@ -224,7 +224,8 @@ make_cgroup (struct creation *c, runcgo_error_t *err)
     .cgroups_path = l ? l->cgroups_path : NULL,
     .resources = l ? l->resources : NULL,
     .driver = c->ctx->systemd_cgroup ? RUNCGO_CGROUP_DRIVER_SYSTEMD : RUNCGO_CGROUP_DRIVER_FS,
-    .rootless = c->ctx->rootless,
+    /* root of a nested user namespace may not write the host's cgroups either */
+    .rootless = c->ctx->rootless || c->ctx->userns_root,
     .enforce = annotation_is (c->spec, "run.oci.runcgo.cgroups", "required"),
   };
   if (runcgo_cgroup_create (&cfg, &c->cgroup, err) < 0)
@@ -254,6 +255,7 @@ spawn_init (struct creation *c, runcgo_error_t *err)
     .no_pivot = c->opts->no_pivot,
     .no_new_keyring = c->opts->no_new_keyring,
     .rootless = c->ctx->rootless,
+    .userns_root = c->ctx->userns_root,
   };
   int r = runcgo_spawn (&cfg, &c->res, err);
   /* the init has its own copy: the agent must see EOF once the init closes

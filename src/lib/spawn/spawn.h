@@ -32,6 +32,7 @@ struct runcgo_spawn_config
   bool no_pivot;
   bool no_new_keyring;
   bool rootless;
+  bool userns_root;    /* root of a nested user namespace: devices are bound, not made */
 };
 
 /* Pure: what clone3 creates and what the init must join/unshare itself. */
