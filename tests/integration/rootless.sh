@@ -3,7 +3,8 @@
 # root) and removes again: one with /etc/subuid and /etc/subgid ranges, one
 # without.  Covers `spec --rootless` + run, the runc README lifecycle, the ID
 # maps seen from inside (single ID, a full range through newuidmap, automatic
-# maps), every rootless failure with its error text, overlay mounts (native
+# maps), a root config run by root of a nested user namespace (as rootless
+# Podman runs the runtime), every rootless failure with its error text, overlay mounts (native
 # in the user namespace, and forced through fuse-overlayfs), `runcgo check`,
 # and that nothing is left behind (state, processes, mounts, FUSE daemons).
 #
@@ -436,6 +437,19 @@ test_overlay_native_in_the_user_namespace () {
   assert_eq "$(sed -n 2p <<< "$out")" from-lower "file of the lower layer"
   assert_eq "$(cat "$T/ov/upper/new")" new "file written through the overlay, in the upper layer"
   [ ! -e "$T/ov/lower/new" ] || fail "write reached the lower layer"
+}
+
+# The default (auto) takes the kernel's overlayfs where it works in a user
+# namespace (runcgo check's overlay.userns probe says whether it does).
+test_overlay_auto_prefers_native_overlayfs () {
+  runc_differs "runcgo's own annotation"
+  rl_prepare "$RL_USER"
+  as_user "$RL_USER" "$RUNCGO" check | grep -qE '^ok +overlay.userns ' || skip "no overlayfs in a user namespace here"
+  cfg_overlay auto /merged
+  out=$(uinside sh -c 'grep " /merged " /proc/self/mountinfo; cat /merged/file')
+  assert_match "$(sed -n 1p <<< "$out")" " - overlay " "mount type of /merged"
+  assert_eq "$(sed -n 2p <<< "$out")" from-lower "file of the lower layer"
+  assert_eq "$(live_procs "$RU" fuse-overlayfs)" "" "fuse-overlayfs daemons"
 }
 
 test_overlay_forced_through_fuse_overlayfs () {
