@@ -81,6 +81,16 @@ test_id_maps_and_host_owner () {
   assert_eq "$(stat -c %u "/proc/$stdout")" "$PODMAN_UID" "host owner of the container's PID 1"
 }
 
+# --userns keep-id: a user namespace of the container's own inside Podman's,
+# with the user's own ID kept: the runtime, root of Podman's namespace,
+# writes the nested maps itself.
+test_userns_keep_id () {
+  ok_run pm run --rm --userns keep-id "$IMG" sh -c 'id -u; awk "{ print \$1, \$2, \$3 }" /proc/self/uid_map'
+  assert_eq "$(sed -n 1p <<< "$stdout")" "$PODMAN_UID" "uid inside"
+  # (seen from inside, the map is relative to Podman's namespace, whose 0 is the user)
+  assert_match "$stdout" "^$PODMAN_UID 0 1\$" "uid_map: the user's own ID onto Podman's root"
+}
+
 test_detached_exec_stop_rm () {
   ok_run pm run -d --name "d$TEST_COUNT" "$IMG" sleep 1000
   # the runtime keeps its state in the user's XDG_RUNTIME_DIR, as runc and crun do
