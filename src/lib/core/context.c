@@ -62,8 +62,7 @@ runcgo_context_init (struct runcgo_context *ctx, const char *root, const char *r
    * user it really is would (runc's rule: unless $USER says root, as with
    * `sudo -E` in a container) */
   const char *user = getenv ("USER"), *xdg = getenv ("XDG_RUNTIME_DIR");
-  if (geteuid () != 0
-      || (ctx->userns_root && xdg && *xdg && !(user && strcmp (user, "root") == 0)))
+  if (geteuid () != 0 || (ctx->userns_root && xdg && *xdg && !(user && strcmp (user, "root") == 0)))
     return rootless_state_root (&ctx->state_root, err);
   ctx->state_root = xstrdup ("/run/runcgo");
   return 0;
