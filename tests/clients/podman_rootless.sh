@@ -95,7 +95,8 @@ test_detached_exec_stop_rm () {
   ok_run pm run -d --name "d$TEST_COUNT" "$IMG" sleep 1000
   # the runtime keeps its state in the user's XDG_RUNTIME_DIR, as runc and crun do
   ok_run pm inspect -f '{{.Id}}' "d$TEST_COUNT"
-  [ -d "$PODMAN_XDG/$RUNTIME_NAME/$stdout" ] || fail "no state of the container in $PODMAN_XDG/$RUNTIME_NAME"
+  local id=$stdout
+  [ -d "$PODMAN_XDG/$RUNTIME_NAME/$id" ] || fail "no state of the container in $PODMAN_XDG/$RUNTIME_NAME"
   ok_run pm exec "d$TEST_COUNT" sh -c 'echo exec-ok; cat /proc/1/cmdline | tr "\0" " "'
   assert_contains "$stdout" exec-ok "exec output"
   assert_contains "$stdout" "sleep 1000" "the container's PID 1 seen from exec"
@@ -110,6 +111,7 @@ test_detached_exec_stop_rm () {
   capture pm inspect "d$TEST_COUNT"
   assert_failed
   assert_eq "$(ps -u "$PODMAN_USER" -o comm= | grep -c '^sleep$' || true)" 0 "sleep processes of the user after rm"
+  [ ! -e "$PODMAN_XDG/$RUNTIME_NAME/$id" ] || fail "the runtime's state of the container is left after rm"
 }
 
 # No mknod in a user namespace: the device nodes are the host's, bound.
