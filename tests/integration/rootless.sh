@@ -3,7 +3,8 @@
 # root) and removes again: one with /etc/subuid and /etc/subgid ranges, one
 # without.  Covers `spec --rootless` + run, the runc README lifecycle, the ID
 # maps seen from inside (single ID, a full range through newuidmap, automatic
-# maps), every rootless failure with its error text, overlay mounts (native
+# maps), a root config run by root of a nested user namespace (as rootless
+# Podman runs the runtime), every rootless failure with its error text, overlay mounts (native
 # in the user namespace, and forced through fuse-overlayfs), `runcgo check`,
 # and that nothing is left behind (state, processes, mounts, FUSE daemons).
 #
@@ -140,6 +141,29 @@ test_spec_rootless_then_run_in_the_default_state_root () {
   assert_eq "$(find "$state" -mindepth 1 -maxdepth 1 | wc -l)" 0 "entries left in $state"
 }
 
+# Root of a user namespace that is not the host's (rootless Podman runs the
+# runtime so): a plain root config, no user namespace of its own, runs as
+# for a rootless user: state in XDG_RUNTIME_DIR, device nodes bound rather
+# than made, devpts without its unmapped gid=5, no cgroup and no error.
+test_root_of_a_nested_user_namespace_runs_a_root_config () {
+  rl_prepare "$RL_USER"
+  rm "$BUNDLE/config.json"
+  capture as_user "$RL_USER" "$RUNCGO" spec -b "$BUNDLE"
+  assert_status 0
+  cfg '.process.terminal = false | .root.readonly = false'
+  cfg_args sh -c 'id -u; cat /proc/self/uid_map; ls -l /dev/null | cut -c1; echo x > /dev/null && echo null-ok'
+  capture as_user "$RL_USER" unshare --user --map-root-user timeout 60 "$RUNCGO" run -b "$BUNDLE" "$CID"
+  assert_status 0
+  assert_eq "$(sed -n 1p <<< "$stdout")" 0 "uid inside"
+  assert_eq "$(sed -n 2p <<< "$stdout" | maplines)" "0 $RL_UID 1" "uid_map: the caller's user namespace, no new one"
+  assert_eq "$(sed -n 3,4p <<< "$stdout")" "c
+null-ok" "/dev/null inside"
+  local state=/run/user/$RL_UID/runcgo
+  [ -d "$state" ] || fail "the state root was not $state"
+  assert_eq "$(find "$state" -mindepth 1 -maxdepth 1 | wc -l)" 0 "entries left in $state"
+  wait_until "no process of $RU" no_user_process
+}
+
 # ------------------------------------------------------------------ ID maps
 
 test_single_id_map_for_a_user_without_ranges () {
@@ -255,6 +279,19 @@ test_overlay_native_in_the_user_namespace () {
   assert_eq "$(sed -n 2p <<< "$out")" from-lower "file of the lower layer"
   assert_eq "$(cat "$T/ov/upper/new")" new "file written through the overlay, in the upper layer"
   [ ! -e "$T/ov/lower/new" ] || fail "write reached the lower layer"
+}
+
+# The default (auto) takes the kernel's overlayfs where it works in a user
+# namespace (runcgo check's overlay.userns probe says whether it does).
+test_overlay_auto_prefers_native_overlayfs () {
+  runc_differs "runcgo's own annotation"
+  rl_prepare "$RL_USER"
+  as_user "$RL_USER" "$RUNCGO" check | grep -qE '^ok +overlay.userns ' || skip "no overlayfs in a user namespace here"
+  cfg_overlay auto /merged
+  out=$(uinside sh -c 'grep " /merged " /proc/self/mountinfo; cat /merged/file')
+  assert_match "$(sed -n 1p <<< "$out")" " - overlay " "mount type of /merged"
+  assert_eq "$(sed -n 2p <<< "$out")" from-lower "file of the lower layer"
+  assert_eq "$(live_procs "$RU" fuse-overlayfs)" "" "fuse-overlayfs daemons"
 }
 
 test_overlay_forced_through_fuse_overlayfs () {

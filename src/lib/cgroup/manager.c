@@ -357,6 +357,31 @@ create_fs (const struct runcgo_cgroup_config *cfg, struct runcgo_cgroup *cg, run
   return 0;
 }
 
+#ifdef HAVE_SYSTEMD
+static bool
+is_socket (const char *dir, const char *name)
+{
+  cleanup_free char *p = xasprintf ("%s/%s", dir, name);
+  struct stat st;
+  return stat (p, &st) == 0 && S_ISSOCK (st.st_mode);
+}
+
+/* A rootless config with resources goes to a transient user scope
+ * (Delegate=yes) when the user's systemd answers, before the delegated
+ * cgroup v2 subtree and the no-cgroup fallback (issue 5).  Cheap tests
+ * first, so that nothing else ever loads libsystemd or touches a bus. */
+static bool
+auto_systemd (const struct runcgo_cgroup_config *cfg, struct runcgo_cgroup *cg)
+{
+  const char *env = getenv ("DBUS_SESSION_BUS_ADDRESS"), *xdg = getenv ("XDG_RUNTIME_DIR");
+  if (!runcgo_sd_auto_candidate (cfg, cg->mode))
+    return false;
+  if (!(env && *env) && !(xdg && *xdg && (is_socket (xdg, "bus") || is_socket (xdg, "systemd/private"))))
+    return false;
+  return runcgo_cg_systemd_auto (cfg, cg);
+}
+#endif
+
 int
 runcgo_cgroup_create (const struct runcgo_cgroup_config *cfg, struct runcgo_cgroup **out, runcgo_error_t *err)
 {
@@ -377,6 +402,10 @@ runcgo_cgroup_create (const struct runcgo_cgroup_config *cfg, struct runcgo_cgro
 #endif
       break;
     case RUNCGO_CGROUP_DRIVER_FS:
+#ifdef HAVE_SYSTEMD
+      if (auto_systemd (cfg, cg))
+        break;
+#endif
       r = create_fs (cfg, cg, err);
       break;
     }

@@ -12,6 +12,9 @@ struct runcgo_context
   char *state_root;    /* absolute */
   int root_fd;         /* O_DIRECTORY fd of state_root, -1 until opened */
   bool rootless;
+  bool userns_root;    /* euid 0, but in a user namespace that is not the initial one (rootless
+                          Podman runs the runtime so): cgroups, devices and the state root are
+                          handled as for a rootless caller, the config needs no user namespace */
   bool systemd_cgroup;
   bool debug;
 };

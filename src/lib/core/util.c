@@ -342,6 +342,27 @@ runcgo_proc_start_time (pid_t pid)
   return runcgo_proc_stat (pid, &state, &start) == 0 ? start : 0;
 }
 
+bool
+runcgo_in_user_namespace (void)
+{
+  /* the initial user namespace maps every ID onto itself: one line
+   * "0 0 4294967295"; anything else (or no file: no CONFIG_USER_NS, so no
+   * namespace either) is decided once per process */
+  static int cached = -1;
+  if (cached >= 0)
+    return cached;
+  char buf[256];
+  cleanup_close int fd = open ("/proc/self/uid_map", O_RDONLY | O_CLOEXEC);
+  ssize_t n = fd < 0 ? -1 : runcgo_read_all (fd, buf, sizeof (buf) - 1);
+  unsigned long a, b, c;
+  char extra;
+  if (n <= 0)
+    return (cached = 0);
+  buf[n] = '\0';
+  cached = !(sscanf (buf, "%lu %lu %lu %c", &a, &b, &c, &extra) == 3 && a == 0 && b == 0 && c == 4294967295UL);
+  return cached;
+}
+
 #ifndef CLOSE_RANGE_CLOEXEC
 #define CLOSE_RANGE_CLOEXEC (1U << 2)
 #endif

@@ -81,6 +81,10 @@ int runcgo_proc_stat (pid_t pid, char *state, uint64_t *start_time);
 /* Start time of a process, 0 if gone. */
 uint64_t runcgo_proc_start_time (pid_t pid);
 
+/* Does this process run in a user namespace other than the initial one
+ * (root there is not root of the host: e.g. under rootless Podman)? */
+bool runcgo_in_user_namespace (void);
+
 /* Close every fd >= from except those listed (close_range with fallback). */
 int runcgo_close_fds_from (int from);
 int runcgo_set_cloexec_from (int from);

@@ -230,7 +230,8 @@ make_cgroup (struct creation *c, runcgo_error_t *err)
     .cgroups_path = l ? l->cgroups_path : NULL,
     .resources = l ? l->resources : NULL,
     .driver = c->ctx->systemd_cgroup ? RUNCGO_CGROUP_DRIVER_SYSTEMD : RUNCGO_CGROUP_DRIVER_FS,
-    .rootless = c->ctx->rootless,
+    /* root of a nested user namespace may not write the host's cgroups either */
+    .rootless = c->ctx->rootless || c->ctx->userns_root,
     .enforce = annotation_is (c->spec, "run.oci.runcgo.cgroups", "required"),
   };
   if (runcgo_cgroup_create (&cfg, &c->cgroup, err) < 0)
@@ -277,6 +278,7 @@ spawn_init (struct creation *c, runcgo_error_t *err)
     .net_begin = c->slirp.enabled ? slirp_begin : NULL,
     .net_finish = c->slirp.enabled ? slirp_finish : NULL,
     .net_opaque = c,
+    .userns_root = c->ctx->userns_root,
   };
   int r = runcgo_spawn (&cfg, &c->res, err);
   /* the init has its own copy: the agent must see EOF once the init closes

@@ -40,6 +40,7 @@ struct runcgo_spawn_config
   int (*net_begin) (void *opaque, pid_t pid, int pidfd, runcgo_error_t *err);
   int (*net_finish) (void *opaque, runcgo_error_t *err);
   void *net_opaque;
+  bool userns_root;    /* root of a nested user namespace: devices are bound, not made */
 };
 
 /* Pure: what clone3 creates and what the init must join/unshare itself. */
