@@ -69,8 +69,9 @@ zsh_specs () {
     _arguments () { local s; for s in "$@"; do print -r -- "ARG $s"; done; [[ $1 == -C ]] && state=command; return 1 }
     _describe () { local -a l; l=("${(@P)${@[-1]}}"); print -rl -- "DESC "${^l[@]%%:*}; return 0 }
     _call_program () { return 0 }
-    source "$1"
-    if [[ -n $2 ]]; then words=($2); _runcgo_command; fi' _ "$COMPLETIONS/zsh/_runcgo" "${1:-}" |
+    # sourcing runs _runcgo: its specs count only without a command
+    if [[ -n $2 ]]; then source "$1" > /dev/null; words=($2); _runcgo_command; else source "$1"; fi
+    ' _ "$COMPLETIONS/zsh/_runcgo" "${1:-}" |
     if [ -n "${1:-}" ]; then
       sed -n 's/^ARG //p' | sed -E 's/^\([^)]*\)//; s/^\*//' | grep -oE '^--?[A-Za-z][A-Za-z0-9-]*'
     else
