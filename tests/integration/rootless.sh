@@ -312,6 +312,39 @@ test_overlay_forced_through_fuse_overlayfs () {
   wait_until "the fuse-overlayfs daemon to be gone" no_fuse_daemon
 }
 
+# An overlay mount on "/" stacks over the rootfs (its lower layer): the
+# container's writes land in the upper layer, the rootfs stays as it was.
+root_overlay () {
+  rl_prepare "$RL_USER"
+  cfg_overlay "$1" /
+  cfg '.mounts = [.mounts[-1]] + .mounts[:-1]' # first: it would hide the others
+  cp -a "$BUNDLE/rootfs/." "$T/ov/lower/"
+  chown -R "$RU:$RU" "$T/ov/lower"
+  cfg '.root.readonly = false'
+  out=$(uinside sh -c 'grep " / / " /proc/self/mountinfo; cat /file; echo new > /new; ls /bin/busybox')
+  assert_match "$(sed -n 1p <<< "$out")" " - $2 " "mount type of /"
+  assert_eq "$(sed -n 2p <<< "$out")" from-lower "file of the lower layer"
+  assert_eq "$(sed -n 3p <<< "$out")" /bin/busybox "the lower rootfs seen through the overlay"
+  assert_eq "$(cat "$T/ov/upper/new")" new "file written to /, in the upper layer"
+  [ ! -e "$BUNDLE/rootfs/new" ] && [ ! -e "$T/ov/lower/new" ] || fail "write reached a lower layer"
+}
+
+test_overlay_over_the_root_native () {
+  runc_differs "runc mounts nothing over /"
+  as_user "$RL_USER" "$RUNCGO" check | grep -qE '^ok +overlay.userns ' || skip "no overlayfs in a user namespace here"
+  root_overlay native overlay
+}
+
+test_overlay_over_the_root_through_fuse_overlayfs_is_refused () {
+  runc_differs "runc has no fuse-overlayfs fallback"
+  rl_prepare "$RL_USER"
+  cfg_overlay fuse /
+  capture urt run -b "$BUNDLE" "$CID"
+  assert_status 1
+  assert_match "$output" "overlay on \`/\` through fuse-overlayfs is not supported" "error message"
+  assert_match "$output" "inside the rootfs" "hint"
+}
+
 # delete of a created container, kill -9 of a running init, delete -f: the
 # daemon dies each time, with a pid namespace and without one.
 fuse_daemon_dies_with_the_container () {
@@ -374,16 +407,6 @@ test_overlay_error_names_dev_fuse_when_it_is_not_usable () {
   assert_status 1
   assert_match "$output" "fuse-overlayfs on \`/merged\`: open /dev/fuse: Permission denied" "error message"
   assert_match "$output" "chmod 0666 /dev/fuse" "hint"
-}
-
-test_overlay_on_the_root_is_refused_with_a_hint () {
-  runc_differs "runc mounts whatever it is given"
-  rl_prepare "$RL_USER"
-  cfg_overlay auto /
-  capture urt run -b "$BUNDLE" "$CID"
-  assert_status 1
-  assert_match "$output" "overlay on \`/\`: replacing the root is not supported" "error message"
-  assert_match "$output" "inside the rootfs" "hint"
 }
 
 test_overlay_annotation_rejects_unknown_values () {

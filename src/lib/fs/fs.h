@@ -145,7 +145,8 @@ int runcgo_fs_reopen_mounted (int root_fd, const char *path, int old_fd, runcgo_
  * kernel locks on it (nosuid/nodev/noexec/ro, from fstatvfs of LOCKED_FD)
  * unless listed in CLEAR.  Returns -1 with errno. */
 int runcgo_fs_remount_bind (int dst_fd, int locked_fd, unsigned long flags, unsigned long clear);
-int runcgo_fs_mounts_apply (struct runcgo_rootfs_ctx *ctx, int root_fd, runcgo_error_t *err);
+/* The config's mounts, in order.  *ROOT_FD follows a mount on "/". */
+int runcgo_fs_mounts_apply (struct runcgo_rootfs_ctx *ctx, int *root_fd, runcgo_error_t *err);
 int runcgo_fs_devices_setup (struct runcgo_rootfs_ctx *ctx, int root_fd, runcgo_error_t *err);
 
 #endif

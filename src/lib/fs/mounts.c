@@ -241,10 +241,25 @@ apply_post_mount (struct mount_job *j, int fd, int locked_fd, bool is_bind, runc
   return apply_recursive_attrs (j, fd, err);
 }
 
+/* The new mount on "/" is found by the rootfs' host path: inside root_fd,
+ * "/" is root_fd itself, the mount below it. */
+static int
+reopen_mounted_root (const struct mount_job *j, int old_fd, runcgo_error_t *err)
+{
+  cleanup_close int fd = open (j->ctx->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0)
+    return runcgo_fail (err, errno, "open the rootfs `%s` after a mount over it", j->ctx->rootfs);
+  unsigned long long before, after;
+  if (fd_mount_id (old_fd, &before) == 0 && fd_mount_id (fd, &after) == 0 && before == after)
+    return runcgo_fail (err, EXDEV, "the rootfs `%s` does not lead to the mount just made over it", j->ctx->rootfs);
+  return steal_fd (&fd);
+}
+
 static int
 finish_mount (struct mount_job *j, int old_fd, int locked_fd, bool is_bind, int *out, runcgo_error_t *err)
 {
-  cleanup_close int fd = runcgo_fs_reopen_mounted (j->root_fd, j->dest, old_fd, err);
+  cleanup_close int fd = strcmp (j->dest, "/") == 0 ? reopen_mounted_root (j, old_fd, err)
+                                                    : runcgo_fs_reopen_mounted (j->root_fd, j->dest, old_fd, err);
   if (fd < 0)
     return -1;
   if (apply_post_mount (j, fd, locked_fd, is_bind, err) < 0)
@@ -865,12 +880,37 @@ mount_one (struct runcgo_rootfs_ctx *ctx, int root_fd, size_t i, runcgo_error_t 
   return ret;
 }
 
+static bool
+is_root_destination (const struct runcgo_mount *m)
+{
+  cleanup_free char *abs = xasprintf ("/%s", m->destination ? m->destination : "");
+  cleanup_free char *clean = runcgo_path_clean (abs);
+  return strcmp (clean, "/") == 0;
+}
+
+/* A mount on "/" (an overlay over the rootfs, say) is stacked on the
+ * rootfs' own mount: what follows goes into it, and pivot_root takes it. */
+static int
+reopen_root (const struct runcgo_rootfs_ctx *ctx, int *root_fd, runcgo_error_t *err)
+{
+  int fd = open (ctx->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0)
+    return runcgo_fail (err, errno, "open the rootfs `%s` after a mount over it", ctx->rootfs);
+  close (*root_fd);
+  *root_fd = fd;
+  return 0;
+}
+
 int
-runcgo_fs_mounts_apply (struct runcgo_rootfs_ctx *ctx, int root_fd, runcgo_error_t *err)
+runcgo_fs_mounts_apply (struct runcgo_rootfs_ctx *ctx, int *root_fd, runcgo_error_t *err)
 {
   int ret = 0;
   for (size_t i = 0; ret == 0 && i < ctx->spec->n_mounts; i++)
-    ret = mount_one (ctx, root_fd, i, err);
+    {
+      ret = mount_one (ctx, *root_fd, i, err);
+      if (ret == 0 && is_root_destination (&ctx->spec->mounts[i]))
+        ret = reopen_root (ctx, root_fd, err);
+    }
   /* the idmapped mounts not attached (after an error) go with their fds */
   runcgo_idmap_fds_close (ctx->idmap_fds, ctx->spec->n_mounts);
   ctx->idmap_fds = NULL;

@@ -7,9 +7,9 @@
  * namespaces and waits until the mount appears on the destination.  The
  * daemon stays the init's child with PR_SET_PDEATHSIG(SIGKILL): it dies with
  * the container's process whether or not there is a pid namespace or a
- * cgroup, so `delete` and `kill -9` leave no daemon behind.  A mount on "/"
- * is refused: mount the overlay at a directory inside the rootfs, or point
- * root.path at an overlay mounted beforehand. */
+ * cgroup, so `delete` and `kill -9` leave no daemon behind.  A native mount
+ * on "/" is stacked over the rootfs (its lowerdir is usually root.path
+ * itself) and mounts.c continues inside it; fuse-overlayfs there is refused. */
 #include "config.h"
 
 #include <fcntl.h>
@@ -335,11 +335,6 @@ runcgo_fs_mount_overlay (const struct runcgo_rootfs_ctx *ctx, int root_fd, const
   int mode;
   if (overlay_mode (ctx->spec, &mode, err) < 0)
     return -1;
-  if (strcmp (dest, "/") == 0)
-    return runcgo_fail_hint (err, EINVAL,
-                             "mount the overlay at a directory inside the rootfs, or set root.path to "
-                             "an overlay mounted beforehand",
-                             "overlay on `/`: replacing the root is not supported");
   cleanup_free char *native = NULL, *fuse = NULL;
   overlay_data (o->data, ctx->bundle ? ctx->bundle : ".", &native, &fuse);
   unsigned long flags = o->flags & ~(MS_BIND | MS_REC);
@@ -357,6 +352,13 @@ runcgo_fs_mount_overlay (const struct runcgo_rootfs_ctx *ctx, int root_fd, const
                                                          : NULL,
                                  "mount overlay `%s` on `%s`", source, dest);
     }
+  /* the daemon would serve the filesystem it runs from */
+  if (strcmp (dest, "/") == 0)
+    return runcgo_fail_hint (err, native_errno ? native_errno : ENOTSUP,
+                             "mount the overlay at a directory inside the rootfs, or set root.path to an overlay "
+                             "mounted beforehand",
+                             "overlay on `/` through fuse-overlayfs is not supported%s",
+                             native_errno ? " (native overlayfs failed)" : "");
   struct fuse_job fj = { .root_fd = root_fd, .dest = dest, .dst_fd = dst_fd, .err_fd = -1, .pid = -1 };
   if (mount_with_fuse (&fj, fuse, flags, o->clear, err) == 0)
     return 0;
