@@ -6,44 +6,10 @@
 #include "config.h"
 
 #include <fcntl.h>
-#include <string.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include "fuzz.h"
 #include "linux/linux.h"
-
-static int
-lowest_free_fd (void)
-{
-  int fd = open ("/dev/null", O_RDONLY | O_CLOEXEC);
-  if (fd >= 0)
-    close (fd);
-  return fd;
-}
-
-static bool
-send_with_fds (int sock, const uint8_t *data, size_t size, int nfds)
-{
-  int fds[3];
-  char cbuf[CMSG_SPACE (sizeof (fds))];
-  struct iovec iov = { .iov_base = (void *) data, .iov_len = size };
-  struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
-  for (int i = 0; i < nfds; i++)
-    fds[i] = i == 0 ? 0 : 1 + i % 2; /* stdin, stdout, stderr: always open */
-  if (nfds > 0)
-    {
-      memset (cbuf, 0, sizeof (cbuf));
-      msg.msg_control = cbuf;
-      msg.msg_controllen = CMSG_SPACE (nfds * sizeof (int));
-      struct cmsghdr *c = CMSG_FIRSTHDR (&msg);
-      c->cmsg_level = SOL_SOCKET;
-      c->cmsg_type = SCM_RIGHTS;
-      c->cmsg_len = CMSG_LEN (nfds * sizeof (int));
-      memcpy (CMSG_DATA (c), fds, nfds * sizeof (int));
-    }
-  return sendmsg (sock, &msg, MSG_NOSIGNAL) == (ssize_t) size;
-}
 
 int
 LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
@@ -53,8 +19,8 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
   int nfds = data[0] % 4, sv[2];
   if (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
     return 0;
-  int before = lowest_free_fd ();
-  if (send_with_fds (sv[1], data + 1, size - 1, nfds))
+  uint64_t before = fuzz_open_fds ();
+  if (fuzz_send_with_fds (sv[1], data + 1, size - 1, nfds))
     {
       shutdown (sv[1], SHUT_WR);
       runcgo_error_t err = NULL;
@@ -67,7 +33,7 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
             abort ();
           close (fd);
         }
-      else if (lowest_free_fd () != before)
+      else if (fuzz_open_fds () != before)
         {
           fprintf (stderr, "fuzz: a refused console message left an fd open\n");
           abort ();
