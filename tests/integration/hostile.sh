@@ -168,6 +168,9 @@ test_hostile_process_json_is_refused_by_exec () {
   exec_refused 'malformed JSON'
   : > "$p"
   exec_refused 'JSON'
+  { printf '{"args": ["true"], "cwd": "/", "env": ["X='; head -c $((64 << 20)) /dev/zero | tr '\0' x
+    printf '"]}'; } > "$p"
+  exec_refused '--process.*larger than'
   # the container is unharmed and runs exactly its init
   assert_eq "$(status_of "$CID")" running "status after refused execs"
   capture rt ps -f json "$CID"
