@@ -272,7 +272,8 @@ runcgo_cg_devices_program (const struct runcgo_resources *r, struct bpf_insn **i
         free (e.rules);
         return -1;
       }
-  qsort (e.rules, e.n, sizeof (*e.rules), rule_cmp);
+  if (e.n > 0) /* qsort (NULL, 0, ...) is undefined (UBSan, make check-asan) */
+    qsort (e.rules, e.n, sizeof (*e.rules), rule_cmp);
   /* every exception has the verdict opposite to the default */
   struct prog p = { 0 };
   emit_prologue (&p);

@@ -88,6 +88,8 @@ int runcgo_rootfs_pivot_and_finish (struct runcgo_rootfs_ctx *ctx, runcgo_error_
  * (never fuse-overlayfs), "fuse" (always fuse-overlayfs; how tests force the
  * fallback). */
 #define RUNCGO_ANNOTATION_OVERLAY "run.oci.runcgo.overlay"
+/* Parse that annotation: *mode = 1 fuse, -1 native, 0 auto (or absent). */
+int runcgo_fs_overlay_mode (const struct runcgo_spec *spec, int *mode, runcgo_error_t *err);
 /* Mount the overlay of a config mount onto DST_FD, the O_PATH fd of DEST
  * (clean, inside the rootfs ROOT_FD).  O's data carries lowerdir=, upperdir=,
  * workdir= (relative directories are taken from the bundle) and O's flags

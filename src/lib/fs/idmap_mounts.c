@@ -269,7 +269,8 @@ runcgo_idmap_mounts_send (int sock, const struct runcgo_idmap_fds *f, runcgo_err
     {
       size_t k = f->n - done < FDS_PER_MSG ? f->n - done : FDS_PER_MSG;
       uint32_t payload[3 + FDS_PER_MSG] = { WIRE_MAGIC, (uint32_t)f->n, (uint32_t)k };
-      memcpy (payload + 3, f->index + done, k * sizeof (uint32_t));
+      if (k) /* f->index is NULL when there is nothing to send (UBSan) */
+        memcpy (payload + 3, f->index + done, k * sizeof (uint32_t));
       char cbuf[CMSG_SPACE (FDS_PER_MSG * sizeof (int))];
       struct iovec iov = { .iov_base = payload, .iov_len = (3 + k) * sizeof (uint32_t) };
       struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1 };
@@ -318,7 +319,13 @@ recv_batch (int sock, int *by_index, size_t n_mounts, uint32_t *total, size_t *g
   bool bad = n < 12 || payload[0] != WIRE_MAGIC || (size_t)n != (3 + k) * sizeof (uint32_t) || (size_t)nfds != k
              || (msg.msg_flags & MSG_CTRUNC);
   for (size_t i = 0; !bad && i < k; i++)
-    bad = payload[3 + i] >= n_mounts || by_index[payload[3 + i]] >= 0;
+    {
+      bad = payload[3 + i] >= n_mounts || by_index[payload[3 + i]] >= 0;
+      /* one index twice in a batch would overwrite, and leak, the first fd
+       * (found by fuzz/fuzz_idmap.c, corpus input duplicate-index) */
+      for (size_t j = 0; !bad && j < i; j++)
+        bad = payload[3 + j] == payload[3 + i];
+    }
   if (bad)
     {
       for (int i = 0; i < nfds; i++)

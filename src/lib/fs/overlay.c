@@ -312,8 +312,8 @@ mount_with_fuse (struct fuse_job *fj, const char *fuse_data, unsigned long flags
 
 /* run.oci.runcgo.overlay: "fuse" forces fuse-overlayfs, "native" forbids
  * it, absent or "auto" picks (native first). */
-static int
-overlay_mode (const struct runcgo_spec *spec, int *mode, runcgo_error_t *err)
+int
+runcgo_fs_overlay_mode (const struct runcgo_spec *spec, int *mode, runcgo_error_t *err)
 {
   const char *v = runcgo_spec_annotation (spec, RUNCGO_ANNOTATION_OVERLAY);
   *mode = 0;
@@ -333,7 +333,7 @@ runcgo_fs_mount_overlay (const struct runcgo_rootfs_ctx *ctx, int root_fd, const
                          const char *source, const struct runcgo_mount_opts *o, runcgo_error_t *err)
 {
   int mode;
-  if (overlay_mode (ctx->spec, &mode, err) < 0)
+  if (runcgo_fs_overlay_mode (ctx->spec, &mode, err) < 0)
     return -1;
   cleanup_free char *native = NULL, *fuse = NULL;
   overlay_data (o->data, ctx->bundle ? ctx->bundle : ".", &native, &fuse);

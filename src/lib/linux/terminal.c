@@ -58,6 +58,27 @@ runcgo_console_send (int sock, int master, runcgo_error_t *err)
   return 0;
 }
 
+/* Close every fd a refused message installed: a peer that sends two fds
+ * (the kernel installs the first and sets MSG_CTRUNC) or a second control
+ * message must not leak descriptors into the runtime (found by
+ * fuzz/fuzz_console.c, corpus input fuzz/corpus/console/2fds). */
+static void
+close_received_fds (struct msghdr *msg)
+{
+  for (struct cmsghdr *c = CMSG_FIRSTHDR (msg); c != NULL; c = CMSG_NXTHDR (msg, c))
+    {
+      if (c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS || c->cmsg_len < CMSG_LEN (0))
+        continue;
+      size_t n = (c->cmsg_len - CMSG_LEN (0)) / sizeof (int);
+      for (size_t i = 0; i < n; i++)
+        {
+          int fd;
+          memcpy (&fd, CMSG_DATA (c) + i * sizeof (int), sizeof (int));
+          close (fd);
+        }
+    }
+}
+
 int
 runcgo_console_recv (int sock, int *fd, runcgo_error_t *err)
 {
@@ -73,7 +94,10 @@ runcgo_console_recv (int sock, int *fd, runcgo_error_t *err)
   struct cmsghdr *c = CMSG_FIRSTHDR (&msg);
   if (n == 0 || c == NULL || c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS
       || c->cmsg_len != CMSG_LEN (sizeof (int)) || (msg.msg_flags & MSG_CTRUNC))
-    return runcgo_fail (err, EPROTO, "receive the terminal: no file descriptor in the message");
+    {
+      close_received_fds (&msg);
+      return runcgo_fail (err, EPROTO, "receive the terminal: expected one file descriptor in the message");
+    }
   memcpy (fd, CMSG_DATA (c), sizeof (int));
   return 0;
 }

@@ -88,6 +88,11 @@ runcgo_sync_expect (int fd, enum runcgo_sync_type type, struct runcgo_sync_msg *
     return -1;
   if (msg->type == RUNCGO_SYNC_ERROR)
     {
+      /* An empty text (or one starting with NUL) would print as a bare
+       * "runcgo: " (found by fuzz/fuzz_sync.c, corpus input
+       * fuzz/corpus/sync/error-empty): say at least what failed. */
+      if (msg->payload[0] == '\0')
+        return runcgo_fail (err, msg->value > 0 ? msg->value : 0, "the container init failed without a message");
       /* the text already carries strerror: keep the errno without appending it twice */
       runcgo_fail (err, 0, "%s", msg->payload);
       (*err)->status = msg->value;
