@@ -78,6 +78,11 @@ int runcgo_proc_stat (pid_t pid, char *state, uint64_t *start_time);
 /* Start time of a process, 0 if gone. */
 uint64_t runcgo_proc_start_time (pid_t pid);
 
+/* Mount id of an open fd: statx(STATX_MNT_ID), else its fdinfo, read in the
+ * directory PROC_SELF_DIR() returns (an fd of /proc/self; NULL = the path
+ * /proc/self), asked only when statx cannot tell. */
+int runcgo_fd_mount_id (int fd, int (*proc_self_dir) (void), uint64_t *id);
+
 /* Close every fd >= from except those listed (close_range with fallback). */
 int runcgo_close_fds_from (int from);
 int runcgo_set_cloexec_from (int from);

@@ -129,28 +129,9 @@ runcgo_fs_mount_fd (const char *source, int src_fd, int dst_fd, const char *type
 }
 
 static int
-fd_mount_id (int fd, unsigned long long *id)
+fd_mount_id (int fd, uint64_t *id)
 {
-  int dir = runcgo_fs_proc_open ();
-  if (dir < 0)
-    return -1;
-  char path[40], buf[1024];
-  snprintf (path, sizeof (path), "fdinfo/%d", fd);
-  cleanup_close int info = openat (dir, path, O_RDONLY | O_CLOEXEC);
-  if (info < 0)
-    return -1;
-  ssize_t n = runcgo_read_all (info, buf, sizeof (buf) - 1);
-  if (n < 0)
-    return -1;
-  buf[n] = '\0';
-  const char *p = strstr (buf, "mnt_id:");
-  if (p == NULL)
-    {
-      errno = ENOTSUP;
-      return -1;
-    }
-  *id = strtoull (p + 7, NULL, 10);
-  return 0;
+  return runcgo_fd_mount_id (fd, runcgo_fs_proc_open, id);
 }
 
 int
@@ -159,7 +140,7 @@ runcgo_fs_reopen_mounted (int root_fd, const char *path, int old_fd, runcgo_erro
   cleanup_close int fd = runcgo_safe_open (root_fd, path, O_PATH, 0, err);
   if (fd < 0)
     return -1;
-  unsigned long long before, after;
+  uint64_t before, after;
   if (fd_mount_id (old_fd, &before) == 0 && fd_mount_id (fd, &after) == 0 && before == after)
     return runcgo_fail (err, EXDEV, "`%s` no longer leads to the mount just made (changed while mounting)", path);
   return steal_fd (&fd);
@@ -731,11 +712,15 @@ opts_contain_all (const char *opts, const char *wanted)
  * the whole hierarchy), or the hierarchy's mountpoint when it cannot be
  * told (no entry, or a mount root that is not an ancestor of our path). */
 static char *
-cg_own_path (const struct cg_hierarchy *h)
+cg_own_path (const struct cg_hierarchy *h, char **proc_cgroup)
 {
-  cleanup_free char *text = NULL;
-  if (runcgo_read_file_at (AT_FDCWD, "/proc/self/cgroup", 0, &text, NULL, NULL) < 0)
+  /* /proc/self/cgroup is read once per cgroup mount, not once per v1
+   * hierarchy (45 us each here); *proc_cgroup keeps it for the next call */
+  if (*proc_cgroup == NULL && runcgo_read_file_at (AT_FDCWD, "/proc/self/cgroup", 0, proc_cgroup, NULL, NULL) < 0)
+    *proc_cgroup = NULL;
+  if (*proc_cgroup == NULL)
     return xstrdup (h->mountpoint);
+  cleanup_free char *text = xstrdup (*proc_cgroup);
   bool v2 = strcmp (h->fstype, "cgroup2") == 0;
   char *save = NULL;
   for (char *line = strtok_r (text, "\n", &save); line; line = strtok_r (NULL, "\n", &save))
@@ -773,9 +758,10 @@ cg_comount_symlinks (int tmp_fd, const char *name)
 }
 
 static int
-cg_bind_hierarchy (struct mount_job *j, int tmp_fd, int sub, const struct cg_hierarchy *h, runcgo_error_t *err)
+cg_bind_hierarchy (struct mount_job *j, int tmp_fd, int sub, const struct cg_hierarchy *h, char **proc_cgroup,
+                   runcgo_error_t *err)
 {
-  cleanup_free char *src = cg_own_path (h);
+  cleanup_free char *src = cg_own_path (h, proc_cgroup);
   cleanup_close int src_fd = open (src, O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (src_fd < 0)
     return runcgo_fail (err, errno, "open cgroup hierarchy `%s`", src);
@@ -794,7 +780,8 @@ cg_bind_hierarchy (struct mount_job *j, int tmp_fd, int sub, const struct cg_hie
  * it shows the namespace's root; without one (or when a user namespace may
  * not mount cgroup v1) our own cgroup of the host hierarchy is bound. */
 static int
-cg_mount_hierarchy (struct mount_job *j, int tmp_fd, const struct cg_hierarchy *h, runcgo_error_t *err)
+cg_mount_hierarchy (struct mount_job *j, int tmp_fd, const struct cg_hierarchy *h, char **proc_cgroup,
+                    runcgo_error_t *err)
 {
   cleanup_close int sub = runcgo_safe_mkdir_p (tmp_fd, h->name, false, err);
   if (sub < 0)
@@ -808,7 +795,7 @@ cg_mount_hierarchy (struct mount_job *j, int tmp_fd, const struct cg_hierarchy *
       if (ret < 0 && errno != EPERM)
         return runcgo_fail (err, errno, "mount %s (%s) on `%s/%s`", h->fstype, h->options, j->dest, h->name);
     }
-  if (ret < 0 && cg_bind_hierarchy (j, tmp_fd, sub, h, err) < 0)
+  if (ret < 0 && cg_bind_hierarchy (j, tmp_fd, sub, h, proc_cgroup, err) < 0)
     return -1;
   cg_comount_symlinks (tmp_fd, h->name);
   return 0;
@@ -826,6 +813,7 @@ mount_cgroup_v1 (struct mount_job *j, runcgo_error_t *err)
   int ret = -1;
   cleanup_close int dst_fd = runcgo_safe_mkdir_p (j->root_fd, j->dest, false, err);
   cleanup_close int tmp_fd = -1;
+  cleanup_free char *proc_cgroup = NULL;
   unsigned long flags = (j->o.flags & (MS_NOSUID | MS_NODEV | MS_NOEXEC)) | MS_NOSUID | MS_NODEV | MS_NOEXEC;
   if (dst_fd < 0)
     goto out;
@@ -837,7 +825,7 @@ mount_cgroup_v1 (struct mount_job *j, runcgo_error_t *err)
   if ((tmp_fd = runcgo_fs_reopen_mounted (j->root_fd, j->dest, dst_fd, err)) < 0)
     goto out;
   for (size_t i = 0; i < n; i++)
-    if (cg_mount_hierarchy (j, tmp_fd, &h[i], err) < 0)
+    if (cg_mount_hierarchy (j, tmp_fd, &h[i], &proc_cgroup, err) < 0)
       goto out;
   if ((j->o.flags & MS_RDONLY) && runcgo_fs_remount_bind (tmp_fd, tmp_fd, flags | MS_RDONLY, 0) < 0)
     {
@@ -868,7 +856,8 @@ mount_cgroup2 (struct mount_job *j, runcgo_error_t *err)
   struct cg_hierarchy h = {
     .mountpoint = (char *)"/sys/fs/cgroup", .root = (char *)"/", .fstype = (char *)"cgroup2", .options = (char *)""
   };
-  cleanup_free char *src = cg_own_path (&h);
+  cleanup_free char *proc_cgroup = NULL;
+  cleanup_free char *src = cg_own_path (&h, &proc_cgroup);
   return bind_host_fallback (j, src, "add a cgroup namespace to linux.namespaces", err);
 }
 
