@@ -102,8 +102,12 @@ put_toolchain (struct runcgo_sha256 *h)
   put_u64 (h, v ? v->major : 0);
   put_u64 (h, v ? v->minor : 0);
   put_u64 (h, v ? v->micro : 0);
-  Dl_info info;
-  put_file_identity (h, dladdr ((void *)seccomp_init, &info) && info.dli_fname ? info.dli_fname : NULL);
+  /* the shared libseccomp, unless it is linked into runcgo itself (then
+   * /proc/self/exe above covers it; dladdr would name argv[0]) */
+  Dl_info lib, self;
+  bool shared = dladdr ((void *)seccomp_init, &lib) && lib.dli_fname && dladdr ((void *)put_toolchain, &self)
+                && lib.dli_fbase != self.dli_fbase;
+  put_file_identity (h, shared ? lib.dli_fname : NULL);
   put_u64 (h, seccomp_arch_native ());
   struct utsname u;
   if (uname (&u) < 0)
