@@ -155,4 +155,57 @@ test_seccomp_unknown_action_is_rejected () {
   assert_contains "$output" SCMP_ACT_NO_SUCH "error message"
 }
 
+# The default Docker/Podman profile (366 rules): the first container compiles
+# it and stores the BPF under <root>/.cache/seccomp/<sha256>; the next ones
+# load that entry.  Both must block what the profile blocks (unshare is not in
+# its allow list) and allow the rest.
+SECCOMP_DEFAULT=$TOP_SRCDIR/bench/seccomp-default.json
+
+seccomp_cache_entry () {
+  find "$ROOT/.cache/seccomp" -maxdepth 1 -type f -regextype posix-extended -regex '.*/[0-9a-f]{64}' 2> /dev/null
+}
+
+default_profile_blocks_unshare () {
+  out=$(inside sh -c 'unshare -U true 2>&1 && echo unshare-ok; mkdir /tmp/d && rmdir /tmp/d && echo mkdir-ok; grep "^Seccomp:" /proc/self/status')
+  assert_contains "$out" "Operation not permitted" "unshare ($1)"
+  assert_no_match "$out" '^unshare-ok$' "unshare ($1)"
+  assert_match "$out" '^mkdir-ok$' "mkdir is allowed ($1)"
+  assert_match "$out" '^Seccomp:\s+2$' "seccomp mode ($1)"
+}
+
+test_seccomp_default_profile_is_cached_and_the_cached_filter_blocks_the_same () {
+  runc_differs "runc compiles the filter every time"
+  cfg '.linux.seccomp = $p[0]' --slurpfile p "$SECCOMP_DEFAULT"
+  [ -z "$(seccomp_cache_entry)" ] || fail "a cache entry before the first run"
+  default_profile_blocks_unshare "compiled"
+  entry=$(seccomp_cache_entry)
+  [ -n "$entry" ] && [ "$(wc -l <<< "$entry")" = 1 ] || fail "one cache entry expected, got: '$entry'"
+  assert_eq "$(stat -c %a "$ROOT/.cache/seccomp")" 700 "cache dir mode"
+  assert_eq "$(stat -c %a "$entry")" 600 "cache entry mode"
+  inode=$(stat -c %i "$entry")
+  default_profile_blocks_unshare "from the cache"
+  # a hit reads the entry and leaves it alone (a rewrite would be a new inode)
+  assert_eq "$(stat -c %i "$entry")" "$inode" "the entry was used, not rewritten"
+  assert_eq "$(seccomp_cache_entry)" "$entry" "still one entry"
+}
+
+test_seccomp_corrupted_cache_entry_is_detected_and_rewritten () {
+  runc_differs "runc has no filter cache"
+  cfg '.linux.seccomp = $p[0]' --slurpfile p "$SECCOMP_DEFAULT"
+  default_profile_blocks_unshare "compiled"
+  entry=$(seccomp_cache_entry)
+  [ -n "$entry" ] || fail "no cache entry"
+  good=$(sha256sum < "$entry")
+  # the last instruction (a return of the default action): make it ALLOW
+  size=$(stat -c %s "$entry")
+  printf '\x06\x00\x00\x00\x00\x00\xff\x7f' | dd of="$entry" bs=1 seek=$((size - 8)) conv=notrunc status=none
+  [ "$(sha256sum < "$entry")" != "$good" ] || fail "the corruption changed nothing"
+  default_profile_blocks_unshare "after the corruption"
+  assert_eq "$(sha256sum < "$entry")" "$good" "the entry is rewritten with the compiled filter"
+  # a truncated entry, too
+  truncate -s 100 "$entry"
+  default_profile_blocks_unshare "after truncation"
+  assert_eq "$(sha256sum < "$entry")" "$good" "the truncated entry is rewritten"
+}
+
 run_tests "$@"

@@ -382,7 +382,8 @@ leaked_mounts () {
 
 leaked_state () {
   [ -d "$ROOT" ] || return 0
-  find "$ROOT" -mindepth 1 -maxdepth 1 -type d
+  # .cache (compiled seccomp filters) belongs to the state root, not to a container
+  find "$ROOT" -mindepth 1 -maxdepth 1 -type d ! -name .cache
 }
 
 leaked_cgroups () {

@@ -412,7 +412,10 @@ runcgo_cg_rmdir (struct runcgo_cg_dir *d, bool created_only, runcgo_error_t *err
   size_t todo = created_only ? d->n_created : 1;
   if (n == 0 || todo == 0)
     return 0; /* never the hierarchy root; never a leaf we did not make */
-  if (rmdir_subtree (d->dir, err) < 0 || rmdir_wait (d->dir, true, err) < 0)
+  /* almost always an empty leaf: one rmdir, and the walk (opendir, two
+   * getdents, close per hierarchy) only when it is busy or fails */
+  if (rmdir (d->dir) < 0 && errno != ENOENT
+      && (rmdir_subtree (d->dir, err) < 0 || rmdir_wait (d->dir, true, err) < 0))
     return -1;
   for (size_t k = n - 1; k > n - todo; k--)
     {

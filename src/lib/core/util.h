@@ -84,6 +84,10 @@ uint64_t runcgo_proc_start_time (pid_t pid);
 /* Does this process run in a user namespace other than the initial one
  * (root there is not root of the host: e.g. under rootless Podman)? */
 bool runcgo_in_user_namespace (void);
+/* Mount id of an open fd: statx(STATX_MNT_ID), else its fdinfo, read in the
+ * directory PROC_SELF_DIR() returns (an fd of /proc/self; NULL = the path
+ * /proc/self), asked only when statx cannot tell. */
+int runcgo_fd_mount_id (int fd, int (*proc_self_dir) (void), uint64_t *id);
 
 /* Close every fd >= from except those listed (close_range with fallback). */
 int runcgo_close_fds_from (int from);

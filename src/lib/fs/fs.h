@@ -138,6 +138,10 @@ int runcgo_fs_mount_fd (const char *source, int src_fd, int dst_fd, const char *
 /* Open the procfs handle used above now (before pivot_root hides the host
  * /proc); release it at the end of the init's filesystem work. */
 int runcgo_fs_proc_open (void);
+/* runcgo_fs_mount_fd() leaves the cwd in that /proc/<pid> for the next
+ * mount: go back to the cwd from before (called at the end of each mount
+ * phase, and by runcgo_fs_proc_release()). */
+int runcgo_fs_cwd_restore (void);
 void runcgo_fs_proc_release (void);
 /* After mounting onto OLD_FD (the O_PATH fd of PATH before the mount),
  * re-resolve PATH inside root_fd and check it is a different mount: the fd

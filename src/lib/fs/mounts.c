@@ -36,6 +36,10 @@
  * own fds whatever the container does to its /proc later. */
 static int proc_self_fd = -1;
 static pid_t proc_self_pid;
+/* the procfs handle the cwd was moved into (-1: not moved), and the cwd to
+ * go back to (-1: "/"); see runcgo_fs_mount_fd() */
+static int cwd_dir = -1;
+static int cwd_saved = -1;
 
 int
 runcgo_fs_proc_open (void)
@@ -46,6 +50,8 @@ runcgo_fs_proc_open (void)
   if (proc_self_fd >= 0)
     close (proc_self_fd); /* inherited across fork: it names the parent */
   proc_self_fd = -1;
+  if (cwd_dir >= 0)
+    runcgo_fs_cwd_restore (); /* the cwd is the parent's /proc/<pid> */
   int fd = open ("/proc/self", O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0)
     return -1;
@@ -64,13 +70,46 @@ runcgo_fs_proc_open (void)
 void
 runcgo_fs_proc_release (void)
 {
+  runcgo_fs_cwd_restore ();
   if (proc_self_fd >= 0)
     close (proc_self_fd);
   proc_self_fd = -1;
 }
 
 /* mount(2) resolves relative paths from the cwd: chdir into /proc/<pid> and
- * name the fds "fd/N", then go back to where we were. */
+ * name the fds "fd/N".  The cwd stays there for the rest of the mount phase
+ * (one fchdir instead of open + fchdir + fchdir + close around each of ~40
+ * mounts); runcgo_fs_cwd_restore() goes back where it was (cwd_dir and
+ * cwd_saved are declared with the procfs handle above). */
+static int
+cwd_to_proc (int dir)
+{
+  if (cwd_dir == dir)
+    return 0;
+  if (cwd_dir < 0)
+    /* a cwd we cannot open again (unsearchable from a user namespace) is
+     * replaced by "/": nothing in the init depends on the runtime's cwd */
+    cwd_saved = open (".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (fchdir (dir) < 0)
+    return -1;
+  cwd_dir = dir;
+  return 0;
+}
+
+int
+runcgo_fs_cwd_restore (void)
+{
+  if (cwd_dir < 0)
+    return 0;
+  int r = cwd_saved >= 0 ? fchdir (cwd_saved) : chdir ("/");
+  int saved = errno;
+  if (cwd_saved >= 0)
+    close (cwd_saved);
+  cwd_saved = cwd_dir = -1;
+  errno = saved;
+  return r;
+}
+
 int
 runcgo_fs_mount_fd (const char *source, int src_fd, int dst_fd, const char *type, unsigned long flags, const char *data)
 {
@@ -84,42 +123,15 @@ runcgo_fs_mount_fd (const char *source, int src_fd, int dst_fd, const char *type
       snprintf (src, sizeof (src), "fd/%d", src_fd);
       source = src;
     }
-  /* a cwd we cannot open again (unsearchable from a user namespace) is
-   * replaced by "/": nothing in the init depends on the runtime's cwd */
-  cleanup_close int cwd = open (".", O_PATH | O_DIRECTORY | O_CLOEXEC);
-  if (fchdir (dir) < 0)
+  if (cwd_to_proc (dir) < 0)
     return -1;
-  int ret = mount (source, dst, type, flags, data);
-  int saved = errno;
-  if ((cwd >= 0 ? fchdir (cwd) : chdir ("/")) < 0 && ret == 0)
-    return -1;
-  errno = saved;
-  return ret;
+  return mount (source, dst, type, flags, data);
 }
 
 static int
-fd_mount_id (int fd, unsigned long long *id)
+fd_mount_id (int fd, uint64_t *id)
 {
-  int dir = runcgo_fs_proc_open ();
-  if (dir < 0)
-    return -1;
-  char path[40], buf[1024];
-  snprintf (path, sizeof (path), "fdinfo/%d", fd);
-  cleanup_close int info = openat (dir, path, O_RDONLY | O_CLOEXEC);
-  if (info < 0)
-    return -1;
-  ssize_t n = runcgo_read_all (info, buf, sizeof (buf) - 1);
-  if (n < 0)
-    return -1;
-  buf[n] = '\0';
-  const char *p = strstr (buf, "mnt_id:");
-  if (p == NULL)
-    {
-      errno = ENOTSUP;
-      return -1;
-    }
-  *id = strtoull (p + 7, NULL, 10);
-  return 0;
+  return runcgo_fd_mount_id (fd, runcgo_fs_proc_open, id);
 }
 
 int
@@ -128,7 +140,7 @@ runcgo_fs_reopen_mounted (int root_fd, const char *path, int old_fd, runcgo_erro
   cleanup_close int fd = runcgo_safe_open (root_fd, path, O_PATH, 0, err);
   if (fd < 0)
     return -1;
-  unsigned long long before, after;
+  uint64_t before, after;
   if (fd_mount_id (old_fd, &before) == 0 && fd_mount_id (fd, &after) == 0 && before == after)
     return runcgo_fail (err, EXDEV, "`%s` no longer leads to the mount just made (changed while mounting)", path);
   return steal_fd (&fd);
@@ -249,7 +261,7 @@ reopen_mounted_root (const struct mount_job *j, int old_fd, runcgo_error_t *err)
   cleanup_close int fd = open (j->ctx->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (fd < 0)
     return runcgo_fail (err, errno, "open the rootfs `%s` after a mount over it", j->ctx->rootfs);
-  unsigned long long before, after;
+  uint64_t before, after;
   if (fd_mount_id (old_fd, &before) == 0 && fd_mount_id (fd, &after) == 0 && before == after)
     return runcgo_fail (err, EXDEV, "the rootfs `%s` does not lead to the mount just made over it", j->ctx->rootfs);
   return steal_fd (&fd);
@@ -342,6 +354,9 @@ mount_bind (struct mount_job *j, runcgo_error_t *err)
   /* relative bind sources are relative to the bundle (config.md) */
   const char *bundle = j->ctx->bundle ? j->ctx->bundle : ".";
   cleanup_free char *src = source[0] == '/' ? xstrdup (source) : xasprintf ("%s/%s", bundle, source);
+  /* a relative path (no bundle known) means the runtime's cwd, not procfs */
+  if (src[0] != '/' && runcgo_fs_cwd_restore () < 0)
+    return runcgo_fail (err, errno, "return to the working directory for bind source `%s`", src);
   bool nofollow = j->o.src_nofollow || j->o.copy_symlink;
   cleanup_close int src_fd = open (src, O_PATH | O_CLOEXEC | (nofollow ? O_NOFOLLOW : 0));
   if (src_fd < 0)
@@ -696,11 +711,15 @@ opts_contain_all (const char *opts, const char *wanted)
  * the whole hierarchy), or the hierarchy's mountpoint when it cannot be
  * told (no entry, or a mount root that is not an ancestor of our path). */
 static char *
-cg_own_path (const struct cg_hierarchy *h)
+cg_own_path (const struct cg_hierarchy *h, char **proc_cgroup)
 {
-  cleanup_free char *text = NULL;
-  if (runcgo_read_file_at (AT_FDCWD, "/proc/self/cgroup", 0, &text, NULL, NULL) < 0)
+  /* /proc/self/cgroup is read once per cgroup mount, not once per v1
+   * hierarchy (45 us each here); *proc_cgroup keeps it for the next call */
+  if (*proc_cgroup == NULL && runcgo_read_file_at (AT_FDCWD, "/proc/self/cgroup", 0, proc_cgroup, NULL, NULL) < 0)
+    *proc_cgroup = NULL;
+  if (*proc_cgroup == NULL)
     return xstrdup (h->mountpoint);
+  cleanup_free char *text = xstrdup (*proc_cgroup);
   bool v2 = strcmp (h->fstype, "cgroup2") == 0;
   char *save = NULL;
   for (char *line = strtok_r (text, "\n", &save); line; line = strtok_r (NULL, "\n", &save))
@@ -738,9 +757,10 @@ cg_comount_symlinks (int tmp_fd, const char *name)
 }
 
 static int
-cg_bind_hierarchy (struct mount_job *j, int tmp_fd, int sub, const struct cg_hierarchy *h, runcgo_error_t *err)
+cg_bind_hierarchy (struct mount_job *j, int tmp_fd, int sub, const struct cg_hierarchy *h, char **proc_cgroup,
+                   runcgo_error_t *err)
 {
-  cleanup_free char *src = cg_own_path (h);
+  cleanup_free char *src = cg_own_path (h, proc_cgroup);
   cleanup_close int src_fd = open (src, O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (src_fd < 0)
     return runcgo_fail (err, errno, "open cgroup hierarchy `%s`", src);
@@ -759,7 +779,8 @@ cg_bind_hierarchy (struct mount_job *j, int tmp_fd, int sub, const struct cg_hie
  * it shows the namespace's root; without one (or when a user namespace may
  * not mount cgroup v1) our own cgroup of the host hierarchy is bound. */
 static int
-cg_mount_hierarchy (struct mount_job *j, int tmp_fd, const struct cg_hierarchy *h, runcgo_error_t *err)
+cg_mount_hierarchy (struct mount_job *j, int tmp_fd, const struct cg_hierarchy *h, char **proc_cgroup,
+                    runcgo_error_t *err)
 {
   cleanup_close int sub = runcgo_safe_mkdir_p (tmp_fd, h->name, false, err);
   if (sub < 0)
@@ -773,7 +794,7 @@ cg_mount_hierarchy (struct mount_job *j, int tmp_fd, const struct cg_hierarchy *
       if (ret < 0 && errno != EPERM)
         return runcgo_fail (err, errno, "mount %s (%s) on `%s/%s`", h->fstype, h->options, j->dest, h->name);
     }
-  if (ret < 0 && cg_bind_hierarchy (j, tmp_fd, sub, h, err) < 0)
+  if (ret < 0 && cg_bind_hierarchy (j, tmp_fd, sub, h, proc_cgroup, err) < 0)
     return -1;
   cg_comount_symlinks (tmp_fd, h->name);
   return 0;
@@ -791,6 +812,7 @@ mount_cgroup_v1 (struct mount_job *j, runcgo_error_t *err)
   int ret = -1;
   cleanup_close int dst_fd = runcgo_safe_mkdir_p (j->root_fd, j->dest, false, err);
   cleanup_close int tmp_fd = -1;
+  cleanup_free char *proc_cgroup = NULL;
   unsigned long flags = (j->o.flags & (MS_NOSUID | MS_NODEV | MS_NOEXEC)) | MS_NOSUID | MS_NODEV | MS_NOEXEC;
   if (dst_fd < 0)
     goto out;
@@ -802,7 +824,7 @@ mount_cgroup_v1 (struct mount_job *j, runcgo_error_t *err)
   if ((tmp_fd = runcgo_fs_reopen_mounted (j->root_fd, j->dest, dst_fd, err)) < 0)
     goto out;
   for (size_t i = 0; i < n; i++)
-    if (cg_mount_hierarchy (j, tmp_fd, &h[i], err) < 0)
+    if (cg_mount_hierarchy (j, tmp_fd, &h[i], &proc_cgroup, err) < 0)
       goto out;
   if ((j->o.flags & MS_RDONLY) && runcgo_fs_remount_bind (tmp_fd, tmp_fd, flags | MS_RDONLY, 0) < 0)
     {
@@ -833,7 +855,8 @@ mount_cgroup2 (struct mount_job *j, runcgo_error_t *err)
   struct cg_hierarchy h = {
     .mountpoint = (char *)"/sys/fs/cgroup", .root = (char *)"/", .fstype = (char *)"cgroup2", .options = (char *)""
   };
-  cleanup_free char *src = cg_own_path (&h);
+  cleanup_free char *proc_cgroup = NULL;
+  cleanup_free char *src = cg_own_path (&h, &proc_cgroup);
   return bind_host_fallback (j, src, "add a cgroup namespace to linux.namespaces", err);
 }
 

@@ -90,9 +90,11 @@ runcgo_rootfs_mount_all (struct runcgo_rootfs_ctx *ctx, runcgo_error_t *err)
   cleanup_close int root_fd = open (ctx->rootfs, O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (root_fd < 0)
     return runcgo_fail (err, errno, "open the rootfs `%s`", ctx->rootfs);
-  if (runcgo_fs_mounts_apply (ctx, &root_fd, err) < 0)
+  if (runcgo_fs_mounts_apply (ctx, &root_fd, err) < 0 || runcgo_fs_devices_setup (ctx, root_fd, err) < 0)
     return -1;
-  return runcgo_fs_devices_setup (ctx, root_fd, err);
+  if (runcgo_fs_cwd_restore () < 0)
+    return runcgo_fail (err, errno, "return to the working directory after mounting");
+  return 0;
 }
 
 /* ---------------------------------------------------------------- the switch */

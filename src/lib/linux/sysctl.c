@@ -72,17 +72,12 @@ open_beneath_openat2 (int dirfd, const char *path, int flags)
   return -2;
 }
 
-/* For kernels without openat2: the mount id of an fd, from fdinfo. */
-static int
+/* For kernels without openat2: the mount id of an fd (-1 if unknown). */
+static long long
 fd_mount_id (int fd)
 {
-  char path[64];
-  cleanup_free char *buf = NULL;
-  snprintf (path, sizeof (path), "/proc/self/fdinfo/%d", fd);
-  if (runcgo_read_file_at (AT_FDCWD, path, 4096, &buf, NULL, NULL) < 0)
-    return -1;
-  char *p = strstr (buf, "mnt_id:");
-  return p ? atoi (p + 7) : -1;
+  uint64_t id;
+  return runcgo_fd_mount_id (fd, NULL, &id) < 0 ? -1 : (long long)id;
 }
 
 /* Component by component with O_NOFOLLOW, checking that each one is on the
@@ -90,7 +85,7 @@ fd_mount_id (int fd)
 static int
 open_beneath_walk (int dirfd, const char *path, int flags)
 {
-  int root_mnt = fd_mount_id (dirfd);
+  long long root_mnt = fd_mount_id (dirfd);
   cleanup_free char *copy = xstrdup (path);
   cleanup_close int cur = -1;
   char *save = NULL;

@@ -173,8 +173,9 @@ caps_to_mask (char *const *names, const char *set, uint64_t *mask, runcgo_error_
 }
 
 /* Must run while CAP_SETPCAP is still effective, i.e. before the uid
- * switch.  Reading first avoids a needless EPERM when the runtime itself
- * already runs with a reduced bounding set. */
+ * switch.  Drop first and read only when that fails: one syscall per
+ * capability, and a runtime that already runs with a reduced bounding set
+ * (and without CAP_SETPCAP) still passes for what is gone already. */
 static int
 drop_bounding (uint64_t keep, runcgo_error_t *err)
 {
@@ -182,11 +183,13 @@ drop_bounding (uint64_t keep, runcgo_error_t *err)
   int last = runcgo_cap_last ();
   for (int c = 0; c <= last; c++)
     {
-      if ((keep & (1ULL << c)) || prctl (PR_CAPBSET_READ, (unsigned long)c, 0, 0, 0) != 1)
+      if ((keep & (1ULL << c)) || prctl (PR_CAPBSET_DROP, (unsigned long)c, 0, 0, 0) == 0)
         continue;
-      if (prctl (PR_CAPBSET_DROP, (unsigned long)c, 0, 0, 0) < 0)
-        return runcgo_fail_hint (err, errno, "the runtime needs CAP_SETPCAP to shrink the bounding set",
-                                 "drop %s from the bounding set", cap_display_name (c, buf, sizeof (buf)));
+      int e = errno;
+      if (prctl (PR_CAPBSET_READ, (unsigned long)c, 0, 0, 0) == 0)
+        continue;
+      return runcgo_fail_hint (err, e, "the runtime needs CAP_SETPCAP to shrink the bounding set",
+                               "drop %s from the bounding set", cap_display_name (c, buf, sizeof (buf)));
     }
   return 0;
 }

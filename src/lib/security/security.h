@@ -4,7 +4,8 @@
  *            ordered sequence keepcaps -> bounding -> groups/gid/uid -> capset
  *            -> ambient that every runtime must get exactly right
  * seccomp.c  compile linux.seccomp to BPF in the parent (errors before any
- *            side effect, cacheable), load it in the child
+ *            side effect), load it in the child
+ * seccomp_cache.c  the compiled BPF cached by content hash under the state root
  * exe_shield.c  make /proc/PID/exe of the runtime useless to a container
  *            (CVE-2019-5736) without a re-exec */
 #ifndef RUNCGO_SECURITY_H
@@ -40,6 +41,19 @@ int runcgo_seccomp_compile (const struct runcgo_seccomp *s, struct runcgo_seccom
 /* Load in the calling thread; returns the listener fd when notify, else 0. */
 int runcgo_seccomp_load (const struct runcgo_seccomp_filter *f, runcgo_error_t *err);
 void runcgo_seccomp_filter_free (struct runcgo_seccomp_filter *f);
+
+/* seccomp_cache.c: runcgo_seccomp_compile() through a cache of compiled
+ * filters under the state root (ROOT_FD; -1 = compile only), keyed by the
+ * SHA-256 of the section, libseccomp, runcgo and the kernel. */
+int runcgo_seccomp_compile_cached (const struct runcgo_seccomp *s, int root_fd, struct runcgo_seccomp_filter **out,
+                                   runcgo_error_t *err);
+/* The pieces, for tests: the key; the cache dir (<root>/.cache/seccomp, made
+ * 0700, refused unless ours and private; -1 if unusable); one entry
+ * (1 = valid hit; 0 = missing, truncated or corrupted); a best-effort write. */
+void runcgo_seccomp_cache_key (const struct runcgo_seccomp *s, uint8_t key[32]);
+int runcgo_seccomp_cache_open (int root_fd);
+int runcgo_seccomp_cache_read (int dir_fd, const uint8_t key[32], struct runcgo_seccomp_filter **out);
+void runcgo_seccomp_cache_write (int dir_fd, const uint8_t key[32], const struct runcgo_seccomp_filter *f);
 
 /* lsm.c: process.apparmorProfile / selinuxLabel take effect at execve
  * (written to /proc/thread-self/attr/...exec just before it).  Asking for a

@@ -60,6 +60,23 @@ runcgo_subid_parse (const char *text, const char *name, uid_t uid, struct runcgo
   return 0;
 }
 
+/* The caller's user name, looked up once per process: a rootless `run`
+ * reads both /etc/subuid and /etc/subgid, and each getpwuid() goes through
+ * NSS (nsswitch.conf, /etc/passwd). */
+static const char *
+own_user_name (void)
+{
+  static bool looked_up;
+  static char *name;
+  if (!looked_up)
+    {
+      struct passwd *pw = getpwuid (geteuid ());
+      name = pw ? xstrdup (pw->pw_name) : NULL;
+      looked_up = true;
+    }
+  return name;
+}
+
 int
 runcgo_subid_read (bool uid, struct runcgo_subid_range **out, size_t *n, runcgo_error_t *err)
 {
@@ -74,8 +91,7 @@ runcgo_subid_read (bool uid, struct runcgo_subid_range **out, size_t *n, runcgo_
       runcgo_error_release (err);
       return 0;
     }
-  struct passwd *pw = getpwuid (geteuid ());
-  return runcgo_subid_parse (text, pw ? pw->pw_name : NULL, geteuid (), out, n);
+  return runcgo_subid_parse (text, own_user_name (), geteuid (), out, n);
 }
 
 /* ---------------------------------------------------------------- auto */
@@ -189,9 +205,19 @@ find_helper (const char *name, runcgo_error_t *err)
   return NULL;
 }
 
-/* Run "newuidmap PID cid hid size ..." and turn its stderr into the error. */
+/* A started newuidmap/newgidmap: its pid and the read end of its stderr. */
+struct helper_run
+{
+  const char *name;
+  const char *field;
+  pid_t pid;
+  int err_fd;
+};
+
+/* Start "newuidmap PID cid hid size ..." with its stderr on a pipe. */
 static int
-run_helper (const char *name, pid_t pid, const struct runcgo_idmap *m, size_t n, runcgo_error_t *err)
+spawn_helper (const char *name, pid_t pid, const struct runcgo_idmap *m, size_t n, struct helper_run *h,
+              runcgo_error_t *err)
 {
   cleanup_free char *exe = find_helper (name, err);
   if (exe == NULL)
@@ -212,27 +238,43 @@ run_helper (const char *name, pid_t pid, const struct runcgo_idmap *m, size_t n,
   posix_spawn_file_actions_t fa;
   posix_spawn_file_actions_init (&fa);
   posix_spawn_file_actions_adddup2 (&fa, pipefd[1], STDERR_FILENO);
-  pid_t child;
-  int r = posix_spawn (&child, exe, &fa, NULL, args, environ);
+  int r = posix_spawn (&h->pid, exe, &fa, NULL, args, environ);
   posix_spawn_file_actions_destroy (&fa);
   close (pipefd[1]);
+  if (r != 0)
+    {
+      close (pipefd[0]);
+      h->pid = -1;
+      return runcgo_fail (err, r, "run %s", exe);
+    }
+  h->name = name;
+  h->err_fd = pipefd[0];
+  return 0;
+}
+
+/* Wait for a started helper and turn its stderr into the error. */
+static int
+finish_helper (struct helper_run *h, runcgo_error_t *err)
+{
   char msg[512] = "";
-  ssize_t len = r == 0 ? runcgo_read_all (pipefd[0], msg, sizeof (msg) - 1) : 0;
-  close (pipefd[0]);
+  ssize_t len = runcgo_read_all (h->err_fd, msg, sizeof (msg) - 1);
+  close (h->err_fd);
   msg[len > 0 ? len : 0] = '\0';
   if (len > 0 && msg[len - 1] == '\n')
     msg[len - 1] = '\0';
   int status = 0;
-  if (r != 0)
-    return runcgo_fail (err, r, "run %s", exe);
-  waitpid (child, &status, 0);
+  while (waitpid (h->pid, &status, 0) < 0 && errno == EINTR)
+    ;
+  h->pid = -1;
   if (!WIFEXITED (status) || WEXITSTATUS (status) != 0)
-    return runcgo_fail (err, 0, "%s failed: %s", name, *msg ? msg : "no message");
+    return runcgo_fail (err, 0, "%s: %s failed: %s", h->field, h->name, *msg ? msg : "no message");
   return 0;
 }
 
+/* Write one map directly, or start the helper that writes it (H). */
 static int
-write_one (pid_t pid, bool uid, const struct runcgo_idmap *m, size_t n, bool rootless, runcgo_error_t *err)
+start_one (pid_t pid, bool uid, const struct runcgo_idmap *m, size_t n, bool rootless, struct helper_run *h,
+           runcgo_error_t *err)
 {
   const char *field = uid ? "linux.uidMappings" : "linux.gidMappings";
   if (n == 0)
@@ -241,7 +283,8 @@ write_one (pid_t pid, bool uid, const struct runcgo_idmap *m, size_t n, bool roo
     {
       if (check_ranges (uid, m, n, err) < 0)
         return -1;
-      if (run_helper (uid ? "newuidmap" : "newgidmap", pid, m, n, err) < 0)
+      h->field = field;
+      if (spawn_helper (uid ? "newuidmap" : "newgidmap", pid, m, n, h, err) < 0)
         return runcgo_error_wrap (err, "%s", field);
       return 0;
     }
@@ -253,10 +296,25 @@ write_one (pid_t pid, bool uid, const struct runcgo_idmap *m, size_t n, bool roo
   return 0;
 }
 
+/* newuidmap and newgidmap each write one file of the child's user namespace
+ * and do not depend on each other: both run at once, so the two setuid
+ * execs (~20 ms each on a loaded machine) overlap instead of adding up.
+ * Every started helper is reaped, also after an error. */
 int
 runcgo_idmap_write (pid_t pid, const struct runcgo_linux *l, bool rootless, runcgo_error_t *err)
 {
-  if (write_one (pid, true, l->uid_mappings, l->n_uid_mappings, rootless, err) < 0)
-    return -1;
-  return write_one (pid, false, l->gid_mappings, l->n_gid_mappings, rootless, err);
+  struct helper_run h[2] = { { .pid = -1, .err_fd = -1 }, { .pid = -1, .err_fd = -1 } };
+  int r = start_one (pid, true, l->uid_mappings, l->n_uid_mappings, rootless, &h[0], err);
+  if (r == 0)
+    r = start_one (pid, false, l->gid_mappings, l->n_gid_mappings, rootless, &h[1], err);
+  for (size_t i = 0; i < ARRAY_SIZE (h); i++)
+    {
+      if (h[i].pid < 0)
+        continue;
+      runcgo_error_t late = NULL;
+      if (finish_helper (&h[i], r < 0 ? &late : err) < 0)
+        r = -1;
+      runcgo_error_release (&late);
+    }
+  return r;
 }
