@@ -14,6 +14,7 @@ struct runcgo_context
   bool rootless;
   bool systemd_cgroup;
   bool debug;
+  bool strict_devices; /* --device-policy strict */
 };
 
 /* rootless_opt: "auto" (NULL), "true", "false".  root: --root or NULL. */

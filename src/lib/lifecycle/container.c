@@ -92,7 +92,8 @@ resolve_rootfs (struct creation *c, runcgo_error_t *err)
 static int
 load_config (struct creation *c, runcgo_error_t *err)
 {
-  unsigned flags = RUNCGO_VALIDATE_NEED_PROCESS | (c->ctx->rootless ? RUNCGO_VALIDATE_ROOTLESS : 0);
+  unsigned flags = RUNCGO_VALIDATE_NEED_PROCESS | (c->ctx->rootless ? RUNCGO_VALIDATE_ROOTLESS : 0)
+                   | (c->ctx->strict_devices ? RUNCGO_VALIDATE_STRICT_DEVICES : 0);
   if (runcgo_spec_load (c->bundle, &c->spec, err) < 0)
     return -1;
   /* rootless with a user namespace but no maps: build them (crun does;
