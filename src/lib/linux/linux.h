@@ -20,6 +20,9 @@ int runcgo_rlimits_apply (const struct runcgo_process *p, runcgo_error_t *err);
 int runcgo_sysctl_apply (const struct runcgo_linux *l, runcgo_error_t *err);
 /* key "net.ipv4.ip_forward" -> "net/ipv4/ip_forward"; NULL when invalid. */
 char *runcgo_sysctl_key_to_path (const char *key);
+/* The mount ID of an fd (fdinfo mnt_id), -1 when unknown: a procfs file
+ * whose mount differs from /proc's has something mounted over it. */
+int runcgo_fd_mount_id (int fd);
 
 /* hooks.c: run every hook of one kind in order, feeding state_json on stdin,
  * honouring timeout.  Returns -1 on the first failure (the caller applies the

@@ -72,9 +72,10 @@ open_beneath_openat2 (int dirfd, const char *path, int flags)
   return -2;
 }
 
-/* For kernels without openat2: the mount id of an fd, from fdinfo. */
-static int
-fd_mount_id (int fd)
+/* For kernels without openat2 (sysctl) and for lsm.c: the mount id of an
+ * fd, from fdinfo. */
+int
+runcgo_fd_mount_id (int fd)
 {
   char path[64];
   cleanup_free char *buf = NULL;
@@ -90,7 +91,7 @@ fd_mount_id (int fd)
 static int
 open_beneath_walk (int dirfd, const char *path, int flags)
 {
-  int root_mnt = fd_mount_id (dirfd);
+  int root_mnt = runcgo_fd_mount_id (dirfd);
   cleanup_free char *copy = xstrdup (path);
   cleanup_close int cur = -1;
   char *save = NULL;
@@ -103,7 +104,7 @@ open_beneath_walk (int dirfd, const char *path, int flags)
         return -1;
       runcgo_closep (&cur);
       cur = next;
-      if (root_mnt < 0 || fd_mount_id (cur) != root_mnt)
+      if (root_mnt < 0 || runcgo_fd_mount_id (cur) != root_mnt)
         {
           errno = EXDEV;
           return -1;
