@@ -4,14 +4,20 @@
 # never fails or shows a torn state.
 #   RUNCGO_SOAK_RUNS     sequential runs of the soak (default 200; `make soak`: 2000)
 #   RUNCGO_LOAD_WORKERS  containers of the concurrent run/kill/delete test (default 200)
-#   RUNCGO_SOAK_REPORT   file to append the soak's figures to (optional)
+#   RUNCGO_SOAK_REPORT   file to append the figures to (optional; make soak)
 . "$(dirname "$0")/../lib/common.sh"
+
+# report TEXT: a figure of this suite, to the log and RUNCGO_SOAK_REPORT.
+report () {
+  echo "$*" | sed 's/^/# /' >&2
+  [ -z "${RUNCGO_SOAK_REPORT:-}" ] || echo "$*" >> "$RUNCGO_SOAK_REPORT"
+}
 
 SOAK_RUNS=${RUNCGO_SOAK_RUNS:-200}
 WORKERS=${RUNCGO_LOAD_WORKERS:-200}
 
 # list_loop_start: `list --format json` over and over in the background
-# until list_loop_stop, which fails the test if one of them failed, printed
+# until list_loop_stop, which sets LIST_RUNS (how many ran) and fails the test if one of them failed, printed
 # something that is not a JSON array of complete states, or never ran.
 LISTER=
 list_loop_start () {
@@ -36,7 +42,7 @@ list_loop_start () {
 list_loop_stop () {
   touch "$T/list.stop"
   wait "$LISTER"
-  echo "# list ran $(cat "$T/list.count") times meanwhile" >&2
+  LIST_RUNS=$(cat "$T/list.count")
   [ ! -s "$T/list.bad" ] || fail "$(head -n 5 "$T/list.bad")"
   [ "$(cat "$T/list.count")" -gt 0 ] || fail "list never ran"
 }
@@ -62,7 +68,7 @@ test_50_concurrent_creates_of_one_id_make_one_container () {
       echo "create $i: $(cat "$T/c$i.out")" >&2
     fi
   done
-  echo "# $ok created, $exists 'already exists', $other other" >&2
+  report "50 concurrent creates of one ID: $ok created, $exists 'already exists', $other other; list ran $LIST_RUNS times meanwhile"
   assert_eq "$(rt list -q)" "$CID" "list -q"
   assert_eq "$(status_of "$CID")" created "status"
   capture rt delete -f "$CID"
@@ -106,8 +112,8 @@ test_200_concurrent_run_kill_delete_leave_nothing () {
   list_loop_stop
   local errors
   errors=$(cat "$T"/w/*/err)
-  awk -v a="$t0" -v b="$EPOCHREALTIME" -v n="$WORKERS" \
-    'BEGIN { printf "# %d containers run, killed and deleted in %.1f s\n", n, b - a }' >&2
+  report "$(awk -v a="$t0" -v b="$EPOCHREALTIME" -v n="$WORKERS" \
+    'BEGIN { printf "%d containers run -d, killed and deleted (32 at a time) in %.1f s", n, b - a }'); list ran $LIST_RUNS times meanwhile"
   [ -z "$errors" ] || fail "$(head -n 10 <<< "$errors")"
   assert_eq "$(rt list -q)" "" "containers left"
 }
@@ -154,8 +160,7 @@ test_soak_sequential_runs_grow_nothing () {
     -v before="$before" -v after="$after" -v fds="$first_fds" \
     'BEGIN { printf "soak: %d runs in %.0f s (%.1f ms each); peak RSS median first/last 10%%: %d/%d KiB; container fds %d every run\n  before: %s\n  after:  %s\n",
                     n, b - a, (b - a) * 1000 / n, f, l, fds, before, after }')
-  echo "$report" | sed 's/^/# /' >&2
-  [ -z "${RUNCGO_SOAK_REPORT:-}" ] || echo "$report" >> "$RUNCGO_SOAK_REPORT"
+  report "$report"
   # exact: mounts, cgroups, state dirs.  (The host's file handles are
   # reported only: other work on the host moves them.)
   local key
