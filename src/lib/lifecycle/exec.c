@@ -230,12 +230,25 @@ spawn_process (struct execution *x, runcgo_error_t *err)
   return 0;
 }
 
+/* exec --cgroup: the process goes to the named sub-cgroups instead. */
+static int
+join_sub_cgroup (struct execution *x, runcgo_error_t *err)
+{
+  if (x->o->cgroups == NULL)
+    return 0;
+  struct runcgo_cgroup *sub;
+  if (x->cgroup == NULL)
+    return runcgo_fail (err, ENOENT, "exec --cgroup: the container has no cgroup");
+  if (runcgo_cgroup_open_sub (x->cgroup, x->o->cgroups, &sub, err) < 0)
+    return -1;
+  runcgo_cgroup_free (x->cgroup);
+  x->cgroup = sub;
+  return 0;
+}
+
 static int
 load_everything (struct runcgo_context *ctx, struct execution *x, runcgo_error_t *err)
 {
-  if (x->o->cgroup)
-    return runcgo_fail_hint (err, ENOTSUP, "omit --cgroup: the process joins the container's own cgroup",
-                             "exec --cgroup \"%s\": joining a sub-cgroup is not supported yet", x->o->cgroup);
   if (runcgo_container_load (ctx, x->o->id, false, &x->l, err) < 0 || check_status (x, err) < 0)
     return -1;
   if (runcgo_spec_load (x->l.st->bundle, &x->spec, err) < 0)
@@ -250,7 +263,9 @@ load_everything (struct runcgo_context *ctx, struct execution *x, runcgo_error_t
   if (x->seccomp_notify_fd >= 0)
     x->seccomp_notify_state = runcgo_seccomp_notify_state (x->spec, x->o->id, x->l.st->bundle, RUNCGO_STATUS_RUNNING,
                                                            x->l.st->pid);
-  return runcgo_container_open_cgroup (x->l.st, &x->cgroup, err);
+  if (runcgo_container_open_cgroup (x->l.st, &x->cgroup, err) < 0)
+    return -1;
+  return join_sub_cgroup (x, err);
 }
 
 static void
@@ -284,6 +299,12 @@ runcgo_container_exec (struct runcgo_context *ctx, const struct runcgo_exec_opts
   if (!o->detach)
     sigprocmask (SIG_BLOCK, &fwd, NULL);
   int r = load_everything (ctx, &x, err);
+  /* directories of the host must not be inherited by the process cloned
+   * into the container: /proc/PID/fd/N would lead there (CVE-2016-9962) */
+  runcgo_context_close_root (ctx);
+  if (x.l.dir_fd >= 0)
+    close (x.l.dir_fd);
+  x.l.dir_fd = -1;
   if (r == 0)
     r = spawn_process (&x, err);
   if (r == 0 && o->pid_file)
