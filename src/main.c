@@ -140,6 +140,8 @@ static const char global_usage[] =
     "  --systemd-cgroup         manage cgroups through systemd (cgroupsPath \"slice:prefix:name\")\n"
     "  --rootless auto|true|false  rootless mode (default auto: when not root)\n"
     "  --criu PATH              the criu binary for checkpoint/restore (default: criu from PATH)\n"
+    "  --device-policy default|strict  strict: linux.devices may only hold null, zero, full, random,\n"
+    "                           urandom, tty, console, ptmx and pty slaves (default: what the config asks)\n"
     "  -v, --version            print the version\n"
     "  -h, --help               print this help\n"
     "\n"
@@ -225,6 +227,7 @@ runcgo_cli_context (struct runcgo_cli *g, struct runcgo_context **out, runcgo_er
       if (runcgo_context_init (&g->ctx, g->root, g->rootless, g->systemd_cgroup, err) < 0)
         return -1;
       g->ctx.debug = g->debug;
+      g->ctx.strict_devices = g->strict_devices;
       g->ctx_ready = true;
     }
   *out = &g->ctx;
@@ -240,6 +243,7 @@ enum
   OPT_SYSTEMD_CGROUP,
   OPT_ROOTLESS,
   OPT_CRIU,
+  OPT_DEVICE_POLICY,
 };
 
 static const struct option global_options[] = {
@@ -250,6 +254,7 @@ static const struct option global_options[] = {
   { "systemd-cgroup", no_argument, NULL, OPT_SYSTEMD_CGROUP },
   { "rootless", required_argument, NULL, OPT_ROOTLESS },
   { "criu", required_argument, NULL, OPT_CRIU },
+  { "device-policy", required_argument, NULL, OPT_DEVICE_POLICY },
   { "version", no_argument, NULL, 'v' },
   { "help", no_argument, NULL, 'h' },
   { NULL, 0, NULL, 0 },
@@ -271,6 +276,15 @@ parse_globals (int argc, char **argv, struct runcgo_cli *g, const char **log, co
         case OPT_SYSTEMD_CGROUP: g->systemd_cgroup = true; break;
         case OPT_ROOTLESS: g->rootless = optarg; break;
         case OPT_CRIU: g->criu = optarg; break;
+        case OPT_DEVICE_POLICY:
+          if (strcmp (optarg, "strict") != 0 && strcmp (optarg, "default") != 0)
+            {
+              fprintf (stderr, "runcgo: --device-policy: expected \"default\" or \"strict\", got \"%s\"\n", optarg);
+              *status = 1;
+              return -1;
+            }
+          g->strict_devices = strcmp (optarg, "strict") == 0;
+          break;
         case 'v': print_version (); *status = 0; return -1;
         case 'h': print_global_usage (stdout); *status = 0; return -1;
         default: fputs ("runcgo: invalid global option (see 'runcgo --help')\n", stderr); *status = 1; return -1;

@@ -14,6 +14,7 @@ struct runcgo_cli
   const char *rootless;
   bool systemd_cgroup;
   bool debug;
+  bool strict_devices;     /* --device-policy strict */
   struct runcgo_context ctx;
   bool ctx_ready;
   const char *criu;        /* --criu PATH: the criu binary (checkpoint, restore) */

@@ -285,6 +285,32 @@ test_validate_namespaces (void)
   expect_ok ("{" HEAD ",'hostname':'box'," NS ("{'type':'uts'}") "}", 0, "hostname with a UTS namespace");
 }
 
+/* --device-policy strict / the annotation: judged by type and numbers */
+static void
+test_device_policy (void)
+{
+#define DEV(t, maj, min) "{'path':'/dev/d" #maj "-" #min "','type':'" t "','major':" #maj ",'minor':" #min "}"
+#define DEVS(...) "{" HEAD ",'linux':{'namespaces':[{'type':'mount'}],'devices':[" __VA_ARGS__ "]}}"
+  expect_ok (DEVS (DEV ("b", 8, 0)), 0, "default policy: a disk is the engine's choice");
+  expect_error (DEVS (DEV ("b", 8, 0)), RUNCGO_VALIDATE_STRICT_DEVICES,
+                "linux.devices[0]: `/dev/d8-0` (b 8:0) is refused by the strict device policy (--device-policy strict)",
+                "strict: /dev/sda");
+  expect_error (DEVS (DEV ("c", 1, 1)), RUNCGO_VALIDATE_STRICT_DEVICES, "(c 1:1) is refused", "strict: /dev/mem");
+  expect_error (DEVS (DEV ("u", 1, 2)), RUNCGO_VALIDATE_STRICT_DEVICES, "(u 1:2) is refused", "strict: /dev/kmem as u");
+  expect_ok (DEVS (DEV ("c", 1, 3) "," DEV ("c", 1, 5) "," DEV ("c", 1, 7) "," DEV ("c", 1, 8) "," DEV ("c", 1, 9) ","
+                   DEV ("c", 5, 0) "," DEV ("c", 5, 1) "," DEV ("c", 5, 2) "," DEV ("c", 136, 0) "," DEV ("c", 143, 9)
+                   "," DEV ("p", 0, 0)),
+             RUNCGO_VALIDATE_STRICT_DEVICES, "strict: the safe set, pty slaves and fifos");
+  expect_error (DEVS (DEV ("c", 144, 0)), RUNCGO_VALIDATE_STRICT_DEVICES, "(c 144:0) is refused", "strict: 144 is no pty");
+  expect_error ("{" HEAD ",'annotations':{'run.oci.runcgo.device-policy':'strict'},"
+                "'linux':{'namespaces':[{'type':'mount'}],'devices':[" DEV ("b", 8, 0) "]}}",
+                0, "refused by the strict device policy (annotation run.oci.runcgo.device-policy)", "annotation strict");
+  expect_error ("{" HEAD ",'annotations':{'run.oci.runcgo.device-policy':'lax'},'linux':{}}", 0,
+                "expected \"default\" or \"strict\", got \"lax\"", "annotation with an unknown value");
+#undef DEV
+#undef DEVS
+}
+
 static void
 test_validate_linux (void)
 {
@@ -634,6 +660,7 @@ main (void)
   test_validate_mounts_hooks ();
   test_validate_namespaces ();
   test_validate_linux ();
+  test_device_policy ();
   test_generate (false);
   test_generate (true);
   test_full ();

@@ -47,6 +47,12 @@ struct runcgo_cgroup_config
   bool rootless;                /* permission errors on create are not fatal: run without cgroup, warn once */
   bool enforce;                 /* ...unless resources were asked for and this is set (annotation
                                  * run.oci.runcgo.cgroups=required) */
+  /* fs driver: called with the path state.json will record once it is
+   * known, before the first directory is made (create writes its early
+   * state there, so that a create killed while making the cgroup leaves a
+   * state naming it for `delete -f`).  Optional; an error aborts. */
+  int (*before_mkdir) (const char *path, void *arg, runcgo_error_t *err);
+  void *before_mkdir_arg;
 };
 
 /* One file write of the resource plan. */

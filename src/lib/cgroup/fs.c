@@ -451,11 +451,14 @@ runcgo_cg_cpuset_init (const struct runcgo_cg_dir *d, runcgo_error_t *err)
 {
   /* A v1 cpuset cgroup starts with empty cpus and mems (unless the parent
    * has cgroup.clone_children) and no task can join it: "No space left on
-   * device".  Copy the parent's, top-down, in the directories we made. */
+   * device".  Copy the parent's, top-down, wherever they are empty: not
+   * only in the directories we made, since a create killed between its
+   * mkdir and this copy leaves an empty intermediate directory that every
+   * later create reuses (copy_if_empty never changes a set cpuset). */
   if (d->hier->unified || !runcgo_cg_has_controller (d->hier->controllers, "cpuset"))
     return 0;
   size_t n = n_components (d->cgpath);
-  for (size_t k = n - d->n_created + 1; k <= n && d->n_created; k++)
+  for (size_t k = 1; k <= n; k++)
     {
       cleanup_free char *dir = prefix_dir (d, k);
       cleanup_free char *parent = prefix_dir (d, k - 1);

@@ -335,6 +335,12 @@ create_fs (const struct runcgo_cgroup_config *cfg, struct runcgo_cgroup *cg, run
     return -1;
   if (resolve_dirs (cfg, cg->mode, &cg->dirs, &cg->n_dirs, err) < 0)
     return -1;
+  if (cfg->before_mkdir)
+    {
+      cleanup_free char *path = state_path (cg->dirs, cg->n_dirs);
+      if (cfg->before_mkdir (path, cfg->before_mkdir_arg, err) < 0)
+        return -1;
+    }
   int r = make_dirs (cg, cfg->rootless, requested, err);
   if (r != 0)
     {
@@ -612,6 +618,10 @@ runcgo_cgroup_kill_all (const struct runcgo_cgroup *cg, int sig, runcgo_error_t 
   const struct runcgo_cg_dir *d = procs_dir (cg);
   if (d == NULL)
     return runcgo_fail (err, ENOENT, "signal every process: no cgroup directory");
+  /* a create killed while making the cgroup leaves some of its directories:
+   * one that does not exist holds no process */
+  if (access (d->dir, F_OK) < 0 && errno == ENOENT)
+    return 0;
   /* cgroup.kill (5.14+) kills the whole subtree atomically, forks included */
   if (cg->mode == RUNCGO_CGROUP_V2 && sig == SIGKILL)
     {

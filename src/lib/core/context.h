@@ -17,6 +17,7 @@ struct runcgo_context
                           handled as for a rootless caller, the config needs no user namespace */
   bool systemd_cgroup;
   bool debug;
+  bool strict_devices; /* --device-policy strict */
 };
 
 /* rootless_opt: "auto" (NULL), "true", "false".  root: --root or NULL. */

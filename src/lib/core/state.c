@@ -142,9 +142,71 @@ hooks_to_json (const struct runcgo_hook *h, size_t n)
   return a;
 }
 
+/* RUNCGO_STATE_RECOVERY: "key=value" lines; cgroup_path last (to the end
+ * of its line). */
+static int
+recovery_write (int dir_fd, const struct runcgo_container_state *st, runcgo_error_t *err)
+{
+  cleanup_free char *text
+      = xasprintf ("pid=%d\nstart_time=%llu\ncreator=%d\ncreator_start_time=%llu\ncgroup_driver=%d\nnew_pidns=%d\n"
+                   "cgroup_path=%s\n",
+                   (int) st->pid, (unsigned long long) st->start_time, (int) st->creator,
+                   (unsigned long long) st->creator_start_time, st->cgroup_driver, st->new_pidns ? 1 : 0,
+                   st->cgroup_path ? st->cgroup_path : "");
+  return runcgo_write_file_atomic (dir_fd, RUNCGO_STATE_RECOVERY, text, strlen (text), 0600, err);
+}
+
+static int
+recovery_field (const char *text, const char *key, int64_t min, int64_t max, int64_t *out)
+{
+  cleanup_free char *pat = xasprintf ("\n%s=", key);
+  cleanup_free char *buf = xasprintf ("\n%s", text);
+  const char *p = strstr (buf, pat);
+  if (p == NULL)
+    return -1;
+  cleanup_free char *v = xstrndup (p + strlen (pat), strcspn (p + strlen (pat), "\n"));
+  if (runcgo_parse_i64 (v, out) < 0 || *out < min || *out > max)
+    return -1;
+  return 0;
+}
+
+int
+runcgo_state_read_recovery (int dir_fd, const char *id, struct runcgo_container_state **out, runcgo_error_t *err)
+{
+  cleanup_free char *buf = NULL;
+  if (runcgo_read_file_at (dir_fd, RUNCGO_STATE_RECOVERY, 1 << 16, &buf, NULL, err) < 0)
+    return -1;
+  int64_t pid, start, creator, cstart, driver, pidns;
+  const char *cg = strstr (buf, "\ncgroup_path=");
+  if (recovery_field (buf, "pid", 0, INT32_MAX, &pid) < 0 || recovery_field (buf, "start_time", 0, INT64_MAX, &start) < 0
+      || recovery_field (buf, "creator", 0, INT32_MAX, &creator) < 0
+      || recovery_field (buf, "creator_start_time", 0, INT64_MAX, &cstart) < 0
+      || recovery_field (buf, "cgroup_driver", 0, 16, &driver) < 0 || recovery_field (buf, "new_pidns", 0, 1, &pidns) < 0
+      || cg == NULL)
+    return runcgo_fail (err, 0, "%s is corrupted too", RUNCGO_STATE_RECOVERY);
+  cg += strlen ("\ncgroup_path=");
+  struct runcgo_container_state *st = xzalloc (sizeof (*st));
+  st->id = xstrdup (id);
+  st->pid = (pid_t) pid;
+  st->start_time = (uint64_t) start;
+  st->creator = (pid_t) creator;
+  st->creator_start_time = (uint64_t) cstart;
+  st->cgroup_driver = (int) driver;
+  st->new_pidns = pidns != 0;
+  st->cgroup_path = xstrndup (cg, strcspn (cg, "\n"));
+  st->bundle = xstrdup ("");
+  st->rootfs = xstrdup ("");
+  st->created = xstrdup ("");
+  *out = st;
+  return 0;
+}
+
 int
 runcgo_state_write (int dir_fd, const struct runcgo_container_state *st, runcgo_error_t *err)
 {
+  /* the recovery record first: it is never older than state.json */
+  if (recovery_write (dir_fd, st, err) < 0)
+    return runcgo_error_wrap (err, "write state of container \"%s\"", st->id);
   json_object *o = json_object_new_object ();
   json_object_object_add (o, "id", json_object_new_string (st->id));
   json_object_object_add (o, "pid", json_object_new_int64 (st->pid));

@@ -18,6 +18,10 @@
 
 #define RUNCGO_STATE_FILE "state.json"
 #define RUNCGO_EXEC_FIFO "exec.fifo"
+/* What `delete -f` needs when state.json is unreadable (truncated, emptied,
+ * overwritten): pid, start time, creator, cgroup.  A few lines of text,
+ * written just before each state.json, so never older than it. */
+#define RUNCGO_STATE_RECOVERY "recovery"
 
 enum runcgo_status
 {
@@ -67,6 +71,9 @@ int runcgo_state_read (int dir_fd, struct runcgo_container_state **out, runcgo_e
 /* Pure decoder (fuzzed): JSON text -> state. */
 int runcgo_state_decode (const char *json, size_t len, struct runcgo_container_state **out, runcgo_error_t *err);
 void runcgo_state_free (struct runcgo_container_state *st);
+/* The recovery record of ROOT/ID as a state with only id, pid, start_time,
+ * creator, cgroup and new_pidns set (bundle and rootfs ""). */
+int runcgo_state_read_recovery (int dir_fd, const char *id, struct runcgo_container_state **out, runcgo_error_t *err);
 
 /* Live status: see the header comment.  A state written before the init
  * exists (pid 0) reads as creating while its creator lives, else stopped: a

@@ -752,7 +752,8 @@ restore_config (struct restoration *r, runcgo_error_t *err)
   if (realpath (b, buf) == NULL)
     return runcgo_fail_hint (err, errno, "pass an existing bundle directory with --bundle", "bundle `%s`", b);
   r->bundle = xstrdup (buf);
-  unsigned flags = RUNCGO_VALIDATE_NEED_PROCESS | (r->ctx->rootless ? RUNCGO_VALIDATE_ROOTLESS : 0);
+  unsigned flags = RUNCGO_VALIDATE_NEED_PROCESS | (r->ctx->rootless ? RUNCGO_VALIDATE_ROOTLESS : 0)
+                   | (r->ctx->strict_devices ? RUNCGO_VALIDATE_STRICT_DEVICES : 0);
   if (runcgo_spec_load (r->bundle, &r->spec, err) < 0)
     return -1;
   if (runcgo_spec_validate (r->spec, flags, err) < 0)

@@ -62,8 +62,12 @@ struct creation
   char **intelrdt_dirs;      /* resctrl groups we made: removed by unwind and delete */
   struct runcgo_slirp_config slirp;       /* --net slirp / run.oci.runcgo.network */
   struct runcgo_slirp_helper slirp_helper;
+  const char *planned_cgroup; /* while the cgroup is being made: its path */
+  bool early_state_written;
   struct runcgo_spawn_result res;
 };
+
+static int write_state (struct creation *c, runcgo_error_t *err);
 
 static int
 resolve_bundle (struct creation *c, runcgo_error_t *err)
@@ -95,7 +99,8 @@ resolve_rootfs (struct creation *c, runcgo_error_t *err)
 static int
 load_config (struct creation *c, runcgo_error_t *err)
 {
-  unsigned flags = RUNCGO_VALIDATE_NEED_PROCESS | (c->ctx->rootless ? RUNCGO_VALIDATE_ROOTLESS : 0);
+  unsigned flags = RUNCGO_VALIDATE_NEED_PROCESS | (c->ctx->rootless ? RUNCGO_VALIDATE_ROOTLESS : 0)
+                   | (c->ctx->strict_devices ? RUNCGO_VALIDATE_STRICT_DEVICES : 0);
   if (runcgo_spec_load (c->bundle, &c->spec, err) < 0)
     return -1;
   /* rootless with a user namespace but no maps: build them (crun does;
@@ -224,6 +229,19 @@ prepare_notify (struct creation *c, runcgo_error_t *err)
   return runcgo_notify_prepare (c->spec, dir, err);
 }
 
+/* The early state, written once the cgroup's path is known and before any
+ * of its directories exists (see write_state). */
+static int
+write_early_state (const char *path, void *arg, runcgo_error_t *err)
+{
+  struct creation *c = arg;
+  c->planned_cgroup = path;
+  int r = write_state (c, err);
+  c->planned_cgroup = NULL;
+  c->early_state_written = r == 0;
+  return r;
+}
+
 static int
 make_cgroup (struct creation *c, runcgo_error_t *err)
 {
@@ -236,6 +254,8 @@ make_cgroup (struct creation *c, runcgo_error_t *err)
     /* root of a nested user namespace may not write the host's cgroups either */
     .rootless = c->ctx->rootless || c->ctx->userns_root,
     .enforce = annotation_is (c->spec, "run.oci.runcgo.cgroups", "required"),
+    .before_mkdir = write_early_state,
+    .before_mkdir_arg = c,
   };
   if (runcgo_cgroup_create (&cfg, &c->cgroup, err) < 0)
     return -1;
@@ -294,9 +314,11 @@ spawn_init (struct creation *c, runcgo_error_t *err)
   return r;
 }
 
-/* Written twice: before the clone with pid 0 and the cgroup (so that a
- * create killed from here on leaves something `delete -f` can clean up),
- * then with the init. */
+/* Written twice: with pid 0 once the cgroup's path is known, before its
+ * first directory is made (write_early_state; so that a create killed from
+ * here on leaves something `delete -f` can clean up: it kills the cgroup and
+ * removes what exists of it), then with the init.  Drivers that make no
+ * directories get the early state after make_cgroup. */
 static int
 write_state (struct creation *c, runcgo_error_t *err)
 {
@@ -312,8 +334,10 @@ write_state (struct creation *c, runcgo_error_t *err)
     .rootfs = c->rootfs,
     .created = created,
     .owner = geteuid (),
-    .cgroup_path = (char *) (c->cgroup ? runcgo_cgroup_path (c->cgroup) : ""),
-    .cgroup_driver = c->cgroup ? (int) runcgo_cgroup_get_driver (c->cgroup) : RUNCGO_CGROUP_DRIVER_DISABLED,
+    .cgroup_path = (char *) (c->cgroup ? runcgo_cgroup_path (c->cgroup) : c->planned_cgroup ? c->planned_cgroup : ""),
+    .cgroup_driver = c->cgroup             ? (int) runcgo_cgroup_get_driver (c->cgroup)
+                     : c->planned_cgroup ? RUNCGO_CGROUP_DRIVER_FS
+                                         : RUNCGO_CGROUP_DRIVER_DISABLED,
     .rootless = c->ctx->rootless,
     .new_pidns = runcgo_spec_namespace (c->spec, RUNCGO_NS_PID) != NULL,
     .detached = !c->run_mode || c->opts->detach,
@@ -411,7 +435,7 @@ creation_run (struct creation *c, runcgo_error_t *err)
     return -1;
   take_listen_fds (c);
   if (make_state_dir (c, err) < 0 || prepare_notify (c, err) < 0 || make_cgroup (c, err) < 0
-      || write_state (c, err) < 0 || spawn_init (c, err) < 0)
+      || (!c->early_state_written && write_state (c, err) < 0) || spawn_init (c, err) < 0)
     return -1;
   if (apply_intel_rdt (c, err) < 0 || write_state (c, err) < 0
       || runcgo_write_pid_file (c->opts->pid_file, c->res.pid, err) < 0)
@@ -738,6 +762,26 @@ destroy_container (struct runcgo_context *ctx, struct runcgo_loaded *l, runcgo_e
   return runcgo_state_dir_remove (ctx->root_fd, l->st->id, err);
 }
 
+/* delete -f of a container whose state.json cannot be read: a create killed
+ * before writing it (nothing to kill: its init died with it, see init.c's
+ * PDEATHSIG), or a state.json truncated or overwritten since.  L is locked. */
+static int
+delete_unreadable (struct runcgo_context *ctx, const char *id, struct runcgo_loaded *l, runcgo_error_t *err)
+{
+  runcgo_error_t rec = NULL;
+  if (runcgo_state_read_recovery (l->dir_fd, id, &l->st, &rec) < 0)
+    {
+      runcgo_warn ("%s; removing its state directory", runcgo_error_text (*err));
+      runcgo_error_release (&rec);
+      runcgo_error_release (err);
+      return runcgo_state_dir_remove (ctx->root_fd, id, err);
+    }
+  runcgo_warn ("%s; killing the container and removing it from its recovery record", runcgo_error_text (*err));
+  runcgo_error_release (err);
+  l->status = runcgo_state_status (l->dir_fd, l->st);
+  return destroy_container (ctx, l, err);
+}
+
 int
 runcgo_container_delete (struct runcgo_context *ctx, const char *id, bool force, runcgo_error_t *err)
 {
@@ -751,13 +795,10 @@ runcgo_container_delete (struct runcgo_context *ctx, const char *id, bool force,
           runcgo_error_release (err);
           r = 0;
         }
-      /* a state dir whose state.json is unreadable can still be removed with -f */
+      /* a state dir whose state.json is unreadable can still be removed
+       * with -f, the container with it when its recovery record is intact */
       else if (force && l.dir_fd >= 0)
-        {
-          runcgo_warn ("%s; removing its state directory", runcgo_error_text (*err));
-          runcgo_error_release (err);
-          r = runcgo_state_dir_remove (ctx->root_fd, id, err);
-        }
+        r = delete_unreadable (ctx, id, &l, err);
       goto out;
     }
   if (!force && (l.status == RUNCGO_STATUS_RUNNING || l.status == RUNCGO_STATUS_PAUSED))

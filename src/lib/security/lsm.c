@@ -1,8 +1,10 @@
 /* lsm.c -- AppArmor and SELinux exec labels.
  *
  * The write goes to a procfs file of our own thread; the fd is checked to be
- * on procfs before writing so a container-planted mount cannot redirect it
- * (the CVE-2025-52881 class). */
+ * on procfs, and on the very mount /proc is, before writing: a mount
+ * planted over the attr file (a bind of another procfs file such as
+ * sysrq-trigger, which is procfs too) cannot redirect it (the
+ * CVE-2025-52881 class). */
 #include "config.h"
 
 #include <fcntl.h>
@@ -11,6 +13,7 @@
 #include <sys/vfs.h>
 
 #include "core/util.h"
+#include "linux/linux.h"
 #include "security.h"
 
 #ifndef PROC_SUPER_MAGIC
@@ -35,12 +38,20 @@ runcgo_selinux_enabled (void)
 static int
 write_proc_attr (const char *path, const char *data, runcgo_error_t *err)
 {
+  cleanup_close int proc = open ("/proc", O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
   cleanup_close int fd = open (path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW);
   struct statfs st;
   if (fd < 0)
     return runcgo_fail (err, errno, "open %s", path);
   if (fstatfs (fd, &st) < 0 || st.f_type != PROC_SUPER_MAGIC)
     return runcgo_fail (err, EXDEV, "%s is not on procfs", path);
+  /* a procfs file whose mount differs from /proc's has something mounted
+   * over it */
+  uint64_t proc_mnt, fd_mnt;
+  if (proc < 0 || runcgo_fd_mount_id (proc, NULL, &proc_mnt) < 0 || runcgo_fd_mount_id (fd, NULL, &fd_mnt) < 0
+      || fd_mnt != proc_mnt)
+    return runcgo_fail_hint (err, EXDEV, "remove the mount over it from config.json",
+                             "%s is not on the /proc mount (something is mounted over it): refusing to write", path);
   if (write (fd, data, strlen (data)) < 0)
     return runcgo_fail (err, errno, "write %s", path);
   return 0;

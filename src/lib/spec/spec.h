@@ -370,7 +370,11 @@ enum runcgo_validate_flags
 {
   RUNCGO_VALIDATE_NEED_PROCESS = 1 << 0, /* create/run: process is required */
   RUNCGO_VALIDATE_ROOTLESS = 1 << 1,
+  RUNCGO_VALIDATE_STRICT_DEVICES = 1 << 2, /* --device-policy strict */
 };
+/* "strict": linux.devices may hold only the safe set (null, zero, full,
+ * random, urandom, tty, console, ptmx, pty slaves); "default": anything. */
+#define RUNCGO_ANNOTATION_DEVICE_POLICY "run.oci.runcgo.device-policy"
 int runcgo_spec_validate (const struct runcgo_spec *spec, unsigned flags, runcgo_error_t *err);
 int runcgo_process_validate (const struct runcgo_process *p, const char *field, runcgo_error_t *err);
 int runcgo_resources_validate (const struct runcgo_resources *r, runcgo_error_t *err);

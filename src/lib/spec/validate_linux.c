@@ -81,6 +81,51 @@ validate_sysctl (const struct runcgo_spec *spec, runcgo_error_t *err)
 
 /* ---------------------------------------------------------------- devices */
 
+/* The strict device policy judges a node by what it opens (type and
+ * numbers), never by its path: "/dev/null" as b 8:0 is a disk.  FIFOs open
+ * nothing of the host and pass. */
+static bool
+device_is_safe (const struct runcgo_device *d)
+{
+  static const struct { int64_t major, minor; } safe[] = {
+    { 1, 3 }, { 1, 5 }, { 1, 7 }, { 1, 8 }, { 1, 9 }, /* null zero full random urandom */
+    { 5, 0 }, { 5, 1 }, { 5, 2 },                     /* tty console ptmx */
+  };
+  if (d->type == 'p')
+    return true;
+  if (d->type != 'c' && d->type != 'u')
+    return false;
+  if (d->major >= 136 && d->major <= 143) /* UNIX98 pty slaves (/dev/pts/N) */
+    return true;
+  for (size_t i = 0; i < ARRAY_SIZE (safe); i++)
+    if (d->major == safe[i].major && d->minor == safe[i].minor)
+      return true;
+  return false;
+}
+
+static int
+validate_device_policy (const struct runcgo_spec *spec, unsigned flags, runcgo_error_t *err)
+{
+  const char *a = runcgo_spec_annotation (spec, RUNCGO_ANNOTATION_DEVICE_POLICY);
+  if (a && strcmp (a, "strict") != 0 && strcmp (a, "default") != 0)
+    return runcgo_fail (err, 0, "annotations[\"%s\"]: expected \"default\" or \"strict\", got \"%s\"",
+                        RUNCGO_ANNOTATION_DEVICE_POLICY, a);
+  if (!(flags & RUNCGO_VALIDATE_STRICT_DEVICES) && !(a && strcmp (a, "strict") == 0))
+    return 0;
+  const struct runcgo_linux *l = spec->linux_;
+  for (size_t i = 0; l && i < l->n_devices; i++)
+    if (!device_is_safe (&l->devices[i]))
+      return runcgo_fail_hint (err, EPERM,
+                               "the strict device policy allows only null, zero, full, random, urandom, tty, "
+                               "console, ptmx and pty slaves; drop the device or use --device-policy default",
+                               "linux.devices[%zu]: `%s` (%c %" PRId64 ":%" PRId64 ") is refused by the strict device "
+                               "policy (%s)",
+                               i, l->devices[i].path, l->devices[i].type, l->devices[i].major, l->devices[i].minor,
+                               (flags & RUNCGO_VALIDATE_STRICT_DEVICES) ? "--device-policy strict"
+                                                                       : "annotation " RUNCGO_ANNOTATION_DEVICE_POLICY);
+  return 0;
+}
+
 static int
 validate_devices (const struct runcgo_linux *l, runcgo_error_t *err)
 {
@@ -491,7 +536,8 @@ runcgo_validate_linux (const struct runcgo_spec *spec, unsigned flags, runcgo_er
   const struct runcgo_linux *l = spec->linux_;
   if (l == NULL)
     return 0;
-  if (validate_sysctl (spec, err) < 0 || validate_devices (l, err) < 0 || validate_net_devices (l, flags, err) < 0
+  if (validate_sysctl (spec, err) < 0 || validate_devices (l, err) < 0 || validate_device_policy (spec, flags, err) < 0
+      || validate_net_devices (l, flags, err) < 0
       || validate_paths (l, err) < 0 || (l->resources && validate_resources (l->resources, err) < 0)
       || (l->seccomp && validate_seccomp (l->seccomp, err) < 0)
       || (l->intel_rdt && validate_intel_rdt (l->intel_rdt, err) < 0)
