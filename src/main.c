@@ -66,7 +66,15 @@ static const struct command commands[] = {
     "      --file-locks        dump file locks\n"
     "      --pre-dump          dump memory only, to lower the downtime of a later dump\n"
     "      --parent-path DIR   the previous (pre-)dump, relative to --image-path\n"
-    "      --manage-cgroups-mode soft|full|strict|ignore  how criu handles the cgroups\n" },
+    "      --manage-cgroups-mode soft|full|strict|ignore  how criu handles the cgroups\n"
+    "      --auto-dedup        punch the pages a dump re-saves out of the parent images\n"
+    "      --tcp-skip-in-flight  skip half-open TCP connections\n"
+    "      --link-remap        allow dumping open files that were unlinked (link remap)\n"
+    "      --empty-ns network  do not dump the network namespace's content\n"
+    "      --lazy-pages        leave the memory to be served lazily (userfaultfd)\n"
+    "      --page-server ADDR:PORT  send the memory to a criu page server\n"
+    "      --status-fd FD      with --lazy-pages: criu writes \\0 to FD when ready\n"
+    "      --network-lock iptables|nftables|skip  how criu locks the network\n" },
   { "restore", runcgo_cmd_restore, "[OPTIONS] ID", "restore a container from a CRIU checkpoint",
     "  -b, --bundle DIR        bundle directory (default: current directory)\n"
     "      --image-path DIR    the checkpoint's images (default: ./checkpoint)\n"
@@ -80,7 +88,14 @@ static const struct command commands[] = {
     "      --file-locks        restore file locks\n"
     "      --manage-cgroups-mode soft|full|strict|ignore  how criu handles the cgroups\n"
     "      --no-pivot          accepted for runc compatibility (criu sets up the root)\n"
-    "      --no-subreaper      do not become a child subreaper\n" },
+    "      --no-subreaper      do not become a child subreaper\n"
+    "      --auto-dedup        punch restored pages out of the images\n"
+    "      --lazy-pages        fetch the memory lazily from a running `criu lazy-pages`\n"
+    "      --empty-ns network  a new, empty network namespace (for a hook to set up)\n"
+    "      --tcp-close         restore TCP connections closed\n"
+    "      --lsm-profile TYPE:NAME  LSM profile of the restored processes\n"
+    "      --lsm-mount-context CTX  SELinux mount context for the restored mounts\n"
+    "      --network-lock iptables|nftables|skip  how criu locks the network\n" },
   { "state", runcgo_cmd_state, "ID", "print the state of a container as JSON", "" },
   { "list", runcgo_cmd_list, "[OPTIONS]", "list containers",
     "  -f, --format table|json output format (default: table)\n"

@@ -123,6 +123,34 @@ test_pause_freezes_and_resume_thaws () {
   assert_status 0
 }
 
+# The SIGKILL stays pending in a frozen cgroup: delete -f must thaw it.
+test_delete_force_of_a_paused_container_kills_it () {
+  cfg_args sh -c 'sleep 1000 & exec sleep 1001'
+  start_detached "$CID"
+  init=$(pid_of "$CID")
+  capture rt pause "$CID"
+  assert_status 0
+  assert_eq "$(status_of "$CID")" paused "state"
+  capture timeout 5 "$RUNCGO" --root "$ROOT" delete -f "$CID"
+  assert_status 0
+  wait_until "the init gone" pid_gone "$init"
+  assert_eq "$(status_of "$CID")" "" "state after delete -f"
+}
+
+test_kill_sigkill_of_a_paused_container_kills_it () {
+  cfg_args sleep 1000
+  start_detached "$CID"
+  init=$(pid_of "$CID")
+  capture rt pause "$CID"
+  assert_status 0
+  capture rt kill "$CID" KILL
+  assert_status 0
+  wait_until "the init gone" pid_gone "$init"
+  wait_status "$CID" stopped
+  capture rt delete "$CID"
+  assert_status 0
+}
+
 test_pause_and_resume_of_a_stopped_container_fail () {
   cfg_args sleep 1000
   start_detached "$CID"
