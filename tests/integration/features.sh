@@ -153,6 +153,55 @@ test_cpu_burst_is_written () {
   capture rt delete -f "$CID"
 }
 
+test_cpuset_cpus_and_mems_confine_the_container () {
+  [ "$(nproc --all)" -ge 2 ] || skip "needs two CPUs"
+  cfg '.linux.resources.cpu = {"cpus": "1", "mems": "0"}'
+  out=$(inside grep -E 'Cpus_allowed_list|Mems_allowed_list' /proc/self/status | tr -s '\t' ' ')
+  assert_eq "$out" $'Cpus_allowed_list: 1\nMems_allowed_list: 0' "cpuset inside"
+  cfg_args sleep 1000
+  start_detached "$CID"
+  capture rt update --cpuset-cpus 0 "$CID"
+  assert_status 0
+  assert_eq "$(cat "$(cg_dir cpuset)/cpuset.cpus")" 0 "cpuset.cpus after update"
+  capture rt delete -f "$CID"
+}
+
+test_memory_reservation_swappiness_and_oom_killer_are_written () {
+  need_v1_file memory memory.oom_control
+  cfg '.linux.resources.memory = {"limit": 134217728, "reservation": 67108864, "swappiness": 10,
+                                  "disableOOMKiller": true}'
+  cfg_args sleep 1000
+  start_detached "$CID"
+  d=$(cg_dir memory)
+  assert_eq "$(cat "$d/memory.soft_limit_in_bytes")" 67108864 "memory.soft_limit_in_bytes"
+  assert_eq "$(cat "$d/memory.swappiness")" 10 "memory.swappiness"
+  assert_match "$(cat "$d/memory.oom_control")" "oom_kill_disable 1" "memory.oom_control"
+  capture rt update --memory-reservation 33554432 --memory-swap 268435456 "$CID"
+  assert_status 0
+  assert_eq "$(cat "$d/memory.soft_limit_in_bytes")" 33554432 "soft limit after update"
+  [ ! -e "$d/memory.memsw.limit_in_bytes" ] ||
+    assert_eq "$(cat "$d/memory.memsw.limit_in_bytes")" 268435456 "memsw limit after update"
+  capture rt delete -f "$CID"
+}
+
+# throttles of the first disk of the host (weights need the BFQ scheduler's
+# blkio.bfq.weight, which this kind of host rarely has)
+test_blkio_throttles_are_written () {
+  need_v1_file blkio blkio.throttle.read_bps_device
+  local dev
+  dev=$(cat /sys/block/[vsh]d[a-z]/dev /sys/block/nvme0n1/dev 2> /dev/null | head -n 1 || true)
+  [ -n "$dev" ] || skip "no disk to throttle"
+  cfg '.linux.resources.blockIO = {"throttleReadBpsDevice": [{"major": $ma, "minor": $mi, "rate": 1048576}],
+                                   "throttleWriteIOPSDevice": [{"major": $ma, "minor": $mi, "rate": 100}]}' \
+    --argjson ma "${dev%:*}" --argjson mi "${dev#*:}"
+  cfg_args sleep 1000
+  start_detached "$CID"
+  d=$(cg_dir blkio)
+  assert_eq "$(cat "$d/blkio.throttle.read_bps_device")" "$dev 1048576" "read_bps_device"
+  assert_eq "$(cat "$d/blkio.throttle.write_iops_device")" "$dev 100" "write_iops_device"
+  capture rt delete -f "$CID"
+}
+
 # ------------------------------------------------------------------ mount options
 
 test_tmpcopyup_fills_the_tmpfs_with_the_image_s_content () {
