@@ -451,6 +451,24 @@ test_v2_device_filter_denies_and_update_replaces_it () {
   assert_status 0
 }
 
+# hugetlb is the controller the cgroup2 hierarchy of a hybrid host has
+test_v2_hugepage_limits_and_unified_are_written () {
+  need_v2
+  [ -e /sys/kernel/mm/hugepages/hugepages-2048kB ] || skip "no 2 MB huge pages"
+  grep -qw hugetlb /sys/fs/cgroup/unified/cgroup.controllers 2> /dev/null ||
+    grep -qw hugetlb /sys/fs/cgroup/cgroup.controllers || skip "no hugetlb controller in cgroup2"
+  cfg '.linux.resources.hugepageLimits = [{"pageSize": "2MB", "limit": 4194304}]
+       | .linux.resources.unified = {"hugetlb.2MB.rsvd.max": "2097152"}'
+  cfg_args sleep 1000
+  capture v2rt run -d -b "$BUNDLE" "$CID"
+  assert_status 0
+  dir=$(v2_dir)
+  assert_eq "$(cat "$dir/hugetlb.2MB.max")" 4194304 "hugetlb.2MB.max"
+  assert_eq "$(cat "$dir/hugetlb.2MB.rsvd.max")" 2097152 "hugetlb.2MB.rsvd.max (unified)"
+  capture v2rt delete -f "$CID"
+  assert_status 0
+}
+
 test_v2_pause_stats_kill_all_and_delete () {
   need_v2
   counter_args
