@@ -138,6 +138,9 @@ test_cpu_idle_is_written () {
   cfg_args sleep 1000
   start_detached "$CID"
   assert_eq "$(cat "$(cg_dir cpu)/cpu.idle")" 1 "cpu.idle"
+  capture rt update --cpu-idle 0 "$CID"
+  assert_status 0
+  assert_eq "$(cat "$(cg_dir cpu)/cpu.idle")" 0 "cpu.idle after update"
   capture rt delete -f "$CID"
 }
 
@@ -179,6 +182,10 @@ test_memory_reservation_swappiness_and_oom_killer_are_written () {
   capture rt update --memory-reservation 33554432 --memory-swap 268435456 "$CID"
   assert_status 0
   assert_eq "$(cat "$d/memory.soft_limit_in_bytes")" 33554432 "soft limit after update"
+  # obsolete (the kernel dropped kmem limits): accepted with runc's warning
+  capture rt update --kernel-memory 1m --kernel-memory-tcp 1m "$CID"
+  assert_status 0
+  assert_contains "$stderr" "Kernel memory settings are ignored" "warning"
   [ ! -e "$d/memory.memsw.limit_in_bytes" ] ||
     assert_eq "$(cat "$d/memory.memsw.limit_in_bytes")" 268435456 "memsw limit after update"
   capture rt delete -f "$CID"
@@ -212,6 +219,14 @@ test_tmpcopyup_fills_the_tmpfs_with_the_image_s_content () {
   assert_match "$out" '^from-image' "content copied up"
   assert_match "$out" ' /data .* - tmpfs ' "/data is a tmpfs"
   assert_eq "$(cat "$BUNDLE/rootfs/data/file")" from-image "image left unchanged"
+}
+
+test_bind_of_a_single_file () {
+  echo host-file > "$T/file"
+  cfg '.mounts += [{"destination": "/etc/bound", "type": "bind", "source": $f, "options": ["bind", "ro"]}]' \
+    --arg f "$T/file"
+  out=$(inside sh -c 'cat /etc/bound; test -f /etc/bound && echo regular; (echo x > /etc/bound) 2> /dev/null || echo refused')
+  assert_eq "$out" $'host-file\nregular\nrefused' "the bound file"
 }
 
 test_nosymfollow_refuses_symlinks_in_the_mount () {
@@ -266,6 +281,16 @@ test_run_no_subreaper_lets_orphans_go_to_the_next_reaper () {
   assert_eq "$comm" "$(basename "$RUNCGO" | cut -c1-15)" "parent of the orphan (subreaper)"
   comm=$(orphan_parent_comm "$CID-2" --no-subreaper)
   assert_eq "$comm" subreaper "parent of the orphan with --no-subreaper"
+}
+
+# Not implemented: a clear error instead of running the process elsewhere.
+test_exec_cgroup_flag_is_refused_clearly () {
+  runc_differs "runc joins the sub-cgroup"
+  cfg_args sleep 1000
+  start_detached "$CID"
+  capture rt exec --cgroup sub "$CID" true
+  assert_exec_failed 'exec --cgroup "sub": joining a sub-cgroup is not supported yet'
+  capture rt delete -f "$CID"
 }
 
 test_exec_ignore_paused_execs_into_a_paused_container () {
