@@ -371,6 +371,12 @@ EOF
   assert_eq "$(jq -r '.mountOptions | index("rbind") != null' "$T/features.json")" true "mountOptions"
   assert_eq "$(jq -r '.linux.cgroup.v1' "$T/features.json")" true "cgroup v1"
   assert_eq "$(jq -r '.linux.seccomp.enabled' "$T/features.json")" true "seccomp"
+  assert_eq "$(jq -r '.annotations["run.oci.runcgo.checkpoint.enabled"]' "$T/features.json")" true "checkpoint"
+  assert_eq "$(jq -r '.linux.mountExtensions.idmap.enabled, .linux.netDevices.enabled' "$T/features.json")" \
+    $'true\ntrue' "idmap and netDevices"
+  # the runtime's support, not the host's (features-linux.md)
+  assert_eq "$(jq -r '.linux.apparmor.enabled, .linux.selinux.enabled' "$T/features.json")" $'true\ntrue' "LSMs"
+  assert_eq "$(jq -r '.mountOptions | index("tmpcopyup") != null' "$T/features.json")" true "tmpcopyup"
 }
 
 test_features_schema_check_can_fail () {
