@@ -123,7 +123,8 @@ static const struct command commands[] = {
     "      --pids-limit N      maximum number of tasks (-1 = unlimited)\n"
     "      --blkio-weight N    block IO weight (10-1000)\n"
     "      --kernel-memory, --kernel-memory-tcp SIZE  ignored (obsolete)\n"
-    "      --l3-cache-schema, --mem-bw-schema S      Intel RDT (not supported)\n" },
+    "      --l3-cache-schema S the L3 line of the container's resctrl group (linux.intelRdt)\n"
+    "      --mem-bw-schema S   the MB line of the container's resctrl group\n" },
   { "ps", runcgo_cmd_ps, "[OPTIONS] ID [PS-ARGS...]", "list the processes of a container (ps -ef by default)",
     "  -f, --format table|json table: ps output filtered to the container; json: array of host PIDs\n" },
   { "events", runcgo_cmd_events, "[OPTIONS] ID", "print cgroup statistics and OOM events as JSON lines",
