@@ -25,6 +25,7 @@ static const struct command commands[] = {
     "  -b, --bundle DIR        bundle directory (default: current directory)\n"
     "      --pid-file FILE     write the init's PID to FILE\n"
     "      --console-socket S  AF_UNIX socket that receives the terminal master\n"
+    "      --pidfd-socket S    AF_UNIX socket that receives the process's pidfd\n"
     "      --no-pivot          use chroot instead of pivot_root\n"
     "      --no-new-keyring    keep the caller's session keyring\n"
     "      --preserve-fds N    pass N extra fds (3..3+N-1) to the process\n" },
@@ -36,6 +37,7 @@ static const struct command commands[] = {
     "      --no-subreaper      do not become a child subreaper\n"
     "      --pid-file FILE     write the init's PID to FILE\n"
     "      --console-socket S  AF_UNIX socket that receives the terminal master\n"
+    "      --pidfd-socket S    AF_UNIX socket that receives the process's pidfd\n"
     "      --no-pivot          use chroot instead of pivot_root\n"
     "      --no-new-keyring    keep the caller's session keyring\n"
     "      --preserve-fds N    pass N extra fds (3..3+N-1) to the process\n" },
@@ -43,6 +45,7 @@ static const struct command commands[] = {
     "  -p, --process FILE      process.json to run (instead of CMD)\n"
     "  -t, --tty               allocate a pseudo-terminal\n"
     "      --console-socket S  AF_UNIX socket that receives the terminal master\n"
+    "      --pidfd-socket S    AF_UNIX socket that receives the process's pidfd\n"
     "  -d, --detach            do not wait for the process\n"
     "      --pid-file FILE     write the process's PID to FILE\n"
     "  -e, --env NAME=VALUE    set an environment variable (repeatable)\n"

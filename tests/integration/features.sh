@@ -283,6 +283,48 @@ test_run_no_subreaper_lets_orphans_go_to_the_next_reaper () {
   assert_eq "$comm" subreaper "parent of the orphan with --no-subreaper"
 }
 
+# pidfd_receiver SOCKET OUT: the manager's end of --pidfd-socket (python3):
+# accept one connection, take the fd, write "PAYLOAD PID" to OUT, PID from
+# the fd's /proc/self/fdinfo ("Pid:" is there only for a pidfd).
+pidfd_receiver () {
+  python3 - "$1" "$2" << 'EOF' &
+import os, socket, sys
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.bind(sys.argv[1])
+s.listen(1)
+s.settimeout(30)
+c, _ = s.accept()
+msg, fds, _, _ = socket.recv_fds(c, 64, 1)
+pid = [l.split()[1] for l in open("/proc/self/fdinfo/%d" % fds[0]) if l.startswith("Pid:")][0]
+with open(sys.argv[2] + ".new", "w") as f:
+    f.write("%s %s\n" % (msg.decode(), pid))
+os.rename(sys.argv[2] + ".new", sys.argv[2])
+EOF
+  wait_file "$1"
+}
+
+test_pidfd_socket_receives_the_pidfd_of_init_and_exec () {
+  is_runc && [ "$("$RUNCGO" create --help 2>&1 | grep -c pidfd-socket)" = 0 ] && skip "this runc has no --pidfd-socket"
+  pidfd_receiver "$T/init.sock" "$T/init.got"
+  cfg_args sleep 1000
+  start_detached "$CID" --pidfd-socket "$T/init.sock"
+  wait_file "$T/init.got"
+  assert_eq "$(cat "$T/init.got")" "pidfd $(pid_of "$CID")" "what the socket got at create"
+  pidfd_receiver "$T/exec.sock" "$T/exec.got"
+  capture rt exec -d --pid-file "$T/exec.pid" --pidfd-socket "$T/exec.sock" "$CID" sleep 1000
+  assert_status 0
+  wait_file "$T/exec.got"
+  assert_eq "$(cat "$T/exec.got")" "pidfd $(cat "$T/exec.pid")" "what the socket got at exec"
+  wait
+  capture rt delete -f "$CID"
+}
+
+test_pidfd_socket_that_nobody_listens_on_fails_create () {
+  runc_differs "runc's message differs"
+  cfg_args sleep 1000
+  expect_error '--pidfd-socket: connect to' rt create -b "$BUNDLE" --pidfd-socket "$T/nobody.sock" "$CID"
+}
+
 # Not implemented: a clear error instead of running the process elsewhere.
 test_exec_cgroup_flag_is_refused_clearly () {
   runc_differs "runc joins the sub-cgroup"

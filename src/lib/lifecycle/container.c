@@ -384,6 +384,8 @@ creation_run (struct creation *c, runcgo_error_t *err)
   if (apply_intel_rdt (c, err) < 0 || write_state (c, err) < 0
       || runcgo_write_pid_file (c->opts->pid_file, c->res.pid, err) < 0)
     return -1;
+  if (c->opts->pidfd_socket && runcgo_pidfd_socket_send (c->opts->pidfd_socket, c->res.pidfd, err) < 0)
+    return -1;
   /* the state is complete: let other commands (kill, delete -f) in while a
    * foreground run waits */
   flock (c->dir_fd, LOCK_UN);

@@ -306,6 +306,8 @@ runcgo_container_exec (struct runcgo_context *ctx, const struct runcgo_exec_opts
     r = spawn_process (&x, err);
   if (r == 0 && o->pid_file)
     r = runcgo_write_pid_file (o->pid_file, x.res.pid, err);
+  if (r == 0 && o->pidfd_socket)
+    r = runcgo_pidfd_socket_send (o->pidfd_socket, x.res.pidfd, err);
   *exit_status = 0;
   if (r == 0 && !o->detach)
     r = runcgo_wait_foreground (x.res.pidfd, x.res.pid, x.tty_master, &fwd, exit_status, err);
