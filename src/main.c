@@ -57,7 +57,7 @@ static const struct command commands[] = {
     "      --preserve-fds N    pass N extra fds (3..3+N-1) to the process\n"
     "      --apparmor PROFILE  AppArmor profile\n"
     "      --process-label L   SELinux label\n"
-    "      --cgroup PATH       sub-cgroup of the container to join (cgroup v2)\n"
+    "      --cgroup PATH       existing sub-cgroup of the container to join\n"
     "      --ignore-paused     exec even into a paused container\n" },
   { "checkpoint", runcgo_cmd_checkpoint, "[OPTIONS] ID", "checkpoint a running container with CRIU",
     "      --image-path DIR    where criu writes the images (default: ./checkpoint)\n"

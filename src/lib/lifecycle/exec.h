@@ -26,7 +26,7 @@ struct runcgo_exec_opts
   int preserve_fds;
   const char *apparmor;
   const char *process_label;
-  const char *cgroup;        /* --cgroup: sub-cgroup (v2) to join */
+  const char *cgroup;        /* --cgroup: sub-cgroup of the container's to join */
   bool ignore_paused;
 };
 
