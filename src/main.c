@@ -153,6 +153,8 @@ static const char global_usage[] =
     "  --log-format text|json   format of --log entries (default text)\n"
     "  --debug                  log debug messages\n"
     "  --systemd-cgroup         manage cgroups through systemd (cgroupsPath \"slice:prefix:name\")\n"
+    "  --cgroup-manager systemd|cgroupfs  crun's spelling of --systemd-cgroup (or not)\n"
+    "  --log-level debug|info|warning|error  crun's: debug = --debug, the others the default\n"
     "  --rootless auto|true|false  rootless mode (default auto: when not root)\n"
     "  --criu PATH              the criu binary for checkpoint/restore (default: criu from PATH)\n"
     "  -v, --version            print the version\n"
@@ -255,6 +257,8 @@ enum
   OPT_SYSTEMD_CGROUP,
   OPT_ROOTLESS,
   OPT_CRIU,
+  OPT_CGROUP_MANAGER,
+  OPT_LOG_LEVEL,
 };
 
 static const struct option global_options[] = {
@@ -265,10 +269,40 @@ static const struct option global_options[] = {
   { "systemd-cgroup", no_argument, NULL, OPT_SYSTEMD_CGROUP },
   { "rootless", required_argument, NULL, OPT_ROOTLESS },
   { "criu", required_argument, NULL, OPT_CRIU },
+  { "cgroup-manager", required_argument, NULL, OPT_CGROUP_MANAGER },
+  { "log-level", required_argument, NULL, OPT_LOG_LEVEL },
   { "version", no_argument, NULL, 'v' },
   { "help", no_argument, NULL, 'h' },
   { NULL, 0, NULL, 0 },
 };
+
+/* crun's --cgroup-manager and --log-level, mapped onto runc's flags:
+ * systemd = --systemd-cgroup, cgroupfs = the default; debug = --debug, the
+ * other levels keep the default (warnings and errors).  false = a bad value
+ * (reported here). */
+static bool
+parse_crun_global (int opt, const char *val, struct runcgo_cli *g)
+{
+  static const char *const levels[] = { "debug", "info", "warning", "error" };
+  if (opt == OPT_CGROUP_MANAGER)
+    {
+      if (strcmp (val, "systemd") == 0 || strcmp (val, "cgroupfs") == 0)
+        {
+          g->systemd_cgroup = strcmp (val, "systemd") == 0;
+          return true;
+        }
+      fprintf (stderr, "runcgo: --cgroup-manager: invalid value \"%s\" (hint: use systemd or cgroupfs)\n", val);
+      return false;
+    }
+  for (size_t i = 0; i < ARRAY_SIZE (levels); i++)
+    if (strcmp (val, levels[i]) == 0)
+      {
+        g->debug = g->debug || i == 0;
+        return true;
+      }
+  fprintf (stderr, "runcgo: --log-level: invalid value \"%s\" (hint: use debug, info, warning or error)\n", val);
+  return false;
+}
 
 /* Returns the index of the command word, or -1 (exit now, *status set). */
 static int
@@ -286,6 +320,14 @@ parse_globals (int argc, char **argv, struct runcgo_cli *g, const char **log, co
         case OPT_SYSTEMD_CGROUP: g->systemd_cgroup = true; break;
         case OPT_ROOTLESS: g->rootless = optarg; break;
         case OPT_CRIU: g->criu = optarg; break;
+        case OPT_CGROUP_MANAGER:
+        case OPT_LOG_LEVEL:
+          if (!parse_crun_global (c, optarg, g))
+            {
+              *status = 1;
+              return -1;
+            }
+          break;
         case 'v': print_version (); *status = 0; return -1;
         case 'h': print_global_usage (stdout); *status = 0; return -1;
         default: fputs ("runcgo: invalid global option (see 'runcgo --help')\n", stderr); *status = 1; return -1;

@@ -76,6 +76,25 @@ test_rootless_flag_decides_the_rootless_behaviour () {
   expect_error 'use --rootless auto, true or false' rt --rootless maybe list
 }
 
+# crun's global options: --cgroup-manager systemd is --systemd-cgroup (a
+# plain cgroupsPath is then refused, as the systemd tests show);
+# --log-level debug is --debug (which logs little on success).
+test_crun_cgroup_manager_and_log_level_flags () {
+  runc_differs "runc has neither flag"
+  cfg_args true
+  capture rt --cgroup-manager systemd run -b "$BUNDLE" "$CID"
+  assert_status 1
+  assert_contains "$output" "slice:prefix:name" "cgroupsPath refused by the systemd driver"
+  capture rt --cgroup-manager cgroupfs run -b "$BUNDLE" "$CID-2"
+  assert_status 0
+  capture rt --log-level debug run -b "$BUNDLE" "$CID-3"
+  assert_status 0
+  capture rt --log-level error run -b "$BUNDLE" "$CID-4"
+  assert_status 0
+  expect_error 'use systemd or cgroupfs' rt --cgroup-manager disabled list
+  expect_error 'use debug, info, warning or error' rt --log-level loud list
+}
+
 test_log_format_json_writes_level_msg_time () {
   capture rt --log "$T/log.json" --log-format json state "$CID"
   assert_status 1
