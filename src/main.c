@@ -28,7 +28,9 @@ static const struct command commands[] = {
     "      --pidfd-socket S    AF_UNIX socket that receives the process's pidfd\n"
     "      --no-pivot          use chroot instead of pivot_root\n"
     "      --no-new-keyring    keep the caller's session keyring\n"
-    "      --preserve-fds N    pass N extra fds (3..3+N-1) to the process\n" },
+    "      --preserve-fds N    pass N extra fds (3..3+N-1) to the process\n"
+    "      --net slirp|none    user-mode network through runcgo-slirp (run.oci.runcgo.network)\n"
+    "  -p, --publish [IP:]HOSTPORT:CTRPORT[/udp]  forward a host port (repeatable; needs --net slirp)\n" },
   { "start", runcgo_cmd_start, "ID", "start the process of a created container", "" },
   { "run", runcgo_cmd_run, "[OPTIONS] ID [BUNDLE]", "create and start a container, wait for it, delete it",
     "  -b, --bundle DIR        bundle directory (default: current directory)\n"
@@ -40,7 +42,9 @@ static const struct command commands[] = {
     "      --pidfd-socket S    AF_UNIX socket that receives the process's pidfd\n"
     "      --no-pivot          use chroot instead of pivot_root\n"
     "      --no-new-keyring    keep the caller's session keyring\n"
-    "      --preserve-fds N    pass N extra fds (3..3+N-1) to the process\n" },
+    "      --preserve-fds N    pass N extra fds (3..3+N-1) to the process\n"
+    "      --net slirp|none    user-mode network through runcgo-slirp (run.oci.runcgo.network)\n"
+    "  -p, --publish [IP:]HOSTPORT:CTRPORT[/udp]  forward a host port (repeatable; needs --net slirp)\n" },
   { "exec", runcgo_cmd_exec, "[OPTIONS] ID [CMD [ARGS...]]", "run a new process in a running container",
     "  -p, --process FILE      process.json to run (instead of CMD)\n"
     "  -t, --tty               allocate a pseudo-terminal\n"
@@ -57,7 +61,7 @@ static const struct command commands[] = {
     "      --preserve-fds N    pass N extra fds (3..3+N-1) to the process\n"
     "      --apparmor PROFILE  AppArmor profile\n"
     "      --process-label L   SELinux label\n"
-    "      --cgroup PATH       existing sub-cgroup of the container to join\n"
+    "      --cgroup [CTRL:]PATH  existing sub-cgroup of the container to join (repeatable)\n"
     "      --ignore-paused     exec even into a paused container\n" },
   { "checkpoint", runcgo_cmd_checkpoint, "[OPTIONS] ID", "checkpoint a running container with CRIU",
     "      --image-path DIR    where criu writes the images (default: ./checkpoint)\n"

@@ -18,6 +18,7 @@ enum
   OPT_KEEP,
   OPT_NO_SUBREAPER,
   OPT_PIDFD_SOCKET,
+  OPT_NET,
 };
 
 static const struct option create_options[] = {
@@ -31,6 +32,8 @@ static const struct option create_options[] = {
   { "detach", no_argument, NULL, 'd' },
   { "keep", no_argument, NULL, OPT_KEEP },
   { "no-subreaper", no_argument, NULL, OPT_NO_SUBREAPER },
+  { "net", required_argument, NULL, OPT_NET },
+  { "publish", required_argument, NULL, 'p' },
   { "help", no_argument, NULL, 'h' },
   { NULL, 0, NULL, 0 },
 };
@@ -50,9 +53,11 @@ runcgo_cli_parse_create (const char *command, int argc, char **argv, struct runc
                          runcgo_error_t *err)
 {
   int c;
+  /* --publish values point into argv; the array lives until exit */
+  static const char **publish;
   memset (o, 0, sizeof (*o));
   optind = 1;
-  while ((c = getopt_long (argc, argv, is_run ? "b:dh" : "b:h", create_options, NULL)) != -1)
+  while ((c = getopt_long (argc, argv, is_run ? "b:dp:h" : "b:p:h", create_options, NULL)) != -1)
     {
       switch (c)
         {
@@ -69,6 +74,12 @@ runcgo_cli_parse_create (const char *command, int argc, char **argv, struct runc
         case 'd': o->detach = true; break;
         case OPT_KEEP: o->keep = true; break;
         case OPT_NO_SUBREAPER: o->no_subreaper = true; break;
+        case OPT_NET: o->net = optarg; break;
+        case 'p':
+          publish = xrealloc (publish, (o->n_publish + 1) * sizeof (char *));
+          publish[o->n_publish++] = optarg;
+          o->publish = publish;
+          break;
         case 'h': runcgo_cli_usage (command); return 1;
         default: return runcgo_fail_hint (err, 0, "see 'runcgo create --help'", "%s: invalid option", command);
         }

@@ -83,7 +83,7 @@ parse_option (int c, struct runcgo_exec_opts *o, runcgo_error_t *err)
       break;
     case OPT_APPARMOR: o->apparmor = optarg; break;
     case OPT_PROCESS_LABEL: o->process_label = optarg; break;
-    case OPT_CGROUP: o->cgroup = optarg; break;
+    case OPT_CGROUP: strv_push (&o->cgroups, optarg); break;
     case OPT_IGNORE_PAUSED: o->ignore_paused = true; break;
     default: return runcgo_fail_hint (err, 0, "see 'runcgo exec --help'", "exec: invalid option");
     }
@@ -136,5 +136,6 @@ out:
   free (o.env);
   free (o.additional_gids);
   free (o.caps);
+  free (o.cgroups);
   return r;
 }

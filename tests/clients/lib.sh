@@ -196,7 +196,7 @@ if [ "$CLIENT_HIDE_UNIFIED" = yes ]; then
   echo "# /sys/fs/cgroup/unified (cgroup2 with controllers) is hidden in this suite's mount namespace, for crun"
 fi
 ip link set lo up || bail "cannot bring up lo in the suite's network namespace"
-hostname "clients-$SCRIPT_NAME"
+hostname "clients-${SCRIPT_NAME//_/-}"
 
 # The runtime under test is called through a wrapper with the same base name
 # (engines key features on that name) that logs every command line, then
@@ -313,6 +313,10 @@ ok_run () {
 
 assert_eq () {
   [ "$1" = "$2" ] || fail "${3:-value}: expected '$2', got '$1'"
+}
+
+assert_ne () {
+  [ "$1" != "$2" ] || fail "${3:-value}: expected something else than '$2'"
 }
 
 assert_match () {
@@ -525,15 +529,30 @@ image_archive () {
 # file events, netavark with its config in the temp dir, and the runtime under
 # test as --runtime.  `pm` (a script in $CLIENT_TMP/bin, usable from tmux)
 # is that podman; every container goes below the suite's cgroup.
+# Rootless: with PODMAN_USER set (podman_rootless.sh makes the user), `pm`
+# runs podman as that user with its own XDG_RUNTIME_DIR and HOME, the
+# configuration and storage are the user's, the default network is the
+# host's (slirp4netns would need /dev/net/tun) and there is no cgroup parent
+# (rootless podman has no cgroup of its own on a v1 or hybrid host).
 
 PODMAN_IMAGE=localhost/runcgo-clients:latest
 
 podman_setup () {
-  local d=$CLIENT_TMP/podman driver=${CLIENT_STORAGE_DRIVER:-overlay}
-  mkdir -p "$d/networks" "$d/tmp"
+  local d=$CLIENT_TMP/podman driver=${CLIENT_STORAGE_DRIVER:-overlay} run_as='' parent='' netns=''
+  mkdir -p "$d/networks" "$d/tmp" "$d/home"
+  if [ -n "${PODMAN_USER:-}" ]; then
+    run_as="setpriv --reuid=$PODMAN_USER --regid=$PODMAN_USER --init-groups env -i PATH=\"\$PATH\" \\
+  TERM=\"\${TERM:-xterm}\" HOME='$d/home' USER='$PODMAN_USER' LOGNAME='$PODMAN_USER' \\
+  XDG_RUNTIME_DIR='$PODMAN_XDG' CONTAINERS_CONF=\"\$CONTAINERS_CONF\" \\
+  CONTAINERS_STORAGE_CONF=\"\$CONTAINERS_STORAGE_CONF\" CONTAINERS_REGISTRIES_CONF=\"\$CONTAINERS_REGISTRIES_CONF\""
+    netns='netns = "host"'
+  else
+    parent="--cgroup-parent '/$CLIENT_CGROUP'"
+  fi
   cat > "$d/containers.conf" <<EOF
 [containers]
 log_driver = "k8s-file"
+$netns
 [engine]
 cgroup_manager = "cgroupfs"
 events_logger = "file"
@@ -559,11 +578,12 @@ export CONTAINERS_CONF='$d/containers.conf' CONTAINERS_STORAGE_CONF='$d/storage.
 export CONTAINERS_REGISTRIES_CONF='$d/registries.conf'
 globals=(--runtime '$RT_PATH' --cgroup-manager cgroupfs --events-backend file)
 case \${1:-} in
-  run|create) cmd=\$1; shift; exec podman "\${globals[@]}" "\$cmd" --cgroup-parent '/$CLIENT_CGROUP' "\$@" ;;
+  run|create) cmd=\$1; shift; exec $run_as podman "\${globals[@]}" "\$cmd" $parent "\$@" ;;
 esac
-exec podman "\${globals[@]}" "\$@"
+exec $run_as podman "\${globals[@]}" "\$@"
 EOF
   chmod 0755 "$CLIENT_TMP/bin/pm"
+  [ -z "${PODMAN_USER:-}" ] || chown -R "$PODMAN_USER:" "$d" "$RUNTIME_TRACE"
   on_exit podman_teardown
   pm info --format '{{.Store.GraphDriverName}}' > "$d/info.log" 2>&1 ||
     bail "podman info failed: $(cat "$d/info.log")"

@@ -134,6 +134,12 @@ test_exec_runtime_binary_cannot_be_overwritten_from_the_container () {
   assert_status 0
 }
 
+# CAP_SYS_PTRACE of the initial user namespace (no user namespace here)
+# overrides non-dumpable: the attacker may open /proc/PID/{exe,root,cwd,fd}
+# of the runtime's process.  Its exe is a sealed memfd, no mapping leads to
+# the binary, it is born in the container's filesystem and holds no host
+# directory.  (Attaching to it stays possible, as with runc and crun: a user
+# namespace closes that.)
 test_exec_runtime_binary_cannot_be_overwritten_with_cap_sys_ptrace () {
   runtime_copy
   grant_ptrace
@@ -154,8 +160,8 @@ test_exec_runtime_binary_cannot_be_overwritten_with_cap_sys_ptrace () {
 # With CAP_SYS_PTRACE (of the initial user namespace: no user namespace here)
 # non-dumpable protects nothing: the created init is in the shared pid
 # namespace before it has pivoted into its rootfs, and its root and cwd are
-# the host's then; runc 1.1 shows the same.  That variant checks the binary
-# only (runc's answer to CVE-2019-5736 is a sealed copy of itself).
+# the host's then; runc shows the same.  That variant checks the binary only
+# (src/lib/security/exe_shield.c).
 created_init_attack () {
   runtime_copy
   if [ "${1:-}" = ptrace ]; then grant_ptrace; fi

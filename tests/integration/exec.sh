@@ -235,6 +235,47 @@ test_exec_joins_the_container_cgroup () {
   capture rt delete -f "$CID"
 }
 
+# container_cgroup_dirs: the container's directory in every hierarchy.
+container_cgroup_dirs () {
+  local d
+  for d in $(cgroup_parents); do
+    [ -d "$d/$CID-b1" ] && echo "$d/$CID-b1"
+  done
+  return 0
+}
+
+# runc's --cgroup: an existing sub-cgroup, for every hierarchy or, with a
+# controller prefix, for the hierarchies of that controller only.
+test_exec_cgroup_flag_joins_an_existing_sub_cgroup () {
+  running_container
+  local d memory_only=
+  for d in $(container_cgroup_dirs); do
+    mkdir "$d/sub"
+    # a new v1 cpuset is empty: it takes no task until given cpus and mems
+    if [ -e "$d/cpuset.cpus" ]; then
+      cat "$d/cpuset.cpus" > "$d/sub/cpuset.cpus"
+      cat "$d/cpuset.mems" > "$d/sub/cpuset.mems"
+    fi
+  done
+  capture rt exec --cgroup sub "$CID" cat /proc/self/cgroup
+  assert_status 0
+  assert_no_match "$(grep -v "/$CID-b1/sub\$" <<< "$stdout" || true)" . "hierarchies outside the sub-cgroup"
+  if [ -d "/sys/fs/cgroup/memory/$CGROUP_PARENT" ]; then
+    memory_only=1
+    capture rt exec --cgroup memory:sub "$CID" cat /proc/self/cgroup
+    assert_status 0
+    assert_match "$(grep ':memory:' <<< "$stdout")" "/$CID-b1/sub\$" "memory hierarchy"
+    assert_match "$(grep ':pids:' <<< "$stdout")" "/$CID-b1\$" "pids hierarchy (not named)"
+  fi
+  capture rt exec --cgroup nope "$CID" true
+  assert_exec_failed 'exec --cgroup "nope": .*/nope does not exist'
+  capture rt exec --cgroup ../.. "$CID" true
+  assert_exec_failed "leaves the container's cgroup"
+  [ -n "$memory_only" ] || echo "# no v1 memory hierarchy: the controller prefix was not checked"
+  capture rt delete -f "$CID"
+  assert_status 0
+}
+
 test_exec_applies_the_container_seccomp_profile () {
   cfg '.linux.seccomp = {"defaultAction": "SCMP_ACT_ALLOW",
          "architectures": ["SCMP_ARCH_X86_64", "SCMP_ARCH_X86", "SCMP_ARCH_X32", "SCMP_ARCH_AARCH64"],

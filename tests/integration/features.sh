@@ -325,42 +325,6 @@ test_pidfd_socket_that_nobody_listens_on_fails_create () {
   expect_error '--pidfd-socket: connect to' rt create -b "$BUNDLE" --pidfd-socket "$T/nobody.sock" "$CID"
 }
 
-# cgroup_dirs: this bundle's cgroup directory in every hierarchy the
-# container is in (v1 controllers, name=systemd, the cgroup2 one).
-cgroup_dirs () {
-  local p d
-  p=$(jq -r .linux.cgroupsPath "$BUNDLE/config.json")
-  for d in /sys/fs/cgroup/*"$p" /sys/fs/cgroup"$p"; do
-    [ -d "$d" ] && echo "$d"
-  done
-  return 0
-}
-
-# runc's plain form: an existing sub-cgroup, joined in every hierarchy.
-test_exec_cgroup_flag_joins_an_existing_sub_cgroup () {
-  runc_differs "runc 1.1 leaves the process in the container's cgroup on a hybrid host"
-  cfg_args sleep 1000
-  start_detached "$CID"
-  for d in $(cgroup_dirs); do
-    mkdir "$d/sub"
-    # a new v1 cpuset child has no CPUs until it is given some
-    [ ! -e "$d/cpuset.cpus" ] || { cat "$d/cpuset.cpus" > "$d/sub/cpuset.cpus"; cat "$d/cpuset.mems" > "$d/sub/cpuset.mems"; }
-  done
-  capture rt exec --cgroup sub "$CID" cat /proc/self/cgroup
-  assert_status 0
-  assert_no_match "$stdout" '[^b]$' "every line of /proc/self/cgroup ends in /sub"
-  capture rt exec "$CID" cat /proc/self/cgroup
-  assert_no_match "$stdout" '/sub$' "without --cgroup"
-  for d in $(cgroup_dirs); do rmdir "$d/sub"; done
-  capture rt exec --cgroup sub "$CID" true
-  assert_exec_failed 'move pid [0-9]+ into cgroup /sys/fs/cgroup/.*/sub: No such file'
-  capture rt exec --cgroup cpu:sub "$CID" true
-  assert_exec_failed 'CONTROLLER:PATH form is not supported'
-  capture rt exec --cgroup ../x "$CID" true
-  assert_exec_failed 'must be a relative path below'
-  capture rt delete -f "$CID"
-}
-
 test_exec_ignore_paused_execs_into_a_paused_container () {
   [ -d /sys/fs/cgroup/freezer ] || [ -e /sys/fs/cgroup/cgroup.freeze ] || skip "no freezer"
   cfg_share

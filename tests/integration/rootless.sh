@@ -3,7 +3,8 @@
 # root) and removes again: one with /etc/subuid and /etc/subgid ranges, one
 # without.  Covers `spec --rootless` + run, the runc README lifecycle, the ID
 # maps seen from inside (single ID, a full range through newuidmap, automatic
-# maps), every rootless failure with its error text, overlay mounts (native
+# maps), a root config run by root of a nested user namespace (as rootless
+# Podman runs the runtime), every rootless failure with its error text, overlay mounts (native
 # in the user namespace, and forced through fuse-overlayfs), `runcgo check`,
 # and that nothing is left behind (state, processes, mounts, FUSE daemons).
 #
@@ -12,165 +13,7 @@
 # /dev/fuse and /dev/net/tun (set to 0666 while the suite runs).
 . "$(dirname "$0")/../lib/common.sh"
 
-for tool in useradd userdel setpriv unshare newuidmap newgidmap; do
-  if ! command -v "$tool" > /dev/null; then
-    echo "1..0 # SKIP $tool is missing (packages: passwd, util-linux, uidmap)"
-    exit 0
-  fi
-done
-
-# ------------------------------------------------------------------ suite users
-RL_USER=runcgo-rl-$$   # has subordinate ranges
-RL_BARE=runcgo-rn-$$   # has none: single-ID maps only
-RL_PATH=/usr/local/bin:/usr/bin:/bin:/usr/local/sbin:/usr/sbin:/sbin
-RL_COUNT=65536
-RL_DEV_MODES=()
-
-# drop_subid_lines NAME UID: remove the user's lines (by name or by uid).
-drop_subid_lines () {
-  local f
-  for f in /etc/subuid /etc/subgid; do
-    [ -f "$f" ] && sed -i -e "/^$1:/d" -e "/^$2:/d" "$f"
-  done
-  return 0
-}
-
-# A start above every range in use (useradd's own pick is distro policy).
-free_subid_start () {
-  local end
-  end=$(cat /etc/subuid /etc/subgid 2> /dev/null | awk -F: 'NF == 3 { e = $2 + $3; if (e > m) m = e } END { print m + 0 }')
-  [ "$end" -lt 200000 ] && end=200000
-  echo $(((end + 65535) / 65536 * 65536 + 65536))
-}
-
-rl_kill_user_processes () {
-  local u=$1 i pids
-  for ((i = 0; i < 20; i++)); do
-    pids=$(ps -u "$u" -o pid= 2> /dev/null | tr -s ' \n' ' ')
-    [ -z "${pids// /}" ] && return 0
-    kill -KILL $pids 2> /dev/null || true
-    sleep 0.1
-  done
-}
-
-rl_teardown () {
-  local u uid i
-  for u in "$RL_USER" "$RL_BARE"; do
-    uid=$(id -u "$u" 2> /dev/null) || continue
-    rl_kill_user_processes "$u"
-    drop_subid_lines "$u" "$uid"
-    rm -rf --one-file-system "/run/user/$uid"
-    userdel "$u" > /dev/null 2>&1 || echo "# warning: userdel $u failed"
-  done
-  for ((i = 0; i < ${#RL_DEV_MODES[@]}; i += 2)); do
-    chmod "${RL_DEV_MODES[i + 1]}" "${RL_DEV_MODES[i]}"
-  done
-}
-
-rl_suite_finish () {
-  suite_finish
-  rl_teardown
-}
-trap rl_suite_finish EXIT
-
-rl_setup () {
-  local u uid
-  for u in "$RL_USER" "$RL_BARE"; do
-    useradd --no-create-home --home-dir / --shell /usr/sbin/nologin --user-group "$u" || return 1
-    uid=$(id -u "$u")
-    drop_subid_lines "$u" "$uid" # useradd may have added ranges itself
-    install -d -m 0700 -o "$u" -g "$u" "/run/user/$uid"
-  done
-  RL_UID=$(id -u "$RL_USER")
-  RL_GID=$(id -g "$RL_USER")
-  RL_BARE_UID=$(id -u "$RL_BARE")
-  RL_START=$(free_subid_start)
-  echo "$RL_USER:$RL_START:$RL_COUNT" >> /etc/subuid
-  echo "$RL_USER:$RL_START:$RL_COUNT" >> /etc/subgid
-  for u in /dev/fuse /dev/net/tun; do
-    [ -c "$u" ] || continue
-    RL_DEV_MODES+=("$u" "$(stat -c %a "$u")")
-    chmod 0666 "$u"
-  done
-}
-if ! rl_setup > "$SUITE_TMP/rl-setup.log" 2>&1; then
-  echo "Bail out! creating the test users failed: $(cat "$SUITE_TMP/rl-setup.log")"
-  exit 1
-fi
-
-# ------------------------------------------------------------------ helpers
-
-# user_argv USER: RL_ARGV becomes the command prefix that runs a command as
-# USER with a login-like environment.
-user_argv () {
-  local uid
-  uid=$(id -u "$1")
-  RL_ARGV=(setpriv --reuid="$1" --regid="$1" --init-groups
-    env -i PATH="$RL_PATH" HOME=/ USER="$1" LOGNAME="$1" XDG_RUNTIME_DIR="/run/user/$uid")
-}
-
-# as_user USER CMD...: CMD as USER.
-as_user () {
-  user_argv "$1"
-  shift
-  "${RL_ARGV[@]}" "$@"
-}
-
-# as_user_with_mounts SETUP USER CMD...: CMD as USER in a private mount
-# namespace where root first ran the shell commands SETUP (to hide or
-# replace a host file for this command only).
-as_user_with_mounts () {
-  local setup=$1
-  user_argv "$2"
-  shift 2
-  unshare --mount --propagation private sh -c "$setup"' && exec "$@"' sh "${RL_ARGV[@]}" "$@"
-}
-
-# urt [-u USER] ARGS...: the runtime as the test user (default $RU), with the
-# test's own state root.
-urt () {
-  local u=$RU
-  if [ "$1" = -u ]; then u=$2; shift 2; fi
-  as_user "$u" timeout -k 5 "${RT_TIMEOUT:-60}" "$RUNCGO" --root "$ROOT" "$@"
-}
-
-# rl_prepare USER: the test's state root and a bundle owned by USER, with a
-# config from `spec --rootless` run as USER ($BUNDLE points at it).
-rl_prepare () {
-  RU=$1
-  BUNDLE=$T/ub
-  install -d -o "$RU" -g "$RU" "$ROOT" "$BUNDLE" "$SHARED"
-  cp -a "$BASE_ROOTFS" "$BUNDLE/rootfs"
-  chown -R "$RU:$RU" "$BUNDLE/rootfs"
-  capture as_user "$RU" "$RUNCGO" spec --rootless -b "$BUNDLE"
-  assert_status 0
-  cfg '.process.terminal = false | .process.args = ["true"] | .root.readonly = false'
-}
-
-# uinside ARGS...: run ARGS in a container of $BUNDLE as $RU; print stdout.
-uinside () {
-  cfg_args "$@"
-  local o=$T/.inside.out e=$T/.inside.err st=0
-  urt run -b "$BUNDLE" "$CID-run" > "$o" 2> "$e" < /dev/null || st=$?
-  if [ "$st" != 0 ]; then
-    sed 's/^/  | /' "$o" "$e" >&2
-    fail "container '$*' exited with $st"
-  fi
-  cat "$o"
-}
-
-# normalized uid_map/gid_map lines: "0 1001 1"
-maplines () { awk '{ print $1, $2, $3 }'; }
-
-ustatus_of () { urt state "$1" 2> /dev/null | jq -r .status 2> /dev/null || true; }
-
-# processes of USER that are alive (zombies wait for the reaper: they hold
-# nothing), optionally only those named NAME
-live_procs () {
-  ps -u "$1" -o pid=,stat=,comm= 2> /dev/null | awk -v n="${2:-}" '$2 !~ /^Z/ && (n == "" || $3 == n) { print $1 }'
-}
-no_fuse_daemon () { [ -z "$(live_procs "$RU" fuse-overlayfs)" ]; }
-no_user_process () { [ -z "$(live_procs "$RU")" ]; }
+. "$(dirname "$0")/../lib/rootless.sh"
 
 # cfg_overlay MODE DEST: an overlay mount of $T/ov/{lower,upper,work} (given
 # relative to the bundle, as the bundle-relative rule says) at DEST, with the
@@ -298,6 +141,29 @@ test_spec_rootless_then_run_in_the_default_state_root () {
   assert_eq "$(find "$state" -mindepth 1 -maxdepth 1 | wc -l)" 0 "entries left in $state"
 }
 
+# Root of a user namespace that is not the host's (rootless Podman runs the
+# runtime so): a plain root config, no user namespace of its own, runs as
+# for a rootless user: state in XDG_RUNTIME_DIR, device nodes bound rather
+# than made, devpts without its unmapped gid=5, no cgroup and no error.
+test_root_of_a_nested_user_namespace_runs_a_root_config () {
+  rl_prepare "$RL_USER"
+  rm "$BUNDLE/config.json"
+  capture as_user "$RL_USER" "$RUNCGO" spec -b "$BUNDLE"
+  assert_status 0
+  cfg '.process.terminal = false | .root.readonly = false'
+  cfg_args sh -c 'id -u; cat /proc/self/uid_map; ls -l /dev/null | cut -c1; echo x > /dev/null && echo null-ok'
+  capture as_user "$RL_USER" unshare --user --map-root-user timeout 60 "$RUNCGO" run -b "$BUNDLE" "$CID"
+  assert_status 0
+  assert_eq "$(sed -n 1p <<< "$stdout")" 0 "uid inside"
+  assert_eq "$(sed -n 2p <<< "$stdout" | maplines)" "0 $RL_UID 1" "uid_map: the caller's user namespace, no new one"
+  assert_eq "$(sed -n 3,4p <<< "$stdout")" "c
+null-ok" "/dev/null inside"
+  local state=/run/user/$RL_UID/runcgo
+  [ -d "$state" ] || fail "the state root was not $state"
+  assert_eq "$(find "$state" -mindepth 1 -maxdepth 1 | wc -l)" 0 "entries left in $state"
+  wait_until "no process of $RU" no_user_process
+}
+
 # ------------------------------------------------------------------ ID maps
 
 test_single_id_map_for_a_user_without_ranges () {
@@ -413,6 +279,19 @@ test_overlay_native_in_the_user_namespace () {
   assert_eq "$(sed -n 2p <<< "$out")" from-lower "file of the lower layer"
   assert_eq "$(cat "$T/ov/upper/new")" new "file written through the overlay, in the upper layer"
   [ ! -e "$T/ov/lower/new" ] || fail "write reached the lower layer"
+}
+
+# The default (auto) takes the kernel's overlayfs where it works in a user
+# namespace (runcgo check's overlay.userns probe says whether it does).
+test_overlay_auto_prefers_native_overlayfs () {
+  runc_differs "runcgo's own annotation"
+  rl_prepare "$RL_USER"
+  as_user "$RL_USER" "$RUNCGO" check | grep -qE '^ok +overlay.userns ' || skip "no overlayfs in a user namespace here"
+  cfg_overlay auto /merged
+  out=$(uinside sh -c 'grep " /merged " /proc/self/mountinfo; cat /merged/file')
+  assert_match "$(sed -n 1p <<< "$out")" " - overlay " "mount type of /merged"
+  assert_eq "$(sed -n 2p <<< "$out")" from-lower "file of the lower layer"
+  assert_eq "$(live_procs "$RU" fuse-overlayfs)" "" "fuse-overlayfs daemons"
 }
 
 test_overlay_forced_through_fuse_overlayfs () {

@@ -243,4 +243,84 @@ test_rootless_without_a_user_manager_names_the_bus () {
   assert_contains "$stderr" "systemctl --user" hint
 }
 
+# ------------------------------------------------------------------ rootless: the automatic choice
+# Without --systemd-cgroup, a rootless config with resources goes to a user
+# scope when the user's manager answers and can take the caller's processes;
+# otherwise the cgroupfs driver's way (here: no cgroup, one warning).  The
+# resource is a cgroup2 core file, honoured on v2 and hybrid hosts alike.
+AUTO_RESOURCES='{unified: {"cgroup.max.descendants": "7"}}'
+
+unit_state () {
+  as_user systemctl --user show "runcgo-$1.scope" -p ActiveState --value 2> /dev/null || true
+}
+
+test_rootless_resources_go_to_a_user_scope_automatically () {
+  need_user_manager
+  user_bundle '.process.args = ["sleep", "300"] | del(.linux.cgroupsPath) | .linux.resources = '"$AUTO_RESOURCES"
+  capture as_user_in_session "$RUNCGO" run -d "$CID"
+  assert_status 0
+  assert_eq "$stderr" "" "stderr (no warning: the resources are applied)"
+  local pid cg
+  pid=$(as_user "$RUNCGO" state "$CID" | jq -r .pid)
+  capture as_user systemctl --user show "runcgo-$CID.scope" -p ActiveState -p Delegate -p ControlGroup
+  assert_contains "$stdout" ActiveState=active "the user scope"
+  assert_contains "$stdout" Delegate=yes "the user scope"
+  cg=$(echo "$stdout" | sed -n 's/^ControlGroup=//p')
+  assert_eq "$cg" "$USER_CGROUP_REL/user.slice/runcgo-$CID.scope" "ControlGroup of the user scope"
+  assert_contains "$(cat "/proc/$pid/cgroup")" "0::$cg" "/proc/$pid/cgroup"
+  assert_eq "$(cat "$USER_CGROUP_MNT$cg/cgroup.max.descendants")" 7 "cgroup.max.descendants of the scope"
+  # later commands find the unit through the state (driver systemd)
+  capture as_user "$RUNCGO" delete -f "$CID"
+  assert_status 0
+  assert_eq "$(unit_state "$CID")" inactive "the scope after delete"
+  [ ! -d "$USER_CGROUP_MNT$cg" ] || fail "the scope's cgroup $cg is left"
+}
+
+# (In the foreground: a container left without a cgroup in the transient
+# service that runs runcgo would die with the service.)  The container's
+# cgroup2 line shows where it went: not into a scope of its own, but the
+# service's cgroup (no cgroup: hybrid) or its own below app.slice (v2).
+assert_not_in_a_scope () {
+  assert_status 0
+  assert_match "$stdout" "^0::$USER_CGROUP_REL/app.slice/(run-[^/]*\\.service|$CID)\$" "the container's cgroup2 line"
+  assert_eq "$(unit_state "$CID")" inactive "runcgo-$CID.scope"
+}
+
+test_rootless_without_resources_never_asks_systemd () {
+  need_user_manager
+  user_bundle '.process.args = ["grep", "^0::", "/proc/self/cgroup"] | del(.linux.cgroupsPath) | del(.linux.resources)'
+  capture as_user_in_session "$RUNCGO" run "$CID"
+  assert_not_in_a_scope
+}
+
+# The manager answers, but runcgo runs outside its subtree (and there is no
+# system manager to ask): the scope's job would fail after the clone, so the
+# cgroupfs driver is used (--systemd-cgroup fails here, see above).
+test_rootless_resources_outside_the_user_subtree_stay_with_cgroupfs () {
+  need_user_manager
+  user_bundle '.process.args = ["sleep", "300"] | del(.linux.cgroupsPath) | .linux.resources = '"$AUTO_RESOURCES"
+  [ ! -d /run/systemd/system ] || skip "systemd is the init here: the user manager would ask it to move the pid"
+  capture as_user "$RUNCGO" run -d -b "$T/ubundle" "$CID"
+  assert_status 0
+  assert_contains "$stderr" "linux.resources are not applied" "warning"
+  assert_eq "$(unit_state "$CID")" inactive "a unit for a caller outside the user's subtree"
+  capture as_user "$RUNCGO" delete -f "$CID"
+  assert_status 0
+}
+
+# (the user manager gives its services DBUS_SESSION_BUS_ADDRESS: unset too)
+test_rootless_resources_without_a_user_bus_stay_with_cgroupfs () {
+  need_user_manager
+  user_bundle '.process.args = ["grep", "^0::", "/proc/self/cgroup"] | del(.linux.cgroupsPath)
+    | .linux.resources = '"$AUTO_RESOURCES"
+  local empty=$T/xdg-empty
+  mkdir -p "$empty" && chown "$SD_USER:" "$empty" && chmod 700 "$empty"
+  capture as_user_in_session env -u DBUS_SESSION_BUS_ADDRESS XDG_RUNTIME_DIR="$empty" "$RUNCGO" run "$CID"
+  assert_not_in_a_scope
+  if [ "$(stat -f -c %T /sys/fs/cgroup)" != cgroup2fs ]; then
+    # hybrid: v1 directories cannot be made, so no cgroup at all
+    assert_contains "$stderr" "linux.resources are not applied" "warning"
+  fi
+}
+
 run_tests "$@"

@@ -148,9 +148,22 @@ test_subid_parse (void)
   free (fmt);
 }
 
+static void
+test_mountinfo_unescape (void)
+{
+  const char in[] = "/a\\040b\\011c\\012d\\134e\\08\\0";
+  char *out = runcgo_mountinfo_unescape (in, strlen (in));
+  ok (strcmp (out, "/a b\tc\nd\\e\\08\\0") == 0, "mountinfo: \\ooo escapes undone, malformed ones kept (%s)", out);
+  free (out);
+  out = runcgo_mountinfo_unescape ("/x\\040y", 3);
+  ok (strcmp (out, "/x\\") == 0, "mountinfo: an escape cut by the field's length is not read past it");
+  free (out);
+}
+
 int
 main (void)
 {
+  test_mountinfo_unescape ();
   test_subid_parse ();
   test_container_ids ();
   test_state_codec ();

@@ -2,7 +2,8 @@
  * "slice:prefix:name" (runc's rules and defaults, errors naming the field),
  * slice expansion, OCI resources -> unit properties for v1 and v2 (names,
  * values, conversions, systemd version gates), cpu lists -> AllowedCPUs
- * bitmasks, and the checks on /proc/PID/cgroup.  No bus, no cgroup. */
+ * bitmasks, the checks on /proc/PID/cgroup, and when a rootless config
+ * may go to a user scope automatically.  No bus, no cgroup. */
 #include "config.h"
 
 #include <string.h>
@@ -168,6 +169,47 @@ test_proc_in (void)
   ok (!runcgo_sd_proc_in ("0::/\n", "/system.slice/runcgo-a.scope"), "the root cgroup is not the unit");
 }
 
+static void
+test_proc_below (void)
+{
+  const char *v2 = "0::/u/user@1000.service/app.slice/run-1.service\n";
+  ok (runcgo_sd_proc_below (v2, "/u/user@1000.service"), "a process deep in the manager's subtree");
+  ok (runcgo_sd_proc_below (v2, "/u/user@1000.service/app.slice/run-1.service"), "the root itself");
+  ok (runcgo_sd_proc_below (v2, "/"), "everything is below /");
+  ok (!runcgo_sd_proc_below (v2, "/u/user@1000.serv"), "a prefix of a name is not a parent");
+  ok (!runcgo_sd_proc_below ("0::/u/session-1.scope\n", "/u/user@1000.service"), "a session scope is elsewhere");
+}
+
+/* The automatic choice of a user scope for the cgroupfs driver's config. */
+static void
+test_auto_candidate (void)
+{
+  struct runcgo_memory mem = { .limit = { true, 64 << 20 } };
+  struct runcgo_kv unified[] = { { (char *)"cgroup.max.descendants", (char *)"7" } };
+  struct runcgo_resources none = { 0 }, memory = { .memory = &mem }, uni = { .unified = unified, .n_unified = 1 };
+  struct runcgo_cgroup_config c = { .id = "x", .resources = &memory, .rootless = true };
+  ok (runcgo_sd_auto_candidate (&c, RUNCGO_CGROUP_V2), "v2, rootless, a memory limit, no cgroupsPath");
+  ok (!runcgo_sd_auto_candidate (&c, RUNCGO_CGROUP_V1), "never on v1 (nothing is delegated to users)");
+  c.rootless = false;
+  ok (!runcgo_sd_auto_candidate (&c, RUNCGO_CGROUP_V2), "never for root");
+  c.rootless = true;
+  c.resources = NULL;
+  ok (!runcgo_sd_auto_candidate (&c, RUNCGO_CGROUP_V2), "no resources: no bus");
+  c.resources = &none;
+  ok (!runcgo_sd_auto_candidate (&c, RUNCGO_CGROUP_V2), "empty resources: no bus");
+  c.resources = &uni;
+  ok (runcgo_sd_auto_candidate (&c, RUNCGO_CGROUP_HYBRID), "hybrid: cgroup2 files only");
+  c.cgroups_path = "user.slice:runcgo:x";
+  ok (runcgo_sd_auto_candidate (&c, RUNCGO_CGROUP_V2), "a cgroupsPath slice:prefix:name");
+  c.cgroups_path = "/mine/x";
+  ok (!runcgo_sd_auto_candidate (&c, RUNCGO_CGROUP_V2), "an absolute cgroupsPath is the cgroupfs driver's");
+  c.cgroups_path = "a:b";
+  ok (!runcgo_sd_auto_candidate (&c, RUNCGO_CGROUP_V2), "two fields are not a systemd path");
+  unified[0].key = (char *)"cgroup.procs";
+  c.cgroups_path = NULL;
+  ok (!runcgo_sd_auto_candidate (&c, RUNCGO_CGROUP_V2), "a resource error is left to the cgroupfs driver");
+}
+
 /* ---------------------------------------------------------------- properties */
 
 static struct runcgo_sd_props props;
@@ -298,6 +340,8 @@ main (void)
   test_bits ();
   test_quota ();
   test_proc_in ();
+  test_proc_below ();
+  test_auto_candidate ();
   test_props_v1 ();
   test_props_v2 ();
   test_unit_props ();

@@ -94,6 +94,11 @@ enum runcgo_cgroup_driver runcgo_cgroup_get_driver (const struct runcgo_cgroup *
 bool runcgo_cgroup_is_active (const struct runcgo_cgroup *cg);
 int runcgo_cgroup_open (const char *path, enum runcgo_cgroup_driver driver, struct runcgo_cgroup **out,
                         runcgo_error_t *err);
+/* exec --cgroup: a manager for existing sub-cgroups of CG, one spec per flag
+ * ("[CONTROLLER[,CONTROLLER]:]PATH", PATH relative to the container's cgroup;
+ * hierarchies no spec names keep the container's cgroup). */
+int runcgo_cgroup_open_sub (const struct runcgo_cgroup *cg, char *const *subs, struct runcgo_cgroup **out,
+                            runcgo_error_t *err);
 /* Every pid in the cgroup (cgroup.procs of the pids, memory or unified hierarchy). */
 int runcgo_cgroup_pids (const struct runcgo_cgroup *cg, pid_t **pids, size_t *n, runcgo_error_t *err);
 /* Signal every process (cgroup.kill on v2 for SIGKILL when present; else freeze, signal each, thaw). */

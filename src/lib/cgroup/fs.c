@@ -57,26 +57,6 @@ same_controllers (const char *a, const char *b)
   return na == nb;
 }
 
-/* mountinfo escapes space, tab, newline and backslash as \ooo. */
-static char *
-unescape (const char *s, size_t n)
-{
-  char *out = xmalloc (n + 1), *o = out;
-  for (size_t i = 0; i < n; i++)
-    {
-      if (s[i] == '\\' && i + 3 < n && s[i + 1] >= '0' && s[i + 1] <= '3' && s[i + 2] >= '0' && s[i + 2] <= '7'
-          && s[i + 3] >= '0' && s[i + 3] <= '7')
-        {
-          *o++ = (char)(((s[i + 1] - '0') << 6) | ((s[i + 2] - '0') << 3) | (s[i + 3] - '0'));
-          i += 3;
-        }
-      else
-        *o++ = s[i];
-    }
-  *o = '\0';
-  return out;
-}
-
 /* Keep only the controller names (and name=...) of v1 super options. */
 static char *
 v1_controllers (const char *superopts)
@@ -128,8 +108,8 @@ parse_line (const char *line, size_t len, struct runcgo_cg_hier *h, char **dev)
   cleanup_free char *superopts = xstrndup (p, (size_t)(end - p));
   h->unified = v2;
   h->controllers = v2 ? xstrdup ("") : v1_controllers (superopts);
-  h->root = unescape (f[3], fl[3]);
-  h->mount = unescape (f[4], fl[4]);
+  h->root = runcgo_mountinfo_unescape (f[3], fl[3]);
+  h->mount = runcgo_mountinfo_unescape (f[4], fl[4]);
   *dev = xstrndup (f[2], fl[2]);
   return true;
 }

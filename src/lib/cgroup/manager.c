@@ -9,6 +9,7 @@
 #include <linux/magic.h>
 #include <signal.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/statfs.h>
 #include <unistd.h>
 
@@ -356,6 +357,31 @@ create_fs (const struct runcgo_cgroup_config *cfg, struct runcgo_cgroup *cg, run
   return 0;
 }
 
+#ifdef HAVE_SYSTEMD
+static bool
+is_socket (const char *dir, const char *name)
+{
+  cleanup_free char *p = xasprintf ("%s/%s", dir, name);
+  struct stat st;
+  return stat (p, &st) == 0 && S_ISSOCK (st.st_mode);
+}
+
+/* A rootless config with resources goes to a transient user scope
+ * (Delegate=yes) when the user's systemd answers, before the delegated
+ * cgroup v2 subtree and the no-cgroup fallback (issue 5).  Cheap tests
+ * first, so that nothing else ever loads libsystemd or touches a bus. */
+static bool
+auto_systemd (const struct runcgo_cgroup_config *cfg, struct runcgo_cgroup *cg)
+{
+  const char *env = getenv ("DBUS_SESSION_BUS_ADDRESS"), *xdg = getenv ("XDG_RUNTIME_DIR");
+  if (!runcgo_sd_auto_candidate (cfg, cg->mode))
+    return false;
+  if (!(env && *env) && !(xdg && *xdg && (is_socket (xdg, "bus") || is_socket (xdg, "systemd/private"))))
+    return false;
+  return runcgo_cg_systemd_auto (cfg, cg);
+}
+#endif
+
 int
 runcgo_cgroup_create (const struct runcgo_cgroup_config *cfg, struct runcgo_cgroup **out, runcgo_error_t *err)
 {
@@ -376,6 +402,10 @@ runcgo_cgroup_create (const struct runcgo_cgroup_config *cfg, struct runcgo_cgro
 #endif
       break;
     case RUNCGO_CGROUP_DRIVER_FS:
+#ifdef HAVE_SYSTEMD
+      if (auto_systemd (cfg, cg))
+        break;
+#endif
       r = create_fs (cfg, cg, err);
       break;
     }
@@ -447,6 +477,73 @@ runcgo_cgroup_open (const char *path, enum runcgo_cgroup_driver driver, struct r
       cg->active = true;
     }
   *out = cg;
+  return 0;
+}
+
+/* exec --cgroup: the sub-cgroup given for this hierarchy, as runc reads the
+ * flag: "[CONTROLLER[,CONTROLLER]:]PATH", repeatable; a path without
+ * controllers is for every hierarchy not named elsewhere. */
+static const char *
+sub_for (const struct runcgo_cg_hier *h, char *const *subs)
+{
+  const char *plain = NULL;
+  for (size_t i = 0; subs[i]; i++)
+    {
+      const char *colon = strchr (subs[i], ':');
+      if (colon == NULL)
+        {
+          plain = subs[i];
+          continue;
+        }
+      cleanup_free char *names = xstrndup (subs[i], (size_t) (colon - subs[i]));
+      for (char *save = NULL, *c = strtok_r (names, ",", &save); c; c = strtok_r (NULL, ",", &save))
+        if (runcgo_cg_has_controller (h->controllers, c))
+          return colon + 1;
+    }
+  return plain;
+}
+
+static int
+open_sub_dir (const struct runcgo_cg_dir *parent, const char *sub, struct runcgo_cg_dir *d, runcgo_error_t *err)
+{
+  cleanup_free char *joined = xasprintf ("%s/%s", parent->cgpath, sub), *clean = NULL;
+  if (runcgo_cg_clean_path (joined, &clean, err) < 0)
+    return -1;
+  size_t n = strlen (parent->cgpath);
+  if (strncmp (clean, parent->cgpath, n) != 0 || clean[n] != '/')
+    return runcgo_fail (err, EINVAL, "exec --cgroup \"%s\": the path leaves the container's cgroup", sub);
+  dir_set (d, parent->hier, steal_ptr (&clean));
+  struct stat st;
+  if (stat (d->dir, &st) < 0 || !S_ISDIR (st.st_mode))
+    return runcgo_fail_hint (err, ENOENT, "create the sub-cgroup first: exec joins, it does not create",
+                             "exec --cgroup \"%s\": %s does not exist", sub, d->dir);
+  return 0;
+}
+
+int
+runcgo_cgroup_open_sub (const struct runcgo_cgroup *cg, char *const *subs, struct runcgo_cgroup **out,
+                        runcgo_error_t *err)
+{
+  if (!cg->active)
+    return runcgo_fail (err, ENOENT, "exec --cgroup: the container has no cgroup");
+  struct runcgo_cgroup *sub = manager_new (RUNCGO_CGROUP_DRIVER_FS);
+  sub->dirs = xzalloc (cg->n_dirs * sizeof (*sub->dirs));
+  sub->active = true;
+  for (size_t i = 0; i < cg->n_dirs; i++)
+    {
+      const char *path = sub_for (cg->dirs[i].hier, subs);
+      if (path == NULL)
+        {
+          dir_set (&sub->dirs[sub->n_dirs++], cg->dirs[i].hier, xstrdup (cg->dirs[i].cgpath));
+          continue;
+        }
+      if (open_sub_dir (&cg->dirs[i], path, &sub->dirs[sub->n_dirs++], err) < 0)
+        {
+          runcgo_cgroup_free (sub);
+          return -1;
+        }
+    }
+  *out = sub;
   return 0;
 }
 

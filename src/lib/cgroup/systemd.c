@@ -450,6 +450,57 @@ runcgo_sd_proc_in (const char *proc_cgroup, const char *cgpath)
   return false;
 }
 
+bool
+runcgo_sd_proc_below (const char *proc_cgroup, const char *root)
+{
+  size_t rl = strlen (root);
+  while (rl > 0 && root[rl - 1] == '/')
+    rl--; /* "/" is the root of everything */
+  for (const char *line = proc_cgroup; line && *line;)
+    {
+      size_t len = strcspn (line, "\n");
+      const char *c1 = memchr (line, ':', len);
+      const char *c2 = c1 ? memchr (c1 + 1, ':', (size_t)(line + len - c1 - 1)) : NULL;
+      size_t pl = c2 ? (size_t)(line + len - c2 - 1) : 0;
+      if (c2 && pl >= rl && strncmp (c2 + 1, root, rl) == 0 && (pl == rl || c2[1 + rl] == '/'))
+        return true;
+      line += len;
+      line += *line == '\n';
+    }
+  return false;
+}
+
+static bool
+is_systemd_path (const char *p)
+{
+  if (p == NULL || *p == '\0')
+    return true;
+  const char *c1 = strchr (p, ':');
+  return p[0] != '/' && c1 && strchr (c1 + 1, ':') && !strchr (strchr (c1 + 1, ':') + 1, ':');
+}
+
+bool
+runcgo_sd_auto_candidate (const struct runcgo_cgroup_config *cfg, enum runcgo_cgroup_mode mode)
+{
+  struct runcgo_cgroup_write *w = NULL;
+  size_t n = 0;
+  runcgo_error_t e = NULL;
+  if (!cfg->rootless || cfg->resources == NULL || mode == RUNCGO_CGROUP_V1 || !is_systemd_path (cfg->cgroups_path))
+    return false;
+  if (runcgo_cgroup_plan_writes (cfg->resources, mode, &w, &n, &e) < 0)
+    {
+      runcgo_error_release (&e); /* the cgroupfs driver reports it */
+      return false;
+    }
+  bool ok = runcgo_cg_plan_requests (w, n);
+  /* a user manager delegates only its cgroup2 subtree: a v1 controller's
+   * limit would fail there, where the cgroupfs driver warns and goes on */
+  for (size_t i = 0; ok && i < n; i++)
+    ok = w[i].controller == NULL || strcmp (w[i].controller, "devices") == 0;
+  runcgo_cgroup_writes_free (w, n);
+  return ok;
+}
+
 /* ================================================================ libsystemd, loaded on first use */
 
 /* Every sd-bus function the driver calls: resolved by dlsym into a table
@@ -1060,6 +1111,47 @@ runcgo_cg_systemd_create (const struct runcgo_cgroup_config *cfg, struct runcgo_
   /* the unit needs the init's pid: runcgo_cgroup_enter() starts it */
   cg->active = true;
   return 0;
+}
+
+/* Can this user manager move our processes into a unit?  Those of its own
+ * subtree, always; others (a login session's scope is the system
+ * manager's) only when it can ask the system manager, which user managers
+ * do (systemd >= 238) where systemd is the init.  Otherwise the unit's job
+ * would fail after the init was cloned: better not to choose systemd. */
+static bool
+manager_can_adopt_us (struct runcgo_cg_systemd *sd)
+{
+  struct stat st;
+  if (stat ("/run/systemd/system", &st) == 0 && S_ISDIR (st.st_mode))
+    return true;
+  sd_bus_error e = SD_BUS_ERROR_NULL;
+  runcgo_error_t ignored = NULL;
+  char *root = NULL;
+  cleanup_free char *self = NULL;
+  bool ok = sdl.sd_bus_get_property_string (sd->bus, SD_DEST, SD_PATH, SD_MANAGER, "ControlGroup", &e, &root) >= 0
+            && root && runcgo_read_file_at (AT_FDCWD, "/proc/self/cgroup", 0, &self, NULL, &ignored) == 0
+            && runcgo_sd_proc_below (self, root);
+  runcgo_error_release (&ignored);
+  sdl.sd_bus_error_free (&e);
+  free (root);
+  return ok;
+}
+
+bool
+runcgo_cg_systemd_auto (const struct runcgo_cgroup_config *cfg, struct runcgo_cgroup *cg)
+{
+  runcgo_error_t why = NULL;
+  if (runcgo_cg_systemd_create (cfg, cg, &why) == 0 && manager_can_adopt_us (cg->systemd))
+    {
+      cg->driver = RUNCGO_CGROUP_DRIVER_SYSTEMD;
+      return true;
+    }
+  /* no manager, no libsystemd, or one that cannot take us: cgroupfs */
+  runcgo_error_release (&why);
+  runcgo_cg_systemd_free (cg->systemd);
+  cg->systemd = NULL;
+  cg->active = false;
+  return false;
 }
 
 int

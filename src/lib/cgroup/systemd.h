@@ -83,11 +83,23 @@ uint64_t runcgo_sd_quota_per_sec (int64_t quota, uint64_t period);
 unsigned runcgo_sd_parse_version (const char *s);
 /* Pure: is pid's /proc/PID/cgroup text placing it in cgpath (any hierarchy)? */
 bool runcgo_sd_proc_in (const char *proc_cgroup, const char *cgpath);
+/* Pure: ... in root or below it (any hierarchy)? */
+bool runcgo_sd_proc_below (const char *proc_cgroup, const char *root);
+/* Pure: may the cgroupfs driver's config go to a user scope instead (issue
+ * 5: a rootless caller, resources asked for, all of them writable in the
+ * scope's cgroup2 directory: v2, or only cgroup2 files on a hybrid host;
+ * and a cgroupsPath that is empty or "slice:prefix:name")?  The caller
+ * then checks that a user manager is reachable. */
+bool runcgo_sd_auto_candidate (const struct runcgo_cgroup_config *cfg, enum runcgo_cgroup_mode mode);
 
 /* ---------------------------------------------------------------- driver (manager.c) */
 
 /* Validate, plan and connect (no unit yet: it needs the init's pid). */
 int runcgo_cg_systemd_create (const struct runcgo_cgroup_config *cfg, struct runcgo_cgroup *cg, runcgo_error_t *err);
+/* The automatic choice: true when the user manager answers and can move
+ * this process (then cg is a systemd manager, as after create); false
+ * leaves cg as it was, for the cgroupfs driver. */
+bool runcgo_cg_systemd_auto (const struct runcgo_cgroup_config *cfg, struct runcgo_cgroup *cg);
 /* StartTransientUnit with PIDs=[pid], wait for the job, verify, then take
  * the unit's directories and write the resources. */
 int runcgo_cg_systemd_enter (struct runcgo_cgroup *cg, pid_t pid, runcgo_error_t *err);

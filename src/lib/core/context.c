@@ -34,7 +34,10 @@ runcgo_context_init (struct runcgo_context *ctx, const char *root, const char *r
   ctx->root_fd = -1;
   ctx->systemd_cgroup = systemd_cgroup;
   if (rootless_opt == NULL || strcmp (rootless_opt, "auto") == 0)
-    ctx->rootless = geteuid () != 0;
+    {
+      ctx->rootless = geteuid () != 0;
+      ctx->userns_root = !ctx->rootless && runcgo_in_user_namespace ();
+    }
   else if (strcmp (rootless_opt, "true") == 0)
     ctx->rootless = true;
   else if (strcmp (rootless_opt, "false") == 0)
@@ -55,7 +58,11 @@ runcgo_context_init (struct runcgo_context *ctx, const char *root, const char *r
         }
       return 0;
     }
-  if (geteuid () != 0)
+  /* root of a nested user namespace keeps its state where the unprivileged
+   * user it really is would (runc's rule: unless $USER says root, as with
+   * `sudo -E` in a container) */
+  const char *user = getenv ("USER"), *xdg = getenv ("XDG_RUNTIME_DIR");
+  if (geteuid () != 0 || (ctx->userns_root && xdg && *xdg && !(user && strcmp (user, "root") == 0)))
     return rootless_state_root (&ctx->state_root, err);
   ctx->state_root = xstrdup ("/run/runcgo");
   return 0;
@@ -85,11 +92,17 @@ runcgo_context_open_root (struct runcgo_context *ctx, bool create, runcgo_error_
 }
 
 void
-runcgo_context_release (struct runcgo_context *ctx)
+runcgo_context_close_root (struct runcgo_context *ctx)
 {
   if (ctx->root_fd >= 0)
     close (ctx->root_fd);
   ctx->root_fd = -1;
+}
+
+void
+runcgo_context_release (struct runcgo_context *ctx)
+{
+  runcgo_context_close_root (ctx);
   free (ctx->state_root);
   ctx->state_root = NULL;
 }

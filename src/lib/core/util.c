@@ -118,6 +118,25 @@ runcgo_strv_free (char **v)
   free (v);
 }
 
+char *
+runcgo_mountinfo_unescape (const char *s, size_t n)
+{
+  char *out = xmalloc (n + 1), *o = out;
+  for (size_t i = 0; i < n; i++)
+    {
+      if (s[i] == '\\' && i + 3 < n && s[i + 1] >= '0' && s[i + 1] <= '3' && s[i + 2] >= '0' && s[i + 2] <= '7'
+          && s[i + 3] >= '0' && s[i + 3] <= '7')
+        {
+          *o++ = (char) (((s[i + 1] - '0') << 6) | ((s[i + 2] - '0') << 3) | (s[i + 3] - '0'));
+          i += 3;
+        }
+      else
+        *o++ = s[i];
+    }
+  *o = '\0';
+  return out;
+}
+
 char **
 runcgo_strv_dup (char *const *v)
 {
@@ -321,6 +340,27 @@ runcgo_proc_start_time (pid_t pid)
   char state;
   uint64_t start = 0;
   return runcgo_proc_stat (pid, &state, &start) == 0 ? start : 0;
+}
+
+bool
+runcgo_in_user_namespace (void)
+{
+  /* the initial user namespace maps every ID onto itself: one line
+   * "0 0 4294967295"; anything else (or no file: no CONFIG_USER_NS, so no
+   * namespace either) is decided once per process */
+  static int cached = -1;
+  if (cached >= 0)
+    return cached;
+  char buf[256];
+  cleanup_close int fd = open ("/proc/self/uid_map", O_RDONLY | O_CLOEXEC);
+  ssize_t n = fd < 0 ? -1 : runcgo_read_all (fd, buf, sizeof (buf) - 1);
+  unsigned long a, b, c;
+  char extra;
+  if (n <= 0)
+    return (cached = 0);
+  buf[n] = '\0';
+  cached = !(sscanf (buf, "%lu %lu %lu %c", &a, &b, &c, &extra) == 3 && a == 0 && b == 0 && c == 4294967295UL);
+  return cached;
 }
 
 #ifndef CLOSE_RANGE_CLOEXEC

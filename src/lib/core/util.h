@@ -53,6 +53,9 @@ char *xasprintf (const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 size_t runcgo_strv_len (char *const *v);
 void runcgo_strv_free (char **v);
 char **runcgo_strv_dup (char *const *v);
+/* A field of /proc/PID/mountinfo (N bytes) with its \ooo escapes of space,
+ * tab, newline and backslash undone. */
+char *runcgo_mountinfo_unescape (const char *s, size_t n);
 bool runcgo_strv_contains (char *const *v, const char *s);
 
 /* Read a whole file (at most max bytes; 0 = 1 MiB) relative to dirfd.  The
@@ -77,6 +80,10 @@ int runcgo_parse_i64 (const char *s, int64_t *out);
 int runcgo_proc_stat (pid_t pid, char *state, uint64_t *start_time);
 /* Start time of a process, 0 if gone. */
 uint64_t runcgo_proc_start_time (pid_t pid);
+
+/* Does this process run in a user namespace other than the initial one
+ * (root there is not root of the host: e.g. under rootless Podman)? */
+bool runcgo_in_user_namespace (void);
 
 /* Close every fd >= from except those listed (close_range with fallback). */
 int runcgo_close_fds_from (int from);

@@ -22,34 +22,14 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
+#include "core/mount_api.h"
 #include "core/util.h"
 #include "fs/fs.h"
 
-#if !defined(SYS_mount_setattr) && defined(__x86_64__)
-#define SYS_open_tree 428
-#define SYS_mount_setattr 442
-#endif
-#ifndef AT_RECURSIVE
-#define AT_RECURSIVE 0x8000
-#endif
-#ifndef OPEN_TREE_CLONE
-#define OPEN_TREE_CLONE 1
-#endif
-#ifndef OPEN_TREE_CLOEXEC
-#define OPEN_TREE_CLOEXEC O_CLOEXEC
-#endif
-#ifndef MOUNT_ATTR_IDMAP
-#define MOUNT_ATTR_IDMAP 0x00100000
-#endif
 
 /* SCM_MAX_FD is 253: the fds travel in batches. */
 #define FDS_PER_MSG 250
 #define WIRE_MAGIC 0x52434749u /* "RCGI" */
-
-struct idmap_attr
-{
-  uint64_t attr_set, attr_clr, propagation, userns_fd;
-};
 
 /* ---------------------------------------------------------------- which mounts */
 
@@ -224,7 +204,7 @@ clone_source (const struct runcgo_mount *m, const struct runcgo_mount_opts *o, c
 static int
 set_idmap (int tree, int userns, const struct runcgo_mount_opts *o, bool rootless, runcgo_error_t *err)
 {
-  struct idmap_attr attr = { .attr_set = MOUNT_ATTR_IDMAP, .userns_fd = (uint64_t)userns };
+  struct fs_mount_attr attr = { .attr_set = MOUNT_ATTR_IDMAP, .userns_fd = (uint64_t)userns };
   if (syscall (SYS_mount_setattr, tree, "", AT_EMPTY_PATH | (o->ridmap ? AT_RECURSIVE : 0), &attr, sizeof (attr)) == 0)
     return 0;
   int e = errno;

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/mount.h>
 
+#include "core/mount_api.h"
 #include "core/util.h"
 #include "fs/fs.h"
 
@@ -17,20 +18,6 @@
 #endif
 #ifndef MS_LAZYTIME
 #define MS_LAZYTIME (1 << 25)
-#endif
-#ifndef MOUNT_ATTR_RDONLY
-#define MOUNT_ATTR_RDONLY 0x00000001
-#define MOUNT_ATTR_NOSUID 0x00000002
-#define MOUNT_ATTR_NODEV 0x00000004
-#define MOUNT_ATTR_NOEXEC 0x00000008
-#define MOUNT_ATTR__ATIME 0x00000070
-#define MOUNT_ATTR_RELATIME 0x00000000
-#define MOUNT_ATTR_NOATIME 0x00000010
-#define MOUNT_ATTR_STRICTATIME 0x00000020
-#define MOUNT_ATTR_NODIRATIME 0x00000080
-#endif
-#ifndef MOUNT_ATTR_NOSYMFOLLOW
-#define MOUNT_ATTR_NOSYMFOLLOW 0x00200000
 #endif
 
 /* Plain mount(2) flags: `clear` options (rw, suid, ...) remove the flag and

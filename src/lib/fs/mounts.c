@@ -25,40 +25,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "core/mount_api.h"
 #include "core/util.h"
 #include "fs/fs.h"
-
-#if !defined(SYS_mount_setattr) && defined(__x86_64__)
-#define SYS_open_tree 428
-#define SYS_move_mount 429
-#define SYS_mount_setattr 442
-#endif
-#ifndef AT_RECURSIVE
-#define AT_RECURSIVE 0x8000
-#endif
-#ifndef OPEN_TREE_CLONE
-#define OPEN_TREE_CLONE 1
-#endif
-#ifndef MOVE_MOUNT_F_EMPTY_PATH
-#define MOVE_MOUNT_F_EMPTY_PATH 0x00000004
-#define MOVE_MOUNT_T_EMPTY_PATH 0x00000040
-#endif
-#ifndef MOUNT_ATTR_IDMAP
-#define MOUNT_ATTR_IDMAP 0x00100000
-#endif
-#ifndef MOUNT_ATTR_RDONLY
-#define MOUNT_ATTR_RDONLY 0x00000001
-#define MOUNT_ATTR_NOSUID 0x00000002
-#define MOUNT_ATTR_NODEV 0x00000004
-#define MOUNT_ATTR_NOEXEC 0x00000008
-#endif
-
-/* struct mount_attr under our own name: old libcs lack it, new ones may
- * define it in either <sys/mount.h> or <linux/mount.h>. */
-struct fs_mount_attr
-{
-  uint64_t attr_set, attr_clr, propagation, userns_fd;
-};
 
 /* ---------------------------------------------------------------- procfs handle */
 
@@ -606,25 +575,6 @@ cg_hierarchies_free (struct cg_hierarchy *h, size_t n)
   free (h);
 }
 
-/* mountinfo escapes space, tab, newline and backslash as \ooo */
-static char *
-mountinfo_unescape (const char *s)
-{
-  char *out = xmalloc (strlen (s) + 1), *w = out;
-  for (; *s; s++)
-    {
-      if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' && s[2] <= '7' && s[3] >= '0' && s[3] <= '7')
-        {
-          *w++ = (char)((s[1] - '0') * 64 + (s[2] - '0') * 8 + (s[3] - '0'));
-          s += 3;
-        }
-      else
-        *w++ = *s;
-    }
-  *w = '\0';
-  return out;
-}
-
 static char *
 strip_rw_ro (const char *opts)
 {
@@ -657,7 +607,7 @@ cg_parse_line (char *line, const char *rootfs, struct cg_hierarchy *h)
   char *super = strtok_r (NULL, " \n", &save);
   if (fstype == NULL || src == NULL || (strcmp (fstype, "cgroup") != 0 && strcmp (fstype, "cgroup2") != 0))
     return false;
-  cleanup_free char *mp = mountinfo_unescape (fields[4]);
+  cleanup_free char *mp = runcgo_mountinfo_unescape (fields[4], strlen (fields[4]));
   size_t rl = strlen (rootfs);
   if (strncmp (mp, rootfs, rl) == 0 && (mp[rl] == '/' || mp[rl] == '\0'))
     return false; /* one of ours, under the container rootfs */
@@ -666,7 +616,7 @@ cg_parse_line (char *line, const char *rootfs, struct cg_hierarchy *h)
     return false;
   h->name = xstrdup (base + 1);
   h->mountpoint = steal_ptr (&mp);
-  h->root = mountinfo_unescape (fields[3]);
+  h->root = runcgo_mountinfo_unescape (fields[3], strlen (fields[3]));
   h->fstype = xstrdup (fstype);
   h->options = strip_rw_ro (super ? super : "");
   return true;

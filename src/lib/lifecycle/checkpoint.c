@@ -64,23 +64,6 @@ mnts_free (struct mnt *m, size_t n)
   free (m);
 }
 
-/* mountinfo escapes space, tab, newline and backslash as \ooo */
-static char *
-unescape (const char *s)
-{
-  char *out = xmalloc (strlen (s) + 1), *w = out;
-  for (; *s; s++)
-    if (s[0] == '\\' && s[1] >= '0' && s[1] <= '3' && s[2] >= '0' && s[2] <= '7' && s[3] >= '0' && s[3] <= '7')
-      {
-        *w++ = (char) ((s[1] - '0') * 64 + (s[2] - '0') * 8 + (s[3] - '0'));
-        s += 3;
-      }
-    else
-      *w++ = *s;
-  *w = '\0';
-  return out;
-}
-
 static bool
 parse_mountinfo_line (char *line, struct mnt *m)
 {
@@ -96,8 +79,8 @@ parse_mountinfo_line (char *line, struct mnt *m)
   char *super = strtok_r (NULL, " ", &save);
   if (f[4] == NULL || fstype == NULL || src == NULL || sscanf (f[2], "%u:%u", &m->major, &m->minor) != 2)
     return false;
-  m->root = unescape (f[3]);
-  m->mountpoint = unescape (f[4]);
+  m->root = runcgo_mountinfo_unescape (f[3], strlen (f[3]));
+  m->mountpoint = runcgo_mountinfo_unescape (f[4], strlen (f[4]));
   m->fstype = xstrdup (fstype);
   m->super = xstrdup (super ? super : "");
   return true;

@@ -30,6 +30,7 @@
 #include "linux/linux.h"
 #include "linux/intelrdt.h"
 #include "linux/netdev.h"
+#include "net/slirp.h"
 #include "security/security.h"
 #include "security/seccomp_notify.h"
 #include "spawn/spawn.h"
@@ -59,6 +60,8 @@ struct creation
   bool listen_fds;
   const char *notify_socket; /* the caller's NOTIFY_SOCKET */
   char **intelrdt_dirs;      /* resctrl groups we made: removed by unwind and delete */
+  struct runcgo_slirp_config slirp;       /* --net slirp / run.oci.runcgo.network */
+  struct runcgo_slirp_helper slirp_helper;
   struct runcgo_spawn_result res;
 };
 
@@ -119,6 +122,9 @@ load_config (struct creation *c, runcgo_error_t *err)
     return runcgo_fail_hint (err, 0, "set process.terminal to true, or drop --console-socket",
                              "--console-socket given but process.terminal is false");
   if (c->opts->console_socket && (c->console_fd = runcgo_console_socket_connect (c->opts->console_socket, err)) < 0)
+    return -1;
+  if (runcgo_slirp_config_parse (c->spec, c->opts->net, c->opts->publish, c->opts->n_publish, &c->slirp, err) < 0
+      || runcgo_slirp_check (&c->slirp, c->spec, err) < 0)
     return -1;
   if (resolve_rootfs (c, err) < 0 || runcgo_netdev_check (c->spec, err) < 0
       || runcgo_intelrdt_check (c->spec->linux_ ? c->spec->linux_->intel_rdt : NULL, RUNCGO_RESCTRL_ROOT, err) < 0)
@@ -224,7 +230,8 @@ make_cgroup (struct creation *c, runcgo_error_t *err)
     .cgroups_path = l ? l->cgroups_path : NULL,
     .resources = l ? l->resources : NULL,
     .driver = c->ctx->systemd_cgroup ? RUNCGO_CGROUP_DRIVER_SYSTEMD : RUNCGO_CGROUP_DRIVER_FS,
-    .rootless = c->ctx->rootless,
+    /* root of a nested user namespace may not write the host's cgroups either */
+    .rootless = c->ctx->rootless || c->ctx->userns_root,
     .enforce = annotation_is (c->spec, "run.oci.runcgo.cgroups", "required"),
   };
   if (runcgo_cgroup_create (&cfg, &c->cgroup, err) < 0)
@@ -234,6 +241,20 @@ make_cgroup (struct creation *c, runcgo_error_t *err)
                  "use --systemd-cgroup with a user manager, or set the annotation run.oci.runcgo.cgroups=required "
                  "to make this an error)");
   return 0;
+}
+
+static int
+slirp_begin (void *opaque, pid_t pid, int pidfd, runcgo_error_t *err)
+{
+  struct creation *c = opaque;
+  return runcgo_slirp_begin (&c->slirp, pid, pidfd, c->dir_fd, &c->slirp_helper, err);
+}
+
+static int
+slirp_finish (void *opaque, runcgo_error_t *err)
+{
+  struct creation *c = opaque;
+  return runcgo_slirp_finish (&c->slirp_helper, c->dir_fd, err);
 }
 
 static int
@@ -254,6 +275,10 @@ spawn_init (struct creation *c, runcgo_error_t *err)
     .no_pivot = c->opts->no_pivot,
     .no_new_keyring = c->opts->no_new_keyring,
     .rootless = c->ctx->rootless,
+    .net_begin = c->slirp.enabled ? slirp_begin : NULL,
+    .net_finish = c->slirp.enabled ? slirp_finish : NULL,
+    .net_opaque = c,
+    .userns_root = c->ctx->userns_root,
   };
   int r = runcgo_spawn (&cfg, &c->res, err);
   /* the init has its own copy: the agent must see EOF once the init closes
@@ -341,6 +366,7 @@ creation_unwind (struct creation *c)
       syscall (SYS_pidfd_send_signal, c->res.pidfd, SIGKILL, NULL, 0);
       waitpid (c->res.pid, NULL, 0);
     }
+  runcgo_slirp_abort (&c->slirp_helper);
   if (c->cgroup)
     runcgo_cgroup_destroy (c->cgroup, &ignored);
   runcgo_error_release (&ignored);
@@ -359,6 +385,9 @@ creation_release (struct creation *c)
   runcgo_spec_free (c->spec);
   runcgo_seccomp_filter_free (c->seccomp);
   runcgo_strv_free (c->intelrdt_dirs);
+  runcgo_slirp_config_release (&c->slirp);
+  if (c->slirp_helper.ready_fd >= 0)
+    close (c->slirp_helper.ready_fd);
   if (c->cgroup)
     runcgo_cgroup_free (c->cgroup);
   for (int *fd = &c->dir_fd; fd <= &c->seccomp_notify_fd; fd++)
@@ -401,6 +430,7 @@ creation_init (struct creation *c, struct runcgo_context *ctx, const struct runc
   c->run_mode = run_mode;
   c->dir_fd = c->fifo_fd = c->console_fd = c->tty_sock = c->tty_master = c->seccomp_notify_fd = -1;
   c->res.pidfd = c->res.sync_fd = -1;
+  runcgo_slirp_helper_init (&c->slirp_helper);
 }
 
 int
@@ -485,6 +515,14 @@ runcgo_container_open_cgroup (const struct runcgo_container_state *st, struct ru
 }
 
 /* ---------------------------------------------------------------- start */
+/* A slirp helper that is gone while the container still runs crashed or
+ * was killed: the container lost its network.  Say so wherever asked. */
+static bool
+network_helper_died (const struct runcgo_loaded *l, pid_t *pid)
+{
+  return l->status != RUNCGO_STATUS_STOPPED && runcgo_slirp_status (l->dir_fd, pid) == RUNCGO_SLIRP_EXITED;
+}
+
 static int
 wait_fifo_reader (int fifo, int pidfd, runcgo_error_t *err)
 {
@@ -541,6 +579,11 @@ static int
 start_created (struct runcgo_context *ctx, const struct runcgo_loaded *l, runcgo_error_t *err)
 {
   const struct runcgo_container_state *st = l->st;
+  pid_t helper;
+  if (network_helper_died (l, &helper))
+    return runcgo_fail_hint (err, 0, "see slirp.log in its state directory; delete the container and create it again",
+                             "cannot start container \"%s\": its network helper runcgo-slirp (pid %d) has exited",
+                             st->id, (int) helper);
   cleanup_free char *dir = xasprintf ("%s/%s", ctx->state_root, st->id);
   cleanup_close int notify = st->notify_socket ? runcgo_notify_listen (dir, err) : -1;
   if (st->notify_socket && notify < 0)
@@ -690,12 +733,17 @@ destroy_container (struct runcgo_context *ctx, struct runcgo_loaded *l, runcgo_e
 {
   struct runcgo_cgroup *cg = NULL;
   runcgo_error_t cgerr = NULL;
+  pid_t helper;
+  if (network_helper_died (l, &helper))
+    runcgo_warn ("container \"%s\": its network helper runcgo-slirp (pid %d) had exited; see slirp.log", l->st->id,
+                 (int) helper);
   if (runcgo_container_open_cgroup (l->st, &cg, &cgerr) < 0)
     {
       runcgo_warn ("%s", runcgo_error_text (cgerr));
       runcgo_error_release (&cgerr);
     }
   int r = kill_everything (l->st, cg, err);
+  runcgo_slirp_stop (l->dir_fd);
   if (r == 0 && cg && runcgo_cgroup_destroy (cg, err) < 0)
     r = -1;
   if (cg)
@@ -826,13 +874,34 @@ runcgo_container_run (struct runcgo_context *ctx, const struct runcgo_create_opt
 }
 
 /* ---------------------------------------------------------------- state, list */
+/* `state` shows the slirp helper as an annotation (clients ignore unknown
+ * ones) and warns when it died under a live container. */
+static void
+annotate_network (struct runcgo_loaded *l)
+{
+  pid_t helper;
+  enum runcgo_slirp_status s = runcgo_slirp_status (l->dir_fd, &helper);
+  if (s == RUNCGO_SLIRP_NONE)
+    return;
+  struct runcgo_container_state *st = l->st;
+  st->annotations = xrealloc (st->annotations, (st->n_annotations + 1) * sizeof (struct runcgo_kv));
+  st->annotations[st->n_annotations].key = xstrdup (RUNCGO_ANN_SLIRP_STATUS);
+  st->annotations[st->n_annotations++].value = xstrdup (s == RUNCGO_SLIRP_RUNNING ? "running" : "exited");
+  if (network_helper_died (l, &helper))
+    runcgo_warn ("container \"%s\": its network helper runcgo-slirp (pid %d) has exited: the container has no "
+                 "network (delete it and create it again)", st->id, (int) helper);
+}
+
 int
 runcgo_container_state (struct runcgo_context *ctx, const char *id, char **json, runcgo_error_t *err)
 {
   struct runcgo_loaded l;
   int r = runcgo_container_load (ctx, id, false, &l, err);
   if (r == 0)
-    *json = runcgo_state_format (l.st, l.status);
+    {
+      annotate_network (&l);
+      *json = runcgo_state_format (l.st, l.status);
+    }
   runcgo_loaded_release (&l);
   return r;
 }

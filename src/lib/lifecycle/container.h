@@ -23,6 +23,9 @@ struct runcgo_create_opts
   bool detach;                 /* run -d */
   bool keep;                   /* run --keep: do not delete after exit */
   bool no_subreaper;           /* run --no-subreaper */
+  const char *net;             /* --net slirp|none; NULL = the annotations decide */
+  const char *const *publish;  /* --publish, in order */
+  size_t n_publish;
 };
 
 int runcgo_container_create (struct runcgo_context *ctx, const struct runcgo_create_opts *o, runcgo_error_t *err);

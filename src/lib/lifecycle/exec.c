@@ -36,7 +36,6 @@ struct execution
   struct runcgo_caps capset;
   struct runcgo_seccomp_filter *seccomp;
   struct runcgo_cgroup *cgroup;
-  struct runcgo_cgroup *sub_cgroup; /* --cgroup: where the process goes instead */
   int init_pidfd, console_fd, tty_sock, tty_master;
   int seccomp_notify_fd;    /* connected to linux.seccomp.listenerPath */
   char *seccomp_notify_state;
@@ -211,7 +210,7 @@ spawn_process (struct execution *x, runcgo_error_t *err)
   struct runcgo_join_config cfg = {
     .init_pidfd = x->init_pidfd,
     .ns_flags = ns_flags_of (x->spec),
-    .cgroup = x->sub_cgroup ? x->sub_cgroup : x->cgroup,
+    .cgroup = x->cgroup,
     .proc = { .p = &x->proc, .linux_ = x->spec->linux_, .seccomp = x->seccomp, .preserve_fds = x->o->preserve_fds,
               .seccomp_notify_fd = x->seccomp_notify_fd, .seccomp_notify_state = x->seccomp_notify_state },
     .console_socket_fd = x->console_fd,
@@ -249,35 +248,19 @@ spawn_process (struct execution *x, runcgo_error_t *err)
   return 0;
 }
 
-static bool
-has_dotdot (const char *path)
-{
-  for (const char *p = path; (p = strstr (p, "..")) != NULL; p += 2)
-    if ((p == path || p[-1] == '/') && (p[2] == '\0' || p[2] == '/'))
-      return true;
-  return false;
-}
-
-/* exec --cgroup PATH: an existing sub-cgroup of the container's, in every
- * hierarchy (runc's plain form).  runc's per-controller "CTRL:PATH" form
- * (cgroup v1) and the systemd driver are refused. */
+/* exec --cgroup: the process goes to the named sub-cgroups instead. */
 static int
-open_sub_cgroup (struct execution *x, runcgo_error_t *err)
+join_sub_cgroup (struct execution *x, runcgo_error_t *err)
 {
-  const char *sub = x->o->cgroup;
-  if (strchr (sub, ':'))
-    return runcgo_fail_hint (err, ENOTSUP, "give one path below the container's cgroup, for every controller",
-                             "exec --cgroup \"%s\": the CONTROLLER:PATH form is not supported", sub);
-  if (*sub == '\0' || *sub == '/' || has_dotdot (sub))
-    return runcgo_fail (err, EINVAL, "exec --cgroup \"%s\": must be a relative path below the container's cgroup",
-                        sub);
-  const char *own = x->cgroup ? runcgo_cgroup_path (x->cgroup) : NULL;
-  if (own == NULL || *own != '/' || !runcgo_cgroup_is_active (x->cgroup)
-      || runcgo_cgroup_get_driver (x->cgroup) != RUNCGO_CGROUP_DRIVER_FS)
-    return runcgo_fail (err, ENOTSUP, "exec --cgroup \"%s\": the container has no cgroupfs cgroup of its own", sub);
-  cleanup_free char *path = xasprintf ("%s/%s", own, sub);
-  if (runcgo_cgroup_open (path, RUNCGO_CGROUP_DRIVER_FS, &x->sub_cgroup, err) < 0)
-    return runcgo_error_wrap (err, "exec --cgroup \"%s\"", sub);
+  if (x->o->cgroups == NULL)
+    return 0;
+  struct runcgo_cgroup *sub;
+  if (x->cgroup == NULL)
+    return runcgo_fail (err, ENOENT, "exec --cgroup: the container has no cgroup");
+  if (runcgo_cgroup_open_sub (x->cgroup, x->o->cgroups, &sub, err) < 0)
+    return -1;
+  runcgo_cgroup_free (x->cgroup);
+  x->cgroup = sub;
   return 0;
 }
 
@@ -300,7 +283,7 @@ load_everything (struct runcgo_context *ctx, struct execution *x, runcgo_error_t
                                                            x->l.st->pid);
   if (runcgo_container_open_cgroup (x->l.st, &x->cgroup, err) < 0)
     return -1;
-  return x->o->cgroup ? open_sub_cgroup (x, err) : 0;
+  return join_sub_cgroup (x, err);
 }
 
 static void
@@ -316,8 +299,6 @@ execution_release (struct execution *x)
   runcgo_seccomp_filter_free (x->seccomp);
   if (x->cgroup)
     runcgo_cgroup_free (x->cgroup);
-  if (x->sub_cgroup)
-    runcgo_cgroup_free (x->sub_cgroup);
   free (x->seccomp_notify_state);
   int fds[] = { x->init_pidfd, x->console_fd, x->tty_sock, x->tty_master, x->res.pidfd, x->seccomp_notify_fd };
   for (size_t i = 0; i < ARRAY_SIZE (fds); i++)
@@ -336,6 +317,12 @@ runcgo_container_exec (struct runcgo_context *ctx, const struct runcgo_exec_opts
   if (!o->detach)
     sigprocmask (SIG_BLOCK, &fwd, NULL);
   int r = load_everything (ctx, &x, err);
+  /* directories of the host must not be inherited by the process cloned
+   * into the container: /proc/PID/fd/N would lead there (CVE-2016-9962) */
+  runcgo_context_close_root (ctx);
+  if (x.l.dir_fd >= 0)
+    close (x.l.dir_fd);
+  x.l.dir_fd = -1;
   if (r == 0)
     r = spawn_process (&x, err);
   if (r == 0 && o->pid_file)

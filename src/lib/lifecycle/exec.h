@@ -26,7 +26,7 @@ struct runcgo_exec_opts
   int preserve_fds;
   const char *apparmor;
   const char *process_label;
-  const char *cgroup;        /* --cgroup: sub-cgroup of the container's to join */
+  char **cgroups;            /* --cgroup [CONTROLLERS:]PATH: existing sub-cgroups to join */
   bool ignore_paused;
 };
 

@@ -24,6 +24,7 @@
 #endif
 
 #include "core/util.h"
+#include "net/slirp.h"
 #include "fs/fs.h"
 #include "lifecycle/ops.h"
 #include "security/security.h"
@@ -216,8 +217,13 @@ runcgo_features_json (void)
   cleanup_free char *sv = xasprintf ("%u.%u.%u", v->major, v->minor, v->micro);
   json_object_object_add (ann, "run.oci.runcgo.libseccomp.version", json_object_new_string (sv));
 #endif
+  /* only when --net slirp can work: the helper is there to run */
+  cleanup_free char *slirp = runcgo_slirp_helper_path ();
+  if (access (slirp, X_OK) == 0)
+    json_object_object_add (ann, "run.oci.runcgo.slirp.helper", json_object_new_string (slirp));
   json_object_object_add (f, "annotations", ann);
-  /* config.json annotations runcgo interprets: run.oci.runcgo.overlay, run.oci.runcgo.cgroups */
+  /* config.json annotations runcgo interprets: run.oci.runcgo.overlay, run.oci.runcgo.cgroups,
+   * run.oci.runcgo.network, run.oci.runcgo.publish, run.oci.runcgo.slirp.* */
   json_object_object_add (f, "potentiallyUnsafeConfigAnnotations", json_object_new_array ());
   char *text = xasprintf ("%s\n", json_object_to_json_string_ext (f, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED
                                                                          | JSON_C_TO_STRING_NOSLASHESCAPE));

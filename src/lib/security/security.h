@@ -4,7 +4,9 @@
  *            ordered sequence keepcaps -> bounding -> groups/gid/uid -> capset
  *            -> ambient that every runtime must get exactly right
  * seccomp.c  compile linux.seccomp to BPF in the parent (errors before any
- *            side effect, cacheable), load it in the child */
+ *            side effect, cacheable), load it in the child
+ * exe_shield.c  make /proc/PID/exe of the runtime useless to a container
+ *            (CVE-2019-5736) without a re-exec */
 #ifndef RUNCGO_SECURITY_H
 #define RUNCGO_SECURITY_H
 
@@ -46,5 +48,10 @@ void runcgo_seccomp_filter_free (struct runcgo_seccomp_filter *f);
 bool runcgo_apparmor_enabled (void);
 bool runcgo_selinux_enabled (void);
 int runcgo_lsm_apply_exec_labels (const struct runcgo_process *p, runcgo_error_t *err);
+
+/* Before cloning into a container that has no user namespace: this
+ * process's /proc/self/exe becomes an empty sealed memfd and no mapping of the
+ * runtime's binary is left (children inherit both).  Idempotent. */
+int runcgo_exe_shield (runcgo_error_t *err);
 
 #endif

@@ -220,7 +220,7 @@ mount_rootfs (struct init_ctx *c, runcgo_error_t *err)
   rctx->spec = c->cfg->spec;
   rctx->rootfs = c->cfg->rootfs;
   rctx->bundle = c->cfg->bundle;
-  rctx->userns = c->plan->new_user || c->ns_fds[RUNCGO_NS_USER] >= 0 || c->cfg->rootless;
+  rctx->userns = c->plan->new_user || c->ns_fds[RUNCGO_NS_USER] >= 0 || c->cfg->rootless || c->cfg->userns_root;
   rctx->no_pivot = c->cfg->no_pivot;
   rctx->new_cgroupns = c->plan->new_cgroup;
   rctx->console_fd = -1;

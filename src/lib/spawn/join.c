@@ -3,10 +3,12 @@
 #include "config.h"
 
 #include <fcntl.h>
+#include <limits.h>
 #include <linux/sched.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/prctl.h>
@@ -15,11 +17,13 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <termios.h>
+#include <unistd.h>
 
 #include "core/log.h"
 #include "core/util.h"
 #include "join.h"
 #include "linux/linux.h"
+#include "security/security.h"
 #include "sync.h"
 
 #ifndef CLONE_INTO_CGROUP
@@ -125,6 +129,49 @@ clone_child (int cgroup_fd, int *pidfd, bool *into_cgroup)
   return pid;
 }
 
+/* Without a user namespace, CAP_SYS_PTRACE in the container overrides
+ * non-dumpable: the child, visible in the container's pid namespace from
+ * birth, must not be born with the host's root and cwd there.  The parent
+ * enters the container's mount namespace for the clone alone (the child
+ * inherits its root and cwd) and returns to its own, root and cwd as they
+ * were, right after. */
+struct host_fs
+{
+  int mnt_fd;
+  char *cwd;  /* NULL: unknown (deleted), "/" will do */
+  char *root; /* NULL: the namespace's root */
+};
+
+static int
+enter_container_fs (const struct runcgo_join_config *cfg, struct host_fs *h, runcgo_error_t *err)
+{
+  char root[PATH_MAX];
+  ssize_t n = readlink ("/proc/self/root", root, sizeof (root) - 1);
+  h->root = n > 1 ? xstrndup (root, (size_t) n) : NULL;
+  h->cwd = getcwd (NULL, 0);
+  h->mnt_fd = open ("/proc/self/ns/mnt", O_RDONLY | O_CLOEXEC);
+  if (h->mnt_fd < 0)
+    return runcgo_fail (err, errno, "exec: open the runtime's mount namespace");
+  if (setns (cfg->init_pidfd, CLONE_NEWNS) < 0)
+    return runcgo_fail (err, errno, "exec: join the container's mount namespace");
+  return 0;
+}
+
+static int
+leave_container_fs (struct host_fs *h, runcgo_error_t *err)
+{
+  int r = 0;
+  if (h->mnt_fd >= 0 && (setns (h->mnt_fd, CLONE_NEWNS) < 0 || (h->root && chroot (h->root) < 0)))
+    r = err ? runcgo_fail (err, errno, "exec: return to the runtime's mount namespace") : -1;
+  else if (h->mnt_fd >= 0 && (h->cwd == NULL || chdir (h->cwd) < 0) && chdir ("/") < 0)
+    r = err ? runcgo_fail (err, errno, "exec: return to the runtime's working directory") : -1;
+  if (h->mnt_fd >= 0)
+    close (h->mnt_fd);
+  free (h->cwd);
+  free (h->root);
+  return r;
+}
+
 /* The parent's half: cgroup, PARENT_READY, then EOF (exec'd) or ERROR. */
 static int
 parent_side (struct runcgo_join_config *cfg, struct runcgo_join_result *res, int sync_fd, bool into_cgroup,
@@ -148,23 +195,44 @@ parent_side (struct runcgo_join_config *cfg, struct runcgo_join_result *res, int
   return -1;
 }
 
+static void
+kill_child (struct runcgo_join_result *res)
+{
+  if (res->pid <= 0)
+    return;
+  syscall (SYS_pidfd_send_signal, res->pidfd, SIGKILL, NULL, 0);
+  waitpid (res->pid, NULL, 0);
+  close (res->pidfd);
+  res->pidfd = -1;
+}
+
 int
 runcgo_join_spawn (struct runcgo_join_config *cfg, struct runcgo_join_result *res, runcgo_error_t *err)
 {
   int sv[2];
+  /* see spawn.c: the child is in the container before it can shield itself */
+  if (!(cfg->ns_flags & CLONE_NEWUSER) && runcgo_exe_shield (err) < 0)
+    return -1;
   if ((cfg->ns_flags & CLONE_NEWPID) && setns (cfg->init_pidfd, CLONE_NEWPID) < 0)
     return runcgo_fail (err, errno, "join the container's pid namespace");
   if (runcgo_cpu_list_apply (cfg->proc.p->exec_cpu_affinity_initial, "process.execCPUAffinity.initial", err) < 0)
     return -1;
   if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
     return runcgo_fail (err, errno, "socketpair");
-  int cgroup_fd = cfg->cgroup ? runcgo_cgroup_clone_fd (cfg->cgroup) : -1;
   /* the child is visible in the container's pid namespace from birth:
-   * non-dumpable from birth (inherited), CVE-2016-9962 */
+   * non-dumpable from birth (inherited), CVE-2016-9962; and, where that is
+   * not enough, in the container's filesystem from birth, holding no
+   * directory fd of the host (not even the cgroup's, for CLONE_INTO_CGROUP) */
+  bool exposed = !(cfg->ns_flags & CLONE_NEWUSER) && (cfg->ns_flags & CLONE_NEWNS);
+  struct host_fs host = { .mnt_fd = -1 };
+  int cgroup_fd = cfg->cgroup && !exposed ? runcgo_cgroup_clone_fd (cfg->cgroup) : -1;
   prctl (PR_SET_DUMPABLE, 0);
   res->pidfd = -1;
   bool into = false;
-  res->pid = clone_child (cgroup_fd, &res->pidfd, &into);
+  if (exposed && enter_container_fs (cfg, &host, err) < 0)
+    res->pid = -1;
+  else
+    res->pid = clone_child (cgroup_fd, &res->pidfd, &into);
   if (res->pid == 0)
     {
       close (sv[0]);
@@ -172,19 +240,16 @@ runcgo_join_spawn (struct runcgo_join_config *cfg, struct runcgo_join_result *re
     }
   int e = errno;
   close (sv[1]);
-  if (res->pid < 0)
+  bool lost = leave_container_fs (&host, *err ? NULL : err) < 0;
+  if (res->pid < 0 || lost)
     {
       close (sv[0]);
-      return runcgo_fail (err, e, "clone the exec process");
+      kill_child (res);
+      return *err ? -1 : runcgo_fail (err, e, "clone the exec process");
     }
   int r = parent_side (cfg, res, sv[0], into, err);
   close (sv[0]);
   if (r < 0)
-    {
-      syscall (SYS_pidfd_send_signal, res->pidfd, SIGKILL, NULL, 0);
-      waitpid (res->pid, NULL, 0);
-      close (res->pidfd);
-      res->pidfd = -1;
-    }
+    kill_child (res);
   return r;
 }

@@ -23,6 +23,7 @@
 #include "fs/fs.h"
 #include "linux/linux.h"
 #include "linux/netdev.h"
+#include "security/security.h"
 #include "spawn.h"
 #include "sync.h"
 #include "userns/idmap.h"
@@ -181,16 +182,22 @@ adopt_init (struct runcgo_spawn_result *res, pid_t init, runcgo_error_t *err)
   return 0;
 }
 
-/* linux.netDevices: the init's network namespace exists once it speaks
- * after entering its namespaces (HOOKS, else READY), in the fast and in the
- * slow path alike; so the devices are there for every hook. */
+/* linux.netDevices and slirp: the init's network namespace exists once it
+ * speaks after entering its namespaces (HOOKS, else READY), in the fast and
+ * in the slow path alike; so the network is there for every hook.  The slow
+ * path starts slirp only now (its namespaces did not exist before). */
 static int
-move_net_devices (const struct runcgo_spawn_config *cfg, pid_t pid, bool *done, runcgo_error_t *err)
+move_net_devices (const struct runcgo_spawn_config *cfg, const struct runcgo_ns_plan *plan,
+                  const struct runcgo_spawn_result *res, bool *done, runcgo_error_t *err)
 {
   if (*done)
     return 0;
   *done = true;
-  return runcgo_netdev_move_all (cfg->spec, pid, err);
+  if (runcgo_netdev_move_all (cfg->spec, res->pid, err) < 0)
+    return -1;
+  if (plan->slow && cfg->net_begin && cfg->net_begin (cfg->net_opaque, res->pid, res->pidfd, err) < 0)
+    return -1;
+  return cfg->net_finish ? cfg->net_finish (cfg->net_opaque, err) : 0;
 }
 
 /* The init asks before its mounts: the runtime idmaps the binds (only it
@@ -208,7 +215,8 @@ send_idmapped_mounts (const struct runcgo_spawn_config *cfg, const struct runcgo
 }
 
 static int
-drive_protocol (const struct runcgo_spawn_config *cfg, struct runcgo_spawn_result *res, runcgo_error_t *err)
+drive_protocol (const struct runcgo_spawn_config *cfg, const struct runcgo_ns_plan *plan,
+                struct runcgo_spawn_result *res, runcgo_error_t *err)
 {
   struct runcgo_sync_msg msg;
   bool netdev_done = false;
@@ -229,7 +237,7 @@ drive_protocol (const struct runcgo_spawn_config *cfg, struct runcgo_spawn_resul
           runcgo_sync_send (res->sync_fd, RUNCGO_SYNC_PARENT_READY, 0, NULL);
           break;
         case RUNCGO_SYNC_HOOKS:
-          if (move_net_devices (cfg, res->pid, &netdev_done, err) < 0 || handle_hooks (cfg, res->pid, err) < 0)
+          if (move_net_devices (cfg, plan, res, &netdev_done, err) < 0 || handle_hooks (cfg, res->pid, err) < 0)
             return -1;
           runcgo_sync_send (res->sync_fd, RUNCGO_SYNC_HOOKS_DONE, res->pid, NULL);
           break;
@@ -238,7 +246,7 @@ drive_protocol (const struct runcgo_spawn_config *cfg, struct runcgo_spawn_resul
             return -1;
           break;
         case RUNCGO_SYNC_READY:
-          return move_net_devices (cfg, res->pid, &netdev_done, err);
+          return move_net_devices (cfg, plan, res, &netdev_done, err);
         case RUNCGO_SYNC_ERROR:
           runcgo_fail (err, 0, "%s", msg.payload);
           (*err)->status = msg.value;
@@ -269,9 +277,11 @@ parent_setup (const struct runcgo_spawn_config *cfg, const struct runcgo_ns_plan
     return -1;
   if (cfg->cgroup && runcgo_cgroup_enter (cfg->cgroup, res->pid, into_cgroup, err) < 0)
     return -1;
+  if (!plan->slow && cfg->net_begin && cfg->net_begin (cfg->net_opaque, res->pid, res->pidfd, err) < 0)
+    return -1;
   if (runcgo_sync_send (res->sync_fd, RUNCGO_SYNC_PARENT_READY, 0, NULL) < 0)
     return runcgo_fail (err, errno, "sync: the container init exited unexpectedly");
-  return drive_protocol (cfg, res, err);
+  return drive_protocol (cfg, plan, res, err);
 }
 
 int
@@ -280,6 +290,10 @@ runcgo_spawn (const struct runcgo_spawn_config *cfg, struct runcgo_spawn_result 
   struct runcgo_ns_plan plan;
   int ns_fds[RUNCGO_NS_KINDS], sv[2];
   runcgo_ns_plan_compute (cfg->spec, &plan);
+  /* without a user namespace, the container's capabilities are the host's:
+   * CAP_SYS_PTRACE there opens /proc/<init>/exe despite non-dumpable */
+  if (!runcgo_spec_namespace (cfg->spec, RUNCGO_NS_USER) && runcgo_exe_shield (err) < 0)
+    return -1;
   if (open_ns_fds (cfg->spec, ns_fds, err) < 0)
     return -1;
   if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)

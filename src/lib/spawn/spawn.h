@@ -32,6 +32,15 @@ struct runcgo_spawn_config
   bool no_pivot;
   bool no_new_keyring;
   bool rootless;
+  /* Optional host-side networking (net/slirp.c).  net_begin runs once the
+   * init's namespaces exist and, in the fast path, while the init is still
+   * dumpable (an unprivileged runtime can open its /proc/PID/ns files only
+   * then); net_finish before any prestart/createRuntime hook, else before
+   * READY returns. */
+  int (*net_begin) (void *opaque, pid_t pid, int pidfd, runcgo_error_t *err);
+  int (*net_finish) (void *opaque, runcgo_error_t *err);
+  void *net_opaque;
+  bool userns_root;    /* root of a nested user namespace: devices are bound, not made */
 };
 
 /* Pure: what clone3 creates and what the init must join/unshare itself. */

@@ -27,6 +27,7 @@
 
 #include "cgroup/cgroup.h"
 #include "core/util.h"
+#include "net/slirp.h"
 #include "userns/check.h"
 
 /* ---------------------------------------------------------------- subordinate IDs (pure) */
@@ -862,6 +863,18 @@ check_device (struct host *h, const char *dev, const char *use, const char *modu
          use);
 }
 
+/* --net slirp runs runcgo-slirp: built only when configure found libslirp */
+static void
+check_slirp_helper (struct host *h)
+{
+  cleanup_free char *path = runcgo_slirp_helper_path ();
+  if (access (path, X_OK) == 0)
+    add (h, 0, RUNCGO_CHECK_OK, "slirp", NULL, "%s: --net slirp and run.oci.runcgo.network=slirp work", path);
+  else
+    add (h, 0, RUNCGO_CHECK_WARN, "slirp", "install libslirp-dev and rebuild runcgo, or set RUNCGO_SLIRP_HELPER",
+         "%s: %s: no slirp networking", path, strerror (errno));
+}
+
 static void
 check_fuse_overlayfs (struct host *h)
 {
@@ -905,6 +918,7 @@ runcgo_check_host (struct runcgo_check_report *out, runcgo_error_t *err)
   check_device (&h, "/dev/fuse", "fuse-overlayfs", "fuse", "/dev/fuse");
   check_fuse_overlayfs (&h);
   check_device (&h, "/dev/net/tun", "slirp networking", "tun", "/dev/net/tun");
+  check_slirp_helper (&h);
   free (h.user);
   for (int i = 0; i < 2; i++)
     {
