@@ -325,6 +325,8 @@ test_pidfd_socket_that_nobody_listens_on_fails_create () {
   expect_error '--pidfd-socket: connect to' rt create -b "$BUNDLE" --pidfd-socket "$T/nobody.sock" "$CID"
 }
 
+# The process freezes as it enters the frozen cgroup: exec (even -d)
+# returns only once the container is resumed, and nothing ran before.
 test_exec_ignore_paused_execs_into_a_paused_container () {
   [ -d /sys/fs/cgroup/freezer ] || [ -e /sys/fs/cgroup/cgroup.freeze ] || skip "no freezer"
   cfg_share
@@ -334,13 +336,13 @@ test_exec_ignore_paused_execs_into_a_paused_container () {
   assert_status 0
   capture rt exec "$CID" true
   assert_exec_failed 'cannot exec into a paused container'
-  capture rt exec -d --ignore-paused "$CID" sh -c 'echo ran > /shared/ran'
-  assert_status 0
-  # frozen with the rest of the container until resume
-  sleep 0.3
+  rt exec -d --ignore-paused "$CID" sh -c 'echo ran > /shared/ran' > "$T/exec.out" 2>&1 &
+  local exec_pid=$!
+  sleep 0.5
   [ ! -e "$SHARED/ran" ] || fail "the exec'd process ran in a paused container"
   capture rt resume "$CID"
   assert_status 0
+  wait "$exec_pid" || fail "exec --ignore-paused failed: $(cat "$T/exec.out")"
   wait_file "$SHARED/ran"
   capture rt delete -f "$CID"
 }

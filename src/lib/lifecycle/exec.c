@@ -215,25 +215,9 @@ spawn_process (struct execution *x, runcgo_error_t *err)
               .seccomp_notify_fd = x->seccomp_notify_fd, .seccomp_notify_state = x->seccomp_notify_state },
     .console_socket_fd = x->console_fd,
   };
-  /* --ignore-paused: a process moved into a frozen cgroup freezes before it
-   * can exec and tell us so.  Thaw the container for the few milliseconds
-   * of the set-up, then freeze it again, the new process with it. */
-  bool refreeze = x->l.status == RUNCGO_STATUS_PAUSED && x->cgroup;
-  if (refreeze && runcgo_cgroup_freeze (x->cgroup, false, err) < 0)
-    return runcgo_error_wrap (err, "exec --ignore-paused: thaw the container");
+  /* --ignore-paused: the process freezes as it enters the frozen cgroup,
+   * before its exec; this returns once the container is resumed */
   int r = runcgo_join_spawn (&cfg, &x->res, err);
-  if (refreeze)
-    {
-      runcgo_error_t again = NULL;
-      if (runcgo_cgroup_freeze (x->cgroup, true, &again) < 0 && r == 0)
-        {
-          runcgo_error_wrap (&again, "exec --ignore-paused: pause the container again");
-          *err = again;
-          again = NULL;
-          r = -1;
-        }
-      runcgo_error_release (&again);
-    }
   /* the process sent the state and its listener with its own copy: close
    * ours so that the agent sees the end of the connection */
   if (x->seccomp_notify_fd >= 0)
