@@ -25,6 +25,7 @@ static const struct command commands[] = {
     "  -b, --bundle DIR        bundle directory (default: current directory)\n"
     "      --pid-file FILE     write the init's PID to FILE\n"
     "      --console-socket S  AF_UNIX socket that receives the terminal master\n"
+    "      --pidfd-socket S    AF_UNIX socket that receives the process's pidfd\n"
     "      --no-pivot          use chroot instead of pivot_root\n"
     "      --no-new-keyring    keep the caller's session keyring\n"
     "      --preserve-fds N    pass N extra fds (3..3+N-1) to the process\n"
@@ -38,6 +39,7 @@ static const struct command commands[] = {
     "      --no-subreaper      do not become a child subreaper\n"
     "      --pid-file FILE     write the init's PID to FILE\n"
     "      --console-socket S  AF_UNIX socket that receives the terminal master\n"
+    "      --pidfd-socket S    AF_UNIX socket that receives the process's pidfd\n"
     "      --no-pivot          use chroot instead of pivot_root\n"
     "      --no-new-keyring    keep the caller's session keyring\n"
     "      --preserve-fds N    pass N extra fds (3..3+N-1) to the process\n"
@@ -47,6 +49,7 @@ static const struct command commands[] = {
     "  -p, --process FILE      process.json to run (instead of CMD)\n"
     "  -t, --tty               allocate a pseudo-terminal\n"
     "      --console-socket S  AF_UNIX socket that receives the terminal master\n"
+    "      --pidfd-socket S    AF_UNIX socket that receives the process's pidfd\n"
     "  -d, --detach            do not wait for the process\n"
     "      --pid-file FILE     write the process's PID to FILE\n"
     "  -e, --env NAME=VALUE    set an environment variable (repeatable)\n"
@@ -70,7 +73,15 @@ static const struct command commands[] = {
     "      --file-locks        dump file locks\n"
     "      --pre-dump          dump memory only, to lower the downtime of a later dump\n"
     "      --parent-path DIR   the previous (pre-)dump, relative to --image-path\n"
-    "      --manage-cgroups-mode soft|full|strict|ignore  how criu handles the cgroups\n" },
+    "      --manage-cgroups-mode soft|full|strict|ignore  how criu handles the cgroups\n"
+    "      --auto-dedup        punch the pages a dump re-saves out of the parent images\n"
+    "      --tcp-skip-in-flight  skip half-open TCP connections\n"
+    "      --link-remap        allow dumping open files that were unlinked (link remap)\n"
+    "      --empty-ns network  do not dump the network namespace's content\n"
+    "      --lazy-pages        leave the memory to be served lazily (userfaultfd)\n"
+    "      --page-server ADDR:PORT  send the memory to a criu page server\n"
+    "      --status-fd FD      with --lazy-pages: criu writes \\0 to FD when ready\n"
+    "      --network-lock iptables|nftables|skip  how criu locks the network\n" },
   { "restore", runcgo_cmd_restore, "[OPTIONS] ID", "restore a container from a CRIU checkpoint",
     "  -b, --bundle DIR        bundle directory (default: current directory)\n"
     "      --image-path DIR    the checkpoint's images (default: ./checkpoint)\n"
@@ -84,7 +95,14 @@ static const struct command commands[] = {
     "      --file-locks        restore file locks\n"
     "      --manage-cgroups-mode soft|full|strict|ignore  how criu handles the cgroups\n"
     "      --no-pivot          accepted for runc compatibility (criu sets up the root)\n"
-    "      --no-subreaper      do not become a child subreaper\n" },
+    "      --no-subreaper      do not become a child subreaper\n"
+    "      --auto-dedup        punch restored pages out of the images\n"
+    "      --lazy-pages        fetch the memory lazily from a running `criu lazy-pages`\n"
+    "      --empty-ns network  a new, empty network namespace (for a hook to set up)\n"
+    "      --tcp-close         restore TCP connections closed\n"
+    "      --lsm-profile TYPE:NAME  LSM profile of the restored processes\n"
+    "      --lsm-mount-context CTX  SELinux mount context for the restored mounts\n"
+    "      --network-lock iptables|nftables|skip  how criu locks the network\n" },
   { "state", runcgo_cmd_state, "ID", "print the state of a container as JSON", "" },
   { "list", runcgo_cmd_list, "[OPTIONS]", "list containers",
     "  -f, --format table|json output format (default: table)\n"
@@ -112,7 +130,8 @@ static const struct command commands[] = {
     "      --pids-limit N      maximum number of tasks (-1 = unlimited)\n"
     "      --blkio-weight N    block IO weight (10-1000)\n"
     "      --kernel-memory, --kernel-memory-tcp SIZE  ignored (obsolete)\n"
-    "      --l3-cache-schema, --mem-bw-schema S      Intel RDT (not supported)\n" },
+    "      --l3-cache-schema S the L3 line of the container's resctrl group (linux.intelRdt)\n"
+    "      --mem-bw-schema S   the MB line of the container's resctrl group\n" },
   { "ps", runcgo_cmd_ps, "[OPTIONS] ID [PS-ARGS...]", "list the processes of a container (ps -ef by default)",
     "  -f, --format table|json table: ps output filtered to the container; json: array of host PIDs\n" },
   { "events", runcgo_cmd_events, "[OPTIONS] ID", "print cgroup statistics and OOM events as JSON lines",
@@ -138,6 +157,8 @@ static const char global_usage[] =
     "  --log-format text|json   format of --log entries (default text)\n"
     "  --debug                  log debug messages\n"
     "  --systemd-cgroup         manage cgroups through systemd (cgroupsPath \"slice:prefix:name\")\n"
+    "  --cgroup-manager systemd|cgroupfs  crun's spelling of --systemd-cgroup (or not)\n"
+    "  --log-level debug|info|warning|error  crun's: debug = --debug, the others the default\n"
     "  --rootless auto|true|false  rootless mode (default auto: when not root)\n"
     "  --criu PATH              the criu binary for checkpoint/restore (default: criu from PATH)\n"
     "  --device-policy default|strict  strict: linux.devices may only hold null, zero, full, random,\n"
@@ -244,6 +265,8 @@ enum
   OPT_ROOTLESS,
   OPT_CRIU,
   OPT_DEVICE_POLICY,
+  OPT_CGROUP_MANAGER,
+  OPT_LOG_LEVEL,
 };
 
 static const struct option global_options[] = {
@@ -255,10 +278,40 @@ static const struct option global_options[] = {
   { "rootless", required_argument, NULL, OPT_ROOTLESS },
   { "criu", required_argument, NULL, OPT_CRIU },
   { "device-policy", required_argument, NULL, OPT_DEVICE_POLICY },
+  { "cgroup-manager", required_argument, NULL, OPT_CGROUP_MANAGER },
+  { "log-level", required_argument, NULL, OPT_LOG_LEVEL },
   { "version", no_argument, NULL, 'v' },
   { "help", no_argument, NULL, 'h' },
   { NULL, 0, NULL, 0 },
 };
+
+/* crun's --cgroup-manager and --log-level, mapped onto runc's flags:
+ * systemd = --systemd-cgroup, cgroupfs = the default; debug = --debug, the
+ * other levels keep the default (warnings and errors).  false = a bad value
+ * (reported here). */
+static bool
+parse_crun_global (int opt, const char *val, struct runcgo_cli *g)
+{
+  static const char *const levels[] = { "debug", "info", "warning", "error" };
+  if (opt == OPT_CGROUP_MANAGER)
+    {
+      if (strcmp (val, "systemd") == 0 || strcmp (val, "cgroupfs") == 0)
+        {
+          g->systemd_cgroup = strcmp (val, "systemd") == 0;
+          return true;
+        }
+      fprintf (stderr, "runcgo: --cgroup-manager: invalid value \"%s\" (hint: use systemd or cgroupfs)\n", val);
+      return false;
+    }
+  for (size_t i = 0; i < ARRAY_SIZE (levels); i++)
+    if (strcmp (val, levels[i]) == 0)
+      {
+        g->debug = g->debug || i == 0;
+        return true;
+      }
+  fprintf (stderr, "runcgo: --log-level: invalid value \"%s\" (hint: use debug, info, warning or error)\n", val);
+  return false;
+}
 
 /* Returns the index of the command word, or -1 (exit now, *status set). */
 static int
@@ -284,6 +337,14 @@ parse_globals (int argc, char **argv, struct runcgo_cli *g, const char **log, co
               return -1;
             }
           g->strict_devices = strcmp (optarg, "strict") == 0;
+          break;
+        case OPT_CGROUP_MANAGER:
+        case OPT_LOG_LEVEL:
+          if (!parse_crun_global (c, optarg, g))
+            {
+              *status = 1;
+              return -1;
+            }
           break;
         case 'v': print_version (); *status = 0; return -1;
         case 'h': print_global_usage (stdout); *status = 0; return -1;

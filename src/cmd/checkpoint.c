@@ -3,9 +3,13 @@
 #include "config.h"
 
 #include <getopt.h>
+#include <limits.h>
+#include <sched.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "cmd.h"
+#include "core/util.h"
 #include "lifecycle/checkpoint.h"
 
 enum
@@ -24,7 +28,48 @@ enum
   OPT_PID_FILE,
   OPT_NO_PIVOT,
   OPT_NO_SUBREAPER,
+  OPT_AUTO_DEDUP,
+  OPT_LAZY_PAGES,
+  OPT_STATUS_FD,
+  OPT_PAGE_SERVER,
+  OPT_EMPTY_NS,
+  OPT_TCP_SKIP_IN_FLIGHT,
+  OPT_LINK_REMAP,
+  OPT_TCP_CLOSE,
+  OPT_LSM_PROFILE,
+  OPT_LSM_MOUNT_CONTEXT,
+  OPT_NETWORK_LOCK,
 };
+
+/* The flags both commands pass on to criu; 1 = handled, 0 = not one of
+ * them, -1 = a bad value. */
+static int
+parse_criu_extra (const char *command, int c, struct runcgo_criu_extra_opts *x, runcgo_error_t *err)
+{
+  switch (c)
+    {
+    case OPT_AUTO_DEDUP: x->auto_dedup = true; return 1;
+    case OPT_LAZY_PAGES: x->lazy_pages = true; return 1;
+    case OPT_TCP_SKIP_IN_FLIGHT: x->tcp_skip_in_flight = true; return 1;
+    case OPT_LINK_REMAP: x->link_remap = true; return 1;
+    case OPT_TCP_CLOSE: x->tcp_close = true; return 1;
+    case OPT_LSM_PROFILE: x->lsm_profile = optarg; return 1;
+    case OPT_LSM_MOUNT_CONTEXT: x->lsm_mount_context = optarg; return 1;
+    case OPT_EMPTY_NS:
+      /* runc: only the network namespace can be left for a hook to set up */
+      if (strcmp (optarg, "network") != 0)
+        return runcgo_fail_hint (err, 0, "only --empty-ns network is supported", "%s: invalid --empty-ns \"%s\"",
+                                 command, optarg);
+      x->empty_ns |= CLONE_NEWNET;
+      return 1;
+    case OPT_NETWORK_LOCK:
+      if (runcgo_criu_network_lock_parse (optarg, &x->network_lock) < 0)
+        return runcgo_fail_hint (err, 0, "use iptables, nftables or skip", "%s: invalid --network-lock \"%s\"",
+                                 command, optarg);
+      return 1;
+    default: return 0;
+    }
+}
 
 static int
 parse_cg_mode (const char *command, const char *s, bool *has, enum runcgo_criu_cg_mode *mode, runcgo_error_t *err)
@@ -47,6 +92,14 @@ static const struct option checkpoint_options[] = {
   { "file-locks", no_argument, NULL, OPT_FILE_LOCKS },
   { "pre-dump", no_argument, NULL, OPT_PRE_DUMP },
   { "manage-cgroups-mode", required_argument, NULL, OPT_CG_MODE },
+  { "auto-dedup", no_argument, NULL, OPT_AUTO_DEDUP },
+  { "lazy-pages", no_argument, NULL, OPT_LAZY_PAGES },
+  { "status-fd", required_argument, NULL, OPT_STATUS_FD },
+  { "page-server", required_argument, NULL, OPT_PAGE_SERVER },
+  { "empty-ns", required_argument, NULL, OPT_EMPTY_NS },
+  { "tcp-skip-in-flight", no_argument, NULL, OPT_TCP_SKIP_IN_FLIGHT },
+  { "link-remap", no_argument, NULL, OPT_LINK_REMAP },
+  { "network-lock", required_argument, NULL, OPT_NETWORK_LOCK },
   { "help", no_argument, NULL, 'h' },
   { NULL, 0, NULL, 0 },
 };
@@ -58,6 +111,11 @@ parse_checkpoint (int argc, char **argv, struct runcgo_checkpoint_opts *o, runcg
   optind = 1;
   while ((c = getopt_long (argc, argv, "h", checkpoint_options, NULL)) != -1)
     {
+      int x = parse_criu_extra ("checkpoint", c, &o->x, err);
+      if (x < 0)
+        return -1;
+      if (x > 0)
+        continue;
       switch (c)
         {
         case OPT_IMAGE_PATH: o->image_path = optarg; break;
@@ -73,6 +131,15 @@ parse_checkpoint (int argc, char **argv, struct runcgo_checkpoint_opts *o, runcg
           if (parse_cg_mode ("checkpoint", optarg, &o->has_cg_mode, &o->cg_mode, err) < 0)
             return -1;
           break;
+        case OPT_PAGE_SERVER: o->page_server = optarg; break;
+        case OPT_STATUS_FD:
+          {
+            int64_t fd;
+            if (runcgo_parse_i64 (optarg, &fd) < 0 || fd < 0 || fd > INT_MAX)
+              return runcgo_fail (err, 0, "checkpoint: invalid --status-fd \"%s\"", optarg);
+            o->status_fd = (int) fd;
+            break;
+          }
         case 'h': runcgo_cli_usage ("checkpoint"); return 1;
         default: return runcgo_fail_hint (err, 0, "see 'runcgo checkpoint --help'", "checkpoint: invalid option");
         }
@@ -85,7 +152,7 @@ parse_checkpoint (int argc, char **argv, struct runcgo_checkpoint_opts *o, runcg
 
 RUNCGO_CMD (checkpoint)
 {
-  struct runcgo_checkpoint_opts o = { 0 };
+  struct runcgo_checkpoint_opts o = { .status_fd = -1 };
   struct runcgo_context *ctx;
   int r = parse_checkpoint (argc, argv, &o, err);
   if (r != 0)
@@ -110,6 +177,13 @@ static const struct option restore_options[] = {
   { "manage-cgroups-mode", required_argument, NULL, OPT_CG_MODE },
   { "no-pivot", no_argument, NULL, OPT_NO_PIVOT },
   { "no-subreaper", no_argument, NULL, OPT_NO_SUBREAPER },
+  { "auto-dedup", no_argument, NULL, OPT_AUTO_DEDUP },
+  { "lazy-pages", no_argument, NULL, OPT_LAZY_PAGES },
+  { "empty-ns", required_argument, NULL, OPT_EMPTY_NS },
+  { "tcp-close", no_argument, NULL, OPT_TCP_CLOSE },
+  { "lsm-profile", required_argument, NULL, OPT_LSM_PROFILE },
+  { "lsm-mount-context", required_argument, NULL, OPT_LSM_MOUNT_CONTEXT },
+  { "network-lock", required_argument, NULL, OPT_NETWORK_LOCK },
   { "help", no_argument, NULL, 'h' },
   { NULL, 0, NULL, 0 },
 };
@@ -121,6 +195,11 @@ parse_restore (int argc, char **argv, struct runcgo_restore_opts *o, runcgo_erro
   optind = 1;
   while ((c = getopt_long (argc, argv, "b:dh", restore_options, NULL)) != -1)
     {
+      int x = parse_criu_extra ("restore", c, &o->x, err);
+      if (x < 0)
+        return -1;
+      if (x > 0)
+        continue;
       switch (c)
         {
         case 'b': o->bundle = optarg; break;

@@ -17,6 +17,7 @@ enum
   OPT_PRESERVE_FDS,
   OPT_KEEP,
   OPT_NO_SUBREAPER,
+  OPT_PIDFD_SOCKET,
   OPT_NET,
 };
 
@@ -24,6 +25,7 @@ static const struct option create_options[] = {
   { "bundle", required_argument, NULL, 'b' },
   { "pid-file", required_argument, NULL, OPT_PID_FILE },
   { "console-socket", required_argument, NULL, OPT_CONSOLE_SOCKET },
+  { "pidfd-socket", required_argument, NULL, OPT_PIDFD_SOCKET },
   { "no-pivot", no_argument, NULL, OPT_NO_PIVOT },
   { "no-new-keyring", no_argument, NULL, OPT_NO_NEW_KEYRING },
   { "preserve-fds", required_argument, NULL, OPT_PRESERVE_FDS },
@@ -62,6 +64,7 @@ runcgo_cli_parse_create (const char *command, int argc, char **argv, struct runc
         case 'b': o->bundle = optarg; break;
         case OPT_PID_FILE: o->pid_file = optarg; break;
         case OPT_CONSOLE_SOCKET: o->console_socket = optarg; break;
+        case OPT_PIDFD_SOCKET: o->pidfd_socket = optarg; break;
         case OPT_NO_PIVOT: o->no_pivot = true; break;
         case OPT_NO_NEW_KEYRING: o->no_new_keyring = true; break;
         case OPT_PRESERVE_FDS:

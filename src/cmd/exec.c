@@ -20,12 +20,14 @@ enum
   OPT_PROCESS_LABEL,
   OPT_CGROUP,
   OPT_IGNORE_PAUSED,
+  OPT_PIDFD_SOCKET,
 };
 
 static const struct option exec_options[] = {
   { "process", required_argument, NULL, 'p' },
   { "tty", no_argument, NULL, 't' },
   { "console-socket", required_argument, NULL, OPT_CONSOLE_SOCKET },
+  { "pidfd-socket", required_argument, NULL, OPT_PIDFD_SOCKET },
   { "detach", no_argument, NULL, 'd' },
   { "pid-file", required_argument, NULL, OPT_PID_FILE },
   { "env", required_argument, NULL, 'e' },
@@ -61,6 +63,7 @@ parse_option (int c, struct runcgo_exec_opts *o, runcgo_error_t *err)
     case 'p': o->process_file = optarg; break;
     case 't': o->tty = true; break;
     case OPT_CONSOLE_SOCKET: o->console_socket = optarg; break;
+    case OPT_PIDFD_SOCKET: o->pidfd_socket = optarg; break;
     case 'd': o->detach = true; break;
     case OPT_PID_FILE: o->pid_file = optarg; break;
     case 'e':

@@ -142,9 +142,6 @@ apply_flag (int c, const char *val, struct runcgo_resources *r, runcgo_error_t *
     case OPT_KERNEL_MEMORY_TCP:
       runcgo_warn ("Kernel memory settings are ignored and will be removed");
       return 0;
-    case OPT_L3_CACHE_SCHEMA:
-    case OPT_MEM_BW_SCHEMA:
-      return runcgo_fail_hint (err, ENOTSUP, "drop the option", "update: --%s: runcgo has no Intel RDT support", opt);
     default:
       return runcgo_fail_hint (err, 0, "see 'runcgo update --help'", "update: invalid option");
     }
@@ -183,7 +180,8 @@ resources_freep (struct runcgo_resources **r)
 RUNCGO_CMD (update)
 {
   __attribute__ ((cleanup (resources_freep))) struct runcgo_resources *flags = resources_new (), *file = NULL;
-  const char *resources_path = NULL;
+  const char *resources_path = NULL, *l3 = NULL, *mem_bw = NULL;
+  bool cgroup_flags = false;
   struct runcgo_context *ctx;
   int c;
   optind = 1;
@@ -196,8 +194,14 @@ RUNCGO_CMD (update)
           runcgo_cli_usage ("update");
           return 0;
         }
+      else if (c == OPT_L3_CACHE_SCHEMA)
+        l3 = optarg;
+      else if (c == OPT_MEM_BW_SCHEMA)
+        mem_bw = optarg;
       else if (apply_flag (c, optarg, flags, err) < 0)
         return -1;
+      else
+        cgroup_flags = true;
     }
   if (runcgo_cli_args ("update", argc - optind, argv + optind, 1, 1, err) < 0)
     return -1;
@@ -205,5 +209,9 @@ RUNCGO_CMD (update)
     return -1;
   if (runcgo_cli_context (g, &ctx, err) < 0)
     return -1;
-  return runcgo_container_update (ctx, argv[optind], file ? file : flags, err) < 0 ? -1 : 0;
+  /* runc: with -r, every other option is ignored */
+  bool rdt = !file && (l3 || mem_bw);
+  if ((file || cgroup_flags || !rdt) && runcgo_container_update (ctx, argv[optind], file ? file : flags, err) < 0)
+    return -1;
+  return rdt && runcgo_container_update_rdt (ctx, argv[optind], l3, mem_bw, err) < 0 ? -1 : 0;
 }

@@ -123,6 +123,34 @@ test_pause_freezes_and_resume_thaws () {
   assert_status 0
 }
 
+# The SIGKILL stays pending in a frozen cgroup: delete -f must thaw it.
+test_delete_force_of_a_paused_container_kills_it () {
+  cfg_args sh -c 'sleep 1000 & exec sleep 1001'
+  start_detached "$CID"
+  init=$(pid_of "$CID")
+  capture rt pause "$CID"
+  assert_status 0
+  assert_eq "$(status_of "$CID")" paused "state"
+  capture timeout 5 "$RUNCGO" --root "$ROOT" delete -f "$CID"
+  assert_status 0
+  wait_until "the init gone" pid_gone "$init"
+  assert_eq "$(status_of "$CID")" "" "state after delete -f"
+}
+
+test_kill_sigkill_of_a_paused_container_kills_it () {
+  cfg_args sleep 1000
+  start_detached "$CID"
+  init=$(pid_of "$CID")
+  capture rt pause "$CID"
+  assert_status 0
+  capture rt kill "$CID" KILL
+  assert_status 0
+  wait_until "the init gone" pid_gone "$init"
+  wait_status "$CID" stopped
+  capture rt delete "$CID"
+  assert_status 0
+}
+
 test_pause_and_resume_of_a_stopped_container_fail () {
   cfg_args sleep 1000
   start_detached "$CID"
@@ -343,6 +371,12 @@ EOF
   assert_eq "$(jq -r '.mountOptions | index("rbind") != null' "$T/features.json")" true "mountOptions"
   assert_eq "$(jq -r '.linux.cgroup.v1' "$T/features.json")" true "cgroup v1"
   assert_eq "$(jq -r '.linux.seccomp.enabled' "$T/features.json")" true "seccomp"
+  assert_eq "$(jq -r '.annotations["run.oci.runcgo.checkpoint.enabled"]' "$T/features.json")" true "checkpoint"
+  assert_eq "$(jq -r '.linux.mountExtensions.idmap.enabled, .linux.netDevices.enabled' "$T/features.json")" \
+    $'true\ntrue' "idmap and netDevices"
+  # the runtime's support, not the host's (features-linux.md)
+  assert_eq "$(jq -r '.linux.apparmor.enabled, .linux.selinux.enabled' "$T/features.json")" $'true\ntrue' "LSMs"
+  assert_eq "$(jq -r '.mountOptions | index("tmpcopyup") != null' "$T/features.json")" true "tmpcopyup"
 }
 
 test_features_schema_check_can_fail () {
@@ -419,6 +453,24 @@ test_v2_device_filter_denies_and_update_replaces_it () {
   assert_eq "$stdout" opened "open after the update allowed it"
   capture v2rt exec "$CID" sh -c 'head -c1 /dev/zero | wc -c'
   assert_eq "$stdout" 1 "default devices still allowed"
+  capture v2rt delete -f "$CID"
+  assert_status 0
+}
+
+# hugetlb is the controller the cgroup2 hierarchy of a hybrid host has
+test_v2_hugepage_limits_and_unified_are_written () {
+  need_v2
+  [ -e /sys/kernel/mm/hugepages/hugepages-2048kB ] || skip "no 2 MB huge pages"
+  grep -qw hugetlb /sys/fs/cgroup/unified/cgroup.controllers 2> /dev/null ||
+    grep -qw hugetlb /sys/fs/cgroup/cgroup.controllers || skip "no hugetlb controller in cgroup2"
+  cfg '.linux.resources.hugepageLimits = [{"pageSize": "2MB", "limit": 4194304}]
+       | .linux.resources.unified = {"hugetlb.2MB.rsvd.max": "2097152"}'
+  cfg_args sleep 1000
+  capture v2rt run -d -b "$BUNDLE" "$CID"
+  assert_status 0
+  dir=$(v2_dir)
+  assert_eq "$(cat "$dir/hugetlb.2MB.max")" 4194304 "hugetlb.2MB.max"
+  assert_eq "$(cat "$dir/hugetlb.2MB.rsvd.max")" 2097152 "hugetlb.2MB.rsvd.max (unified)"
   capture v2rt delete -f "$CID"
   assert_status 0
 }

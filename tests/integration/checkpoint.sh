@@ -184,6 +184,27 @@ test_pre_dump_then_dump_with_parent_restores () {
   assert_status 0
 }
 
+# The flags that only pass through to criu (their encoding is checked in
+# tests/unit/test_criu_rpc.c): criu takes them and the container counts on.
+test_pass_through_flags_are_taken_by_criu () {
+  criu_usable
+  counting_bundle
+  start_detached "$CID"
+  wait_until "the container to count to 10" count_above 9
+  capture crt checkpoint --image-path "$T/img" --work-path "$T/work" --tcp-skip-in-flight --link-remap \
+    --auto-dedup --network-lock skip "$CID"
+  assert_status 0
+  assert_stopped_or_gone "$CID"
+  local before
+  before=$(count)
+  capture crt restore -d -b "$BUNDLE" --image-path "$T/img" --work-path "$T/work" --tcp-close --auto-dedup \
+    --network-lock skip "$CID"
+  assert_status 0
+  wait_until "the restored container to count" count_above "$before"
+  capture rt delete -f "$CID"
+  assert_status 0
+}
+
 # tool NAME: a helper of tests/tools/ (built by `make check`, else here).
 tool () {
   local name=$1 t

@@ -60,6 +60,41 @@ test_global_flags_are_accepted () {
   assert_eq "$stdout" "" "list -q of an empty root"
 }
 
+# --rootless true makes root behave as a rootless caller: a user namespace
+# without mappings gets automatic ones (here root's own ID) instead of the
+# error a rootful runtime gives.
+test_rootless_flag_decides_the_rootless_behaviour () {
+  runc_differs "runc requires mappings with a user namespace in any mode"
+  cfg '.linux.namespaces += [{"type": "user"}] | del(.linux.uidMappings, .linux.gidMappings)'
+  cfg_args cat /proc/self/uid_map
+  capture rt --rootless false run -b "$BUNDLE" "$CID"
+  assert_status 1
+  assert_contains "$output" "a new user namespace needs ID mappings when not rootless" "--rootless false"
+  capture rt --rootless true run -b "$BUNDLE" "$CID-2"
+  assert_status 0
+  assert_match "$stdout" "^ +0 +0 +1$" "uid_map with --rootless true"
+  expect_error 'use --rootless auto, true or false' rt --rootless maybe list
+}
+
+# crun's global options: --cgroup-manager systemd is --systemd-cgroup (a
+# plain cgroupsPath is then refused, as the systemd tests show);
+# --log-level debug is --debug (which logs little on success).
+test_crun_cgroup_manager_and_log_level_flags () {
+  runc_differs "runc has neither flag"
+  cfg_args true
+  capture rt --cgroup-manager systemd run -b "$BUNDLE" "$CID"
+  assert_status 1
+  assert_contains "$output" "slice:prefix:name" "cgroupsPath refused by the systemd driver"
+  capture rt --cgroup-manager cgroupfs run -b "$BUNDLE" "$CID-2"
+  assert_status 0
+  capture rt --log-level debug run -b "$BUNDLE" "$CID-3"
+  assert_status 0
+  capture rt --log-level error run -b "$BUNDLE" "$CID-4"
+  assert_status 0
+  expect_error 'use systemd or cgroupfs' rt --cgroup-manager disabled list
+  expect_error 'use debug, info, warning or error' rt --log-level loud list
+}
+
 test_log_format_json_writes_level_msg_time () {
   capture rt --log "$T/log.json" --log-format json state "$CID"
   assert_status 1

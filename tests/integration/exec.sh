@@ -22,12 +22,6 @@ running_container () {
   start_detached "$CID"
 }
 
-# runc exits 255 when exec itself fails (as opposed to the process).
-assert_exec_failed () {
-  [ "$status" = 255 ] || fail "exit status of a failed exec: expected 255, got $status (output: $output)"
-  assert_match "$output" "$1" "error message"
-}
-
 test_exec_exit_status_is_the_process_s () {
   running_container
   capture rt exec "$CID" true

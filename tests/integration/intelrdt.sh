@@ -83,6 +83,25 @@ test_container_gets_its_own_group_removed_at_delete () {
   [ ! -d "$RESCTRL/$CID" ] || fail "the group $CID is left"
 }
 
+test_update_schemas_of_a_container_without_intel_rdt_fail_clearly () {
+  cfg_args sleep 1000
+  start_detached "$CID"
+  expect_error 'update: container "'"$CID"'" has no linux.intelRdt' rt update --l3-cache-schema "L3:0=f" "$CID"
+  expect_error 'has no linux.intelRdt' rt update --mem-bw-schema "MB:0=50" "$CID"
+  capture rt delete -f "$CID"
+}
+
+test_update_l3_cache_schema_rewrites_the_own_group () {
+  need_resctrl
+  cfg '.linux.intelRdt = {"l3CacheSchema": $s}' --arg s "$(grep -m1 '^ *L3:' "$RESCTRL/schemata" | tr -d ' ')"
+  cfg_args sleep 1000
+  start_detached "$CID"
+  line=$(grep -m1 '^ *L3:' "$RESCTRL/$CID/schemata" | tr -d ' ')
+  capture rt update --l3-cache-schema "$line" "$CID"
+  assert_status 0
+  capture rt delete -f "$CID"
+}
+
 test_missing_preconfigured_closid_is_an_error () {
   need_resctrl
   cfg '.linux.intelRdt = {"closID": "runcgo-no-such-group"}'

@@ -140,10 +140,16 @@ test_no_preserve_fds_closes_extra_descriptors () {
   assert_no_match "$out" '^7$' "descriptors inside"
 }
 
-test_no_new_keyring_is_accepted () {
-  cfg_args true
+# /proc/keys shows the keyrings the process possesses: its own session
+# keyring "_ses.<id>", unless --no-new-keyring keeps the caller's.
+test_no_new_keyring_keeps_the_caller_s_session_keyring () {
+  cfg '.linux.maskedPaths -= ["/proc/keys"]'
+  out=$(inside cat /proc/keys)
+  assert_match "$out" "keyring +_ses\.$CID-run: " "a session keyring named after the container"
+  cfg_args cat /proc/keys
   capture rt run --no-new-keyring -b "$BUNDLE" "$CID"
   assert_status 0
+  assert_no_match "$stdout" "_ses\.$CID" "keyrings with --no-new-keyring"
 }
 
 test_terminal_false_keeps_pipes () {

@@ -241,6 +241,13 @@ expect_error () {
   assert_match "$output" "$re" "error message"
 }
 
+# assert_exec_failed REGEX: the captured `exec` failed in the runtime (exit
+# 255, runc's code, apart from the process's own statuses) saying REGEX.
+assert_exec_failed () {
+  [ "$status" = 255 ] || fail "exit status of a failed exec: expected 255, got $status (output: $output)"
+  assert_match "$output" "$1" "error message"
+}
+
 # cfg [-b BUNDLE] JQ-FILTER [JQ-ARGS...]: edit a bundle's config.json.
 cfg () {
   local b=$BUNDLE

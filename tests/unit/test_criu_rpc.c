@@ -125,6 +125,66 @@ decode (const uint8_t *buf, size_t len, struct runcgo_criu_resp *r, char **msg)
   return ret;
 }
 
+/* The flags that only pass through to criu (runc's --auto-dedup,
+ * --lazy-pages, --page-server, --status-fd, --empty-ns, --tcp-skip-in-flight,
+ * --link-remap, --lsm-profile, --lsm-mount-context; crun's --tcp-close and
+ * --network-lock): bytes from `protoc --encode=criu_req rpc.proto`. */
+static void
+test_encode_pass_through_flags (void)
+{
+  static const uint8_t want[] = {
+    0x08, 0x01, 0x12, 0x3f, 0x08, 0x05, 0x5a, 0x0c, 0x0a, 0x08, 0x31, 0x30, 0x2e, 0x30, 0x2e, 0x30, 0x2e, 0x32,
+    0x10, 0x1b, 0x80, 0x01, 0x01, 0x90, 0x01, 0x01, 0xb0, 0x02, 0x80, 0x80, 0x80, 0x80, 0x04, 0xf0, 0x02, 0x01,
+    0x80, 0x03, 0x01, 0x88, 0x03, 0x09, 0xa0, 0x03, 0x01, 0xaa, 0x03, 0x0a, 0x61, 0x70, 0x70, 0x61, 0x72, 0x6d,
+    0x6f, 0x72, 0x3a, 0x70, 0xfa, 0x03, 0x03, 0x63, 0x74, 0x78, 0x80, 0x04, 0x02,
+  };
+  struct runcgo_criu_opts o;
+  runcgo_criu_opts_init (&o);
+  o.images_dir_fd = 5;
+  o.ps_address = "10.0.0.2";
+  o.ps_port = 27;
+  struct runcgo_criu_extra_opts x = { .auto_dedup = true, .lazy_pages = true, .tcp_skip_in_flight = true,
+                                      .link_remap = true, .tcp_close = true, .empty_ns = 0x40000000,
+                                      .lsm_profile = "apparmor:p", .lsm_mount_context = "ctx",
+                                      .network_lock = RUNCGO_CRIU_NETLOCK_NFTABLES };
+  runcgo_criu_extra_apply (&x, &o);
+  o.status_fd = 9;
+  struct runcgo_criu_req req = { .type = RUNCGO_CRIU_DUMP, .opts = &o };
+  check_encoding ("DUMP request with every pass-through flag", &req, want, sizeof (want));
+}
+
+static void
+test_page_server_and_network_lock_parse (void)
+{
+  char *addr = NULL;
+  int port = 0;
+  runcgo_error_t err = NULL;
+  ok (runcgo_criu_page_server_parse ("192.168.1.2:27", &addr, &port, &err) == 0 && strcmp (addr, "192.168.1.2") == 0
+        && port == 27,
+      "--page-server 192.168.1.2:27");
+  free (addr);
+  addr = NULL;
+  ok (runcgo_criu_page_server_parse ("[::1]:1234", &addr, &port, &err) == 0 && strcmp (addr, "::1") == 0
+        && port == 1234,
+      "--page-server [::1]:1234");
+  free (addr);
+  addr = NULL;
+  ok (runcgo_criu_page_server_parse (":27", &addr, &port, &err) == 0 && *addr == '\0' && port == 27,
+      "--page-server :27 (any address)");
+  free (addr);
+  const char *bad[] = { "host", "host:", "host:0", "host:70000", "host:2x" };
+  for (size_t i = 0; i < ARRAY_SIZE (bad); i++)
+    {
+      int r = runcgo_criu_page_server_parse (bad[i], &addr, &port, &err);
+      ok (r < 0 && err && strstr (runcgo_error_text (err), "--page-server"), "--page-server \"%s\" is refused", bad[i]);
+      runcgo_error_release (&err);
+    }
+  enum runcgo_criu_network_lock nl;
+  ok (runcgo_criu_network_lock_parse ("iptables", &nl) == 0 && nl == RUNCGO_CRIU_NETLOCK_IPTABLES, "iptables = 1");
+  ok (runcgo_criu_network_lock_parse ("skip", &nl) == 0 && nl == RUNCGO_CRIU_NETLOCK_SKIP, "skip = 3");
+  ok (runcgo_criu_network_lock_parse ("nft", &nl) < 0, "an unknown lock method is refused");
+}
+
 static void
 test_decode_responses (void)
 {
@@ -376,6 +436,8 @@ main (void)
   test_encode_simple_requests ();
   test_encode_dump_request ();
   test_encode_restore_request ();
+  test_encode_pass_through_flags ();
+  test_page_server_and_network_lock_parse ();
   test_decode_responses ();
   test_decode_skips_unknown_wire_types ();
   test_decode_rejects_malformed ();

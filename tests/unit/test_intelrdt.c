@@ -184,6 +184,42 @@ test_apply_on_a_fake_tree (void)
   rmdir (root);
 }
 
+/* update --l3-cache-schema / --mem-bw-schema on a fake tree: the own group's
+ * schemata are rewritten (the flag replaces the config's line, the other
+ * line stays); a shared group and a container without intelRdt are refused. */
+static void
+test_update_on_a_fake_tree (void)
+{
+  char root[] = "/tmp/runcgo-test-rdt-up.XXXXXX";
+  ok (mkdtemp (root) != NULL, "fake resctrl root");
+  cleanup_free char *own = xasprintf ("%s/c1", root);
+  mkdir (own, 0755);
+  touch (own, "schemata", "");
+  runcgo_error_t err = NULL;
+  struct runcgo_intel_rdt cfg = { .l3_cache_schema = (char *)"L3:0=7ff", .mem_bw_schema = (char *)"MB:0=100" };
+  ok (runcgo_intelrdt_update (&cfg, "c1", root, "L3:0=f", NULL, &err) == 0, "update --l3-cache-schema");
+  cleanup_free char *sch_path = xasprintf ("%s/schemata", own);
+  cleanup_free char *sch = slurp (sch_path);
+  ok (strcmp (sch, "L3:0=f\nMB:0=100\n") == 0, "new L3 line, the config's MB line (got \"%s\")", sch);
+  ok (runcgo_intelrdt_update (&cfg, "c1", root, NULL, "MB:0=50", &err) == 0, "update --mem-bw-schema");
+  free (sch);
+  sch = slurp (sch_path);
+  ok (strstr (sch, "MB:0=50") != NULL, "the MB line (got \"%s\")", sch);
+  ok (runcgo_intelrdt_update (&cfg, "c1", root, NULL, "L3:0=f", &err) < 0, "a --mem-bw-schema without MB: is refused");
+  runcgo_error_release (&err);
+  struct runcgo_intel_rdt shared = { .clos_id = (char *)"shared", .l3_cache_schema = (char *)"L3:0=7ff" };
+  ok (runcgo_intelrdt_update (&shared, "c1", root, "L3:0=f", NULL, &err) < 0 && strstr (err->msg, "is shared"),
+      "a shared closID group is never rewritten");
+  runcgo_error_release (&err);
+  ok (runcgo_intelrdt_update (NULL, "c1", root, "L3:0=f", NULL, &err) < 0
+          && strstr (err->msg, "has no linux.intelRdt"),
+      "a container without intelRdt is refused");
+  runcgo_error_release (&err);
+  unlink (sch_path);
+  rmdir (own);
+  rmdir (root);
+}
+
 int
 main (void)
 {
@@ -191,5 +227,6 @@ main (void)
   test_schemata_match ();
   test_check ();
   test_apply_on_a_fake_tree ();
+  test_update_on_a_fake_tree ();
   return done_testing ();
 }

@@ -415,6 +415,8 @@ struct dump
   size_t n_ext;
   char **external;
   char *freeze_cgroup;
+  char *ps_address;   /* --page-server, split */
+  int ps_port;
 };
 
 static void
@@ -423,6 +425,7 @@ dump_release (struct dump *d)
   runcgo_loaded_release (&d->l);
   runcgo_spec_free (d->spec);
   free (d->criu);
+  free (d->ps_address);
   if (d->image_fd >= 0)
     close (d->image_fd);
   if (d->work_fd >= 0)
@@ -589,6 +592,10 @@ dump_opts (struct dump *d, struct runcgo_criu_opts *opts, struct runcgo_criu_kv 
   opts->parent_img = o->parent_path;
   opts->track_mem = o->pre_dump || o->parent_path;
   opts->freeze_cgroup = d->freeze_cgroup;
+  runcgo_criu_extra_apply (&o->x, opts);
+  opts->status_fd = o->x.lazy_pages ? o->status_fd : -1;
+  opts->ps_address = d->ps_address;
+  opts->ps_port = d->ps_port;
   /* the key is both the mount point and the name in the images (runc) */
   for (size_t i = 0; i < d->n_ext; i++)
     kv[i] = (struct runcgo_criu_kv){ d->ext[i].dest, d->ext[i].dest };
@@ -607,7 +614,7 @@ dump_run (struct dump *d, runcgo_error_t *err)
   struct runcgo_criu_req req = { .type = d->o->pre_dump ? RUNCGO_CRIU_PRE_DUMP : RUNCGO_CRIU_DUMP, .opts = &opts };
   struct criu_call call = { .what = d->o->pre_dump ? "pre-dump" : "dump", .log_name = opts.log_file,
                             .work_path = d->work_path, .work_fd = d->work_fd, .criu = d->criu };
-  int pass[] = { d->image_fd, d->work_fd };
+  int pass[] = { d->image_fd, d->work_fd, opts.status_fd };
   struct runcgo_criu_spawn sp = { .criu = d->criu, .pass_fds = pass, .n_pass_fds = ARRAY_SIZE (pass) };
   struct runcgo_criu_swrk w;
   struct runcgo_criu_resp resp;
@@ -638,6 +645,8 @@ runcgo_container_checkpoint (struct runcgo_context *ctx, const struct runcgo_che
 {
   struct dump d = { .ctx = ctx, .o = o, .image_fd = -1, .work_fd = -1, .l = { .dir_fd = -1 } };
   int r = -1;
+  if (o->page_server && runcgo_criu_page_server_parse (o->page_server, &d.ps_address, &d.ps_port, err) < 0)
+    goto out;
   if (dump_load (&d, err) < 0)
     goto out;
   if (dump_mounts (&d, err) < 0)
@@ -660,6 +669,20 @@ runcgo_container_checkpoint (struct runcgo_context *ctx, const struct runcgo_che
 out:
   dump_release (&d);
   return r;
+}
+
+void
+runcgo_criu_extra_apply (const struct runcgo_criu_extra_opts *x, struct runcgo_criu_opts *opts)
+{
+  opts->auto_dedup = x->auto_dedup;
+  opts->lazy_pages = x->lazy_pages;
+  opts->tcp_skip_in_flight = x->tcp_skip_in_flight;
+  opts->link_remap = x->link_remap;
+  opts->tcp_close = x->tcp_close;
+  opts->empty_ns = x->empty_ns;
+  opts->lsm_profile = x->lsm_profile;
+  opts->lsm_mount_context = x->lsm_mount_context;
+  opts->network_lock = x->network_lock;
 }
 
 /* ---------------------------------------------------------------- restore */
@@ -1084,6 +1107,7 @@ restore_opts (struct restoration *r, struct runcgo_criu_opts *opts, struct runcg
   opts->ext_unix_sk = o->ext_unix_sk;
   opts->shell_job = o->shell_job;
   opts->file_locks = o->file_locks;
+  runcgo_criu_extra_apply (&o->x, opts);
   bool active = r->cgroup && runcgo_cgroup_is_active (r->cgroup);
   opts->manage_cgroups = true;
   /* without a cgroup of our own (rootless fallback) criu must not try to

@@ -31,6 +31,23 @@ int runcgo_criu_external_mounts (const char *container_mountinfo, const char *ho
                                  struct runcgo_ext_mount **out, size_t *n, runcgo_error_t *err);
 void runcgo_ext_mounts_free (struct runcgo_ext_mount *e, size_t n);
 
+/* The runc/crun flags that only go through to criu, shared by both
+ * commands (each command accepts those runc accepts for it). */
+struct runcgo_criu_extra_opts
+{
+  bool auto_dedup;          /* --auto-dedup: punch holes in parent images */
+  bool lazy_pages;          /* --lazy-pages: memory served later over userfaultfd */
+  bool tcp_skip_in_flight;  /* checkpoint --tcp-skip-in-flight */
+  bool link_remap;          /* checkpoint --link-remap */
+  bool tcp_close;           /* restore --tcp-close (crun) */
+  unsigned empty_ns;        /* --empty-ns network: CLONE_NEWNET */
+  const char *lsm_profile;  /* restore --lsm-profile TYPE:NAME */
+  const char *lsm_mount_context; /* restore --lsm-mount-context */
+  enum runcgo_criu_network_lock network_lock; /* --network-lock (crun) */
+};
+/* Pure: copy the pass-through flags into a request's options. */
+void runcgo_criu_extra_apply (const struct runcgo_criu_extra_opts *x, struct runcgo_criu_opts *opts);
+
 struct runcgo_checkpoint_opts
 {
   const char *id;
@@ -46,6 +63,9 @@ struct runcgo_checkpoint_opts
   bool pre_dump;
   bool has_cg_mode;
   enum runcgo_criu_cg_mode cg_mode;
+  struct runcgo_criu_extra_opts x;
+  const char *page_server;  /* --page-server ADDRESS:PORT */
+  int status_fd;            /* --status-fd: criu writes \0 there when lazy pages are ready; -1 = none */
 };
 /* Dump a running (or paused) container.  Unless leave_running or pre_dump,
  * its processes are gone afterwards and it reads as stopped: `delete`
@@ -71,6 +91,7 @@ struct runcgo_restore_opts
   bool no_subreaper;
   bool has_cg_mode;
   enum runcgo_criu_cg_mode cg_mode;
+  struct runcgo_criu_extra_opts x;
 };
 /* Restore a container from images into a new container ID (an existing
  * container of that ID must be stopped: it is deleted first).  *exit_status

@@ -440,6 +440,8 @@ creation_run (struct creation *c, runcgo_error_t *err)
   if (apply_intel_rdt (c, err) < 0 || write_state (c, err) < 0
       || runcgo_write_pid_file (c->opts->pid_file, c->res.pid, err) < 0)
     return -1;
+  if (c->opts->pidfd_socket && runcgo_pidfd_socket_send (c->opts->pidfd_socket, c->res.pidfd, err) < 0)
+    return -1;
   /* the state is complete: let other commands (kill, delete -f) in while a
    * foreground run waits */
   flock (c->dir_fd, LOCK_UN);
@@ -648,6 +650,27 @@ runcgo_container_start (struct runcgo_context *ctx, const char *id, runcgo_error
 }
 
 /* ---------------------------------------------------------------- kill */
+static void
+thaw_cgroup_quietly (struct runcgo_cgroup *cg)
+{
+  runcgo_error_t ignored = NULL;
+  if (runcgo_cgroup_freeze (cg, false, &ignored) < 0)
+    runcgo_error_release (&ignored);
+}
+
+static void
+thaw_quietly (const struct runcgo_container_state *st)
+{
+  struct runcgo_cgroup *cg = NULL;
+  runcgo_error_t ignored = NULL;
+  if (runcgo_container_open_cgroup (st, &cg, &ignored) == 0 && cg)
+    {
+      thaw_cgroup_quietly (cg);
+      runcgo_cgroup_free (cg);
+    }
+  runcgo_error_release (&ignored);
+}
+
 int
 runcgo_container_kill (struct runcgo_context *ctx, const char *id, int sig, bool all, runcgo_error_t *err)
 {
@@ -685,6 +708,9 @@ runcgo_container_kill (struct runcgo_context *ctx, const char *id, int sig, bool
       runcgo_fail (err, errno, "send signal %d to container \"%s\"", sig, id);
       goto out;
     }
+  /* SIGKILL stays pending in a frozen cgroup: thaw a paused container (runc) */
+  if (sig == SIGKILL && l.status == RUNCGO_STATUS_PAUSED)
+    thaw_quietly (l.st);
   r = 0;
 out:
   runcgo_loaded_release (&l);
@@ -720,6 +746,10 @@ kill_everything (const struct runcgo_container_state *st, struct runcgo_cgroup *
           syscall (SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
           close (pidfd);
         }
+      /* a paused container's processes stay frozen with the SIGKILL
+       * pending: thaw them so they can die (delete -f of a paused one) */
+      if (cg)
+        thaw_cgroup_quietly (cg);
       wait_pid_gone (st->pid, st->start_time);
     }
   return 0;

@@ -16,6 +16,7 @@ struct runcgo_create_opts
   const char *bundle;          /* NULL = current directory */
   const char *pid_file;
   const char *console_socket;
+  const char *pidfd_socket;    /* receives the init's pidfd once it exists */
   int preserve_fds;
   bool no_pivot;
   bool no_new_keyring;

@@ -51,8 +51,11 @@ enum
   OPT_NOTIFY_SCRIPTS = 12,
   OPT_ROOT = 13,
   OPT_PARENT_IMG = 14,
+  OPT_PS = 11,
   OPT_TRACK_MEM = 15,
+  OPT_AUTO_DEDUP = 16,
   OPT_WORK_DIR_FD = 17,
+  OPT_LINK_REMAP = 18,
   OPT_EXT_MNT = 23,
   OPT_MANAGE_CGROUPS = 24,
   OPT_CG_ROOT = 25,
@@ -60,8 +63,20 @@ enum
   OPT_INHERIT_FD = 27,
   OPT_MANAGE_CGROUPS_MODE = 34,
   OPT_EXTERNAL = 37,
+  OPT_EMPTY_NS = 38,
   OPT_FREEZE_CGROUP = 44,
+  OPT_TCP_SKIP_IN_FLIGHT = 46,
+  OPT_LAZY_PAGES = 48,
+  OPT_STATUS_FD = 49,
   OPT_ORPHAN_PTS_MASTER = 50,
+  OPT_TCP_CLOSE = 52,
+  OPT_LSM_PROFILE = 53,
+  OPT_LSM_MOUNT_CONTEXT = 63,
+  OPT_NETWORK_LOCK = 64,
+
+  /* criu_page_server_info */
+  PS_ADDRESS = 1,
+  PS_PORT = 2,
 
   /* ext_mount_map, cgroup_root, inherit_fd: key/ctrl = 1, val/path/fd = 2 */
   PAIR_FIRST = 1,
@@ -118,12 +133,46 @@ runcgo_criu_cg_mode_parse (const char *s, enum runcgo_criu_cg_mode *out)
   return -1;
 }
 
+int
+runcgo_criu_page_server_parse (const char *s, char **address, int *port, runcgo_error_t *err)
+{
+  const char *colon = strrchr (s, ':');
+  char *end = NULL;
+  long p = colon ? strtol (colon + 1, &end, 10) : 0;
+  if (colon == NULL || end == colon + 1 || *end != '\0' || p <= 0 || p > 65535)
+    return runcgo_fail_hint (err, 0, "give it as ADDRESS:PORT, e.g. 192.168.1.2:27",
+                             "--page-server \"%s\": no valid port", s);
+  size_t n = (size_t) (colon - s);
+  if (n >= 2 && s[0] == '[' && s[n - 1] == ']') /* [v6]:port */
+    *address = strndup (s + 1, n - 2);
+  else
+    *address = strndup (s, n);
+  if (*address == NULL)
+    return runcgo_fail (err, ENOMEM, "--page-server");
+  *port = (int) p;
+  return 0;
+}
+
+int
+runcgo_criu_network_lock_parse (const char *s, enum runcgo_criu_network_lock *out)
+{
+  static const char *const names[] = { "iptables", "nftables", "skip" };
+  for (size_t i = 0; i < ARRAY_SIZE (names); i++)
+    if (strcmp (s, names[i]) == 0)
+      {
+        *out = (enum runcgo_criu_network_lock) (i + 1);
+        return 0;
+      }
+  return -1;
+}
+
 void
 runcgo_criu_opts_init (struct runcgo_criu_opts *o)
 {
   memset (o, 0, sizeof (*o));
   o->images_dir_fd = -1;
   o->work_dir_fd = -1;
+  o->status_fd = -1;
 }
 
 /* ---------------------------------------------------------------- encoder */
@@ -230,6 +279,16 @@ encode_inherit_fd (struct pb_buf *b, const struct runcgo_criu_inherit_fd *i)
   pb_message (b, OPT_INHERIT_FD, &sub);
 }
 
+/* criu_page_server_info: where a lazy-pages dump serves its memory */
+static void
+encode_page_server (struct pb_buf *b, const char *address, int port)
+{
+  struct pb_buf sub = { 0 };
+  pb_string (&sub, PS_ADDRESS, address);
+  pb_int32 (&sub, PS_PORT, port);
+  pb_message (b, OPT_PS, &sub);
+}
+
 /* Fields in ascending number order, as protobuf's own encoders write them
  * (decoders do not care, but it makes the bytes comparable in tests). */
 static void
@@ -247,12 +306,16 @@ encode_opts (struct pb_buf *b, const struct runcgo_criu_opts *o)
   if (o->log_level > 0)
     pb_int32 (b, OPT_LOG_LEVEL, o->log_level);
   pb_string (b, OPT_LOG_FILE, o->log_file);
+  if (o->ps_address)
+    encode_page_server (b, o->ps_address, o->ps_port);
   pb_bool (b, OPT_NOTIFY_SCRIPTS, o->notify_scripts);
   pb_string (b, OPT_ROOT, o->root);
   pb_string (b, OPT_PARENT_IMG, o->parent_img);
   pb_bool (b, OPT_TRACK_MEM, o->track_mem);
+  pb_bool (b, OPT_AUTO_DEDUP, o->auto_dedup);
   if (o->work_dir_fd >= 0)
     pb_int32 (b, OPT_WORK_DIR_FD, o->work_dir_fd);
+  pb_bool (b, OPT_LINK_REMAP, o->link_remap);
   for (size_t i = 0; i < o->n_ext_mnt; i++)
     encode_pair (b, OPT_EXT_MNT, o->ext_mnt[i].key, o->ext_mnt[i].val);
   pb_bool (b, OPT_MANAGE_CGROUPS, o->manage_cgroups);
@@ -265,8 +328,19 @@ encode_opts (struct pb_buf *b, const struct runcgo_criu_opts *o)
     pb_uint (b, OPT_MANAGE_CGROUPS_MODE, (uint64_t) o->manage_cgroups_mode);
   for (size_t i = 0; i < o->n_external; i++)
     pb_string (b, OPT_EXTERNAL, o->external[i]);
+  if (o->empty_ns)
+    pb_uint (b, OPT_EMPTY_NS, o->empty_ns);
   pb_string (b, OPT_FREEZE_CGROUP, o->freeze_cgroup);
+  pb_bool (b, OPT_TCP_SKIP_IN_FLIGHT, o->tcp_skip_in_flight);
+  pb_bool (b, OPT_LAZY_PAGES, o->lazy_pages);
+  if (o->status_fd >= 0)
+    pb_int32 (b, OPT_STATUS_FD, o->status_fd);
   pb_bool (b, OPT_ORPHAN_PTS_MASTER, o->orphan_pts_master);
+  pb_bool (b, OPT_TCP_CLOSE, o->tcp_close);
+  pb_string (b, OPT_LSM_PROFILE, o->lsm_profile);
+  pb_string (b, OPT_LSM_MOUNT_CONTEXT, o->lsm_mount_context);
+  if (o->network_lock)
+    pb_uint (b, OPT_NETWORK_LOCK, (uint64_t) o->network_lock);
 }
 
 void

@@ -43,6 +43,21 @@ enum runcgo_criu_cg_mode
   RUNCGO_CRIU_CG_STRICT = 5,
   RUNCGO_CRIU_CG_DEFAULT = 6,
 };
+/* "ADDRESS:PORT" (runc's --page-server; the address may be empty, the last
+ * colon splits, so "[::1]:27" works) into a malloc'ed address and a port. */
+int runcgo_criu_page_server_parse (const char *s, char **address, int *port, runcgo_error_t *err);
+
+/* criu_network_lock_method */
+enum runcgo_criu_network_lock
+{
+  RUNCGO_CRIU_NETLOCK_DEFAULT = 0, /* not sent */
+  RUNCGO_CRIU_NETLOCK_IPTABLES = 1,
+  RUNCGO_CRIU_NETLOCK_NFTABLES = 2,
+  RUNCGO_CRIU_NETLOCK_SKIP = 3,
+};
+/* "iptables", "nftables", "skip" (crun's --network-lock) */
+int runcgo_criu_network_lock_parse (const char *s, enum runcgo_criu_network_lock *out);
+
 /* "soft", "full", "strict", "ignore" (runc's --manage-cgroups-mode) */
 int runcgo_criu_cg_mode_parse (const char *s, enum runcgo_criu_cg_mode *out);
 
@@ -75,6 +90,13 @@ struct runcgo_criu_opts
   const char *freeze_cgroup;
   bool leave_running, ext_unix_sk, tcp_established, evasive_devices, shell_job, file_locks;
   bool notify_scripts, track_mem, manage_cgroups, rst_sibling, orphan_pts_master;
+  bool auto_dedup, link_remap, tcp_skip_in_flight, tcp_close, lazy_pages;
+  int status_fd;                 /* -1 = absent */
+  const char *ps_address;        /* page server (lazy pages); NULL = absent */
+  int ps_port;
+  unsigned empty_ns;             /* CLONE_NEW* flags of namespaces restored empty */
+  const char *lsm_profile, *lsm_mount_context;
+  enum runcgo_criu_network_lock network_lock; /* 0 = absent (criu's default, iptables) */
   bool has_manage_cgroups_mode;
   enum runcgo_criu_cg_mode manage_cgroups_mode;
   const struct runcgo_criu_kv *ext_mnt;

@@ -215,6 +215,8 @@ spawn_process (struct execution *x, runcgo_error_t *err)
               .seccomp_notify_fd = x->seccomp_notify_fd, .seccomp_notify_state = x->seccomp_notify_state },
     .console_socket_fd = x->console_fd,
   };
+  /* --ignore-paused: the process freezes as it enters the frozen cgroup,
+   * before its exec; this returns once the container is resumed */
   int r = runcgo_join_spawn (&cfg, &x->res, err);
   /* the process sent the state and its listener with its own copy: close
    * ours so that the agent sees the end of the connection */
@@ -309,6 +311,8 @@ runcgo_container_exec (struct runcgo_context *ctx, const struct runcgo_exec_opts
     r = spawn_process (&x, err);
   if (r == 0 && o->pid_file)
     r = runcgo_write_pid_file (o->pid_file, x.res.pid, err);
+  if (r == 0 && o->pidfd_socket)
+    r = runcgo_pidfd_socket_send (o->pidfd_socket, x.res.pidfd, err);
   *exit_status = 0;
   if (r == 0 && !o->detach)
     r = runcgo_wait_foreground (x.res.pidfd, x.res.pid, x.tty_master, &fwd, exit_status, err);

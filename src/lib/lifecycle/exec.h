@@ -14,6 +14,7 @@ struct runcgo_exec_opts
   char **args;               /* CMD ARGS (NULL-terminated) when no -p */
   bool tty;
   const char *console_socket;
+  const char *pidfd_socket;  /* receives the process's pidfd */
   bool detach;
   const char *pid_file;
   char **env;                /* -e, appended/overriding */

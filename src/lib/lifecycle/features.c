@@ -178,10 +178,11 @@ linux_json (void)
 #else
   add_enabled (l, "seccomp", false);
 #endif
-  /* lsm.c applies the labels where the host has the LSM; elsewhere a
-   * label is an error, so "enabled" follows the host */
-  add_enabled (l, "apparmor", runcgo_apparmor_enabled ());
-  add_enabled (l, "selinux", runcgo_selinux_enabled ());
+  /* lsm.c writes the exec labels (a host without the LSM gets a clear
+   * error).  features-linux.md: "Irrelevant to the availability of AppArmor
+   * [SELinux] on the host operating system", so not runcgo_*_enabled () */
+  add_enabled (l, "apparmor", true);
+  add_enabled (l, "selinux", true);
   /* linux/intelrdt.c: closID, schemata (and the two legacy schemas), enableMonitoring */
   add_enabled (l, "intelRdt", true);
   json_object *rdt = json_object_object_get (l, "intelRdt");
@@ -208,6 +209,9 @@ runcgo_features_json (void)
   json_object_object_add (f, "mountOptions", strv_json ((const char *const *)mount_opts, 0));
   json_object_object_add (f, "linux", linux_json ());
   json_object_object_add (ann, "run.oci.runcgo.version", json_object_new_string (PACKAGE_VERSION));
+  /* as runc's and crun's *.checkpoint.enabled: checkpoint/restore are built
+   * in (criu itself is looked up when they run) */
+  json_object_object_add (ann, "run.oci.runcgo.checkpoint.enabled", json_object_new_string ("true"));
 #ifdef HAVE_SECCOMP
   const struct scmp_version *v = seccomp_version ();
   cleanup_free char *sv = xasprintf ("%u.%u.%u", v->major, v->minor, v->micro);

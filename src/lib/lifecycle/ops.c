@@ -19,6 +19,8 @@
 #include "core/util.h"
 #include "lifecycle/container.h"
 #include "lifecycle/ops.h"
+#include "linux/intelrdt.h"
+#include "spec/spec.h"
 
 /* ---------------------------------------------------------------- shared steps */
 
@@ -117,6 +119,35 @@ runcgo_container_update (struct runcgo_context *ctx, const char *id, const struc
     ret = runcgo_cgroup_update (t.cg, r, err);
   target_release (&t);
   return ret;
+}
+
+int
+runcgo_container_update_rdt (struct runcgo_context *ctx, const char *id, const char *l3, const char *mem_bw,
+                             runcgo_error_t *err)
+{
+  struct runcgo_loaded l = { .dir_fd = -1 };
+  struct runcgo_spec *spec = NULL;
+  int r = -1;
+  if (runcgo_container_load (ctx, id, true, &l, err) < 0)
+    goto out;
+  if (l.status == RUNCGO_STATUS_STOPPED)
+    {
+      runcgo_fail (err, 0, "container \"%s\" is not running", id);
+      goto out;
+    }
+  if (runcgo_spec_load (l.st->bundle, &spec, err) < 0)
+    {
+      runcgo_error_wrap (err, "update: the container's config");
+      goto out;
+    }
+  const struct runcgo_intel_rdt *rdt = spec->linux_ ? spec->linux_->intel_rdt : NULL;
+  if (rdt && runcgo_intelrdt_check (rdt, RUNCGO_RESCTRL_ROOT, err) < 0)
+    goto out;
+  r = runcgo_intelrdt_update (rdt, id, RUNCGO_RESCTRL_ROOT, l3, mem_bw, err);
+out:
+  runcgo_spec_free (spec);
+  runcgo_loaded_release (&l);
+  return r;
 }
 
 /* ---------------------------------------------------------------- ps */

@@ -28,6 +28,10 @@ int runcgo_container_resume (struct runcgo_context *ctx, const char *id, runcgo_
  * update starts from them. */
 int runcgo_container_update (struct runcgo_context *ctx, const char *id, const struct runcgo_resources *r,
                              runcgo_error_t *err);
+/* update --l3-cache-schema / --mem-bw-schema: the container's resctrl group
+ * (see runcgo_intelrdt_update). */
+int runcgo_container_update_rdt (struct runcgo_context *ctx, const char *id, const char *l3, const char *mem_bw,
+                                 runcgo_error_t *err);
 
 /* Host PIDs of every process of the container (its cgroup). */
 int runcgo_container_ps (struct runcgo_context *ctx, const char *id, pid_t **pids, size_t *n, runcgo_error_t *err);

@@ -309,6 +309,40 @@ runcgo_intelrdt_apply (const struct runcgo_intel_rdt *r, const char *id, const c
 }
 
 int
+runcgo_intelrdt_update (const struct runcgo_intel_rdt *r, const char *id, const char *root, const char *l3,
+                        const char *mem_bw, runcgo_error_t *err)
+{
+  if (r == NULL)
+    return runcgo_fail_hint (err, 0, "only a container created with linux.intelRdt has a resctrl group",
+                             "update: container \"%s\" has no linux.intelRdt", id);
+  /* the lines the flags stand for, as validate.c checks the config's */
+  if (l3 && strncmp (l3, "L3", 2) != 0)
+    return runcgo_fail (err, 0, "update: --l3-cache-schema \"%s\" must start with L3", l3);
+  if (mem_bw && strncmp (mem_bw, "MB:", 3) != 0)
+    return runcgo_fail (err, 0, "update: --mem-bw-schema \"%s\" must start with MB:", mem_bw);
+  struct runcgo_intel_rdt next = *r;
+  if (l3)
+    next.l3_cache_schema = (char *)l3;
+  if (mem_bw)
+    next.mem_bw_schema = (char *)mem_bw;
+  struct runcgo_rdt_plan p;
+  if (runcgo_intelrdt_plan (&next, id, &p, err) < 0)
+    return runcgo_error_wrap (err, "update");
+  int ret;
+  if (!p.create_group)
+    ret = runcgo_fail_hint (err, 0, "change the shared group itself, or give the container its own group",
+                            "update: the resctrl group `%s` is shared (linux.intelRdt.closID): not rewritten",
+                            p.group);
+  else
+    {
+      cleanup_free char *dir = xasprintf ("%s/%s", root, p.group);
+      ret = write_value (root, dir, "schemata", p.schemata, "update: linux.intelRdt", err);
+    }
+  runcgo_intelrdt_plan_free (&p);
+  return ret;
+}
+
+int
 runcgo_intelrdt_remove (char *const *dirs, runcgo_error_t *err)
 {
   int ret = 0;

@@ -51,6 +51,13 @@ int runcgo_intelrdt_check (const struct runcgo_intel_rdt *r, const char *root, r
  * runcgo_strv_free); on failure what was made is removed again. */
 int runcgo_intelrdt_apply (const struct runcgo_intel_rdt *r, const char *id, const char *root, pid_t pid,
                            char ***remove, runcgo_error_t *err);
+/* update --l3-cache-schema / --mem-bw-schema (NULL = keep the config's):
+ * rewrite the schemata of the container's own group under ROOT.  A shared
+ * closID group is refused (never rewritten, as at create); so is a
+ * container without linux.intelRdt.  The caller checks resctrl first. */
+int runcgo_intelrdt_update (const struct runcgo_intel_rdt *r, const char *id, const char *root, const char *l3,
+                            const char *mem_bw, runcgo_error_t *err);
+
 /* delete: rmdir each directory of DIRS (gone already is fine). */
 int runcgo_intelrdt_remove (char *const *dirs, runcgo_error_t *err);
 

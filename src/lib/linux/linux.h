@@ -36,6 +36,8 @@ int runcgo_hooks_run (const struct runcgo_hooks *hooks, enum runcgo_hook_kind ki
 int runcgo_console_socket_connect (const char *path, runcgo_error_t *err);
 int runcgo_console_send (int sock, int master, runcgo_error_t *err);
 int runcgo_console_recv (int sock, int *fd, runcgo_error_t *err);
+/* --pidfd-socket (runc): connect to PATH, send PIDFD (payload "pidfd"), close. */
+int runcgo_pidfd_socket_send (const char *path, int pidfd, runcgo_error_t *err);
 int runcgo_terminal_make_controlling (int slave, const struct runcgo_process *p, runcgo_error_t *err);
 
 /* network.c: bring up "lo" in the current network namespace (a new one

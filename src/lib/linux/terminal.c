@@ -16,45 +16,46 @@
 #include "core/util.h"
 #include "linux.h"
 
-int
-runcgo_console_socket_connect (const char *path, runcgo_error_t *err)
+/* connect to the AF_UNIX stream socket a manager listens on (OPTION names
+ * the flag in errors) */
+static int
+unix_connect (const char *path, const char *option, const char *hint, runcgo_error_t *err)
 {
   struct sockaddr_un addr = { .sun_family = AF_UNIX };
-  static const char hint[] = "--console-socket must name a listening AF_UNIX socket (e.g. from 'recvtty')";
   if (strlen (path) >= sizeof (addr.sun_path))
-    return runcgo_fail_hint (err, ENAMETOOLONG, hint, "--console-socket `%s`", path);
+    return runcgo_fail_hint (err, ENAMETOOLONG, hint, "%s `%s`", option, path);
   strcpy (addr.sun_path, path);
   int fd = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0)
-    return runcgo_fail (err, errno, "--console-socket: socket");
+    return runcgo_fail (err, errno, "%s: socket", option);
   if (connect (fd, (struct sockaddr *) &addr, sizeof (addr)) < 0)
     {
       int e = errno;
       close (fd);
-      return runcgo_fail_hint (err, e, hint, "--console-socket: connect to `%s`", path);
+      return runcgo_fail_hint (err, e, hint, "%s: connect to `%s`", option, path);
     }
   return fd;
 }
 
-int
-runcgo_console_send (int sock, int master, runcgo_error_t *err)
+/* one message: NAME as payload, FD in SCM_RIGHTS (runc's utils.SendFile) */
+static int
+send_fd (int sock, int fd, const char *name, const char *what, runcgo_error_t *err)
 {
-  static const char name[] = "/dev/ptmx";
   char cbuf[CMSG_SPACE (sizeof (int))];
-  struct iovec iov = { .iov_base = (void *) name, .iov_len = sizeof (name) - 1 };
+  struct iovec iov = { .iov_base = (void *) name, .iov_len = strlen (name) };
   struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof (cbuf) };
   memset (cbuf, 0, sizeof (cbuf));
   struct cmsghdr *c = CMSG_FIRSTHDR (&msg);
   c->cmsg_level = SOL_SOCKET;
   c->cmsg_type = SCM_RIGHTS;
   c->cmsg_len = CMSG_LEN (sizeof (int));
-  memcpy (CMSG_DATA (c), &master, sizeof (int));
+  memcpy (CMSG_DATA (c), &fd, sizeof (int));
   ssize_t n;
   do
     n = sendmsg (sock, &msg, MSG_NOSIGNAL);
   while (n < 0 && errno == EINTR);
   if (n < 0)
-    return runcgo_fail (err, errno, "send the terminal to the console socket");
+    return runcgo_fail (err, errno, "send %s", what);
   return 0;
 }
 
@@ -77,6 +78,30 @@ close_received_fds (struct msghdr *msg)
           close (fd);
         }
     }
+}
+
+int
+runcgo_console_socket_connect (const char *path, runcgo_error_t *err)
+{
+  return unix_connect (path, "--console-socket",
+                       "--console-socket must name a listening AF_UNIX socket (e.g. from 'recvtty')", err);
+}
+
+int
+runcgo_console_send (int sock, int master, runcgo_error_t *err)
+{
+  return send_fd (sock, master, "/dev/ptmx", "the terminal to the console socket", err);
+}
+
+int
+runcgo_pidfd_socket_send (const char *path, int pidfd, runcgo_error_t *err)
+{
+  int sock = unix_connect (path, "--pidfd-socket", "--pidfd-socket must name a listening AF_UNIX socket", err);
+  if (sock < 0)
+    return -1;
+  int r = send_fd (sock, pidfd, "pidfd", "the pidfd to --pidfd-socket", err);
+  close (sock);
+  return r;
 }
 
 int
