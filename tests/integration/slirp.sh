@@ -291,7 +291,7 @@ test_helper_exits_when_the_init_is_killed () {
   assert_no_match "$output" "network helper" "delete of a container whose helper exited with it"
 }
 
-test_killed_helper_is_reported_by_state_start_and_delete () {
+test_killed_helper_is_reported_by_state_events_start_and_delete () {
   cfg_args sleep 1000
   capture rt create -b "$BUNDLE" --net slirp "$CID"
   assert_status 0
@@ -303,6 +303,10 @@ test_killed_helper_is_reported_by_state_start_and_delete () {
   assert_status 0
   assert_eq "$(jq -r '.annotations["run.oci.runcgo.slirp.status"]' <<< "$stdout")" exited "state annotation"
   assert_match "$stderr" "network helper runcgo-slirp \\(pid $h\\) has exited"
+  # events runs until the init exits: cut it after its first lines
+  capture timeout 3 "$RUNCGO" --root "$ROOT" events --interval 1s "$CID"
+  assert_match "$stdout" "^\\{\"type\":\"network\",\"id\":\"$CID\",\"data\":\\{\"helper\":\"runcgo-slirp\",\"pid\":$h,\"status\":\"exited\"\\}\\}" \
+    "the events stream"
   expect_error "cannot start container \"$CID\": its network helper runcgo-slirp \\(pid $h\\) has exited" \
     rt start "$CID"
   capture rt delete -f "$CID"

@@ -20,6 +20,7 @@
 #include "lifecycle/container.h"
 #include "lifecycle/ops.h"
 #include "linux/intelrdt.h"
+#include "net/slirp.h"
 #include "spec/spec.h"
 
 /* ---------------------------------------------------------------- shared steps */
@@ -437,6 +438,20 @@ open_oom (const struct runcgo_cgroup *cg)
 
 /* Stats every interval, OOM kills as they happen, until the init exits
  * (the pidfd polls readable) or the cgroup is removed. */
+/* A slirp helper gone while the container runs: the container lost its
+ * network.  One "network" event when that is first seen. */
+static int
+emit_network_loss (FILE *out, const struct target *t, bool *reported, runcgo_error_t *err)
+{
+  pid_t pid = 0;
+  if (*reported || runcgo_slirp_status (t->l.dir_fd, &pid) != RUNCGO_SLIRP_EXITED)
+    return 0;
+  *reported = true;
+  char data[96];
+  snprintf (data, sizeof (data), "{\"helper\":\"runcgo-slirp\",\"pid\":%d,\"status\":\"exited\"}", (int) pid);
+  return emit_event (out, "network", t->l.st->id, data, err);
+}
+
 static int
 events_loop (FILE *out, const char *id, const struct target *t, uint64_t interval, runcgo_error_t *err)
 {
@@ -445,8 +460,8 @@ events_loop (FILE *out, const char *id, const struct target *t, uint64_t interva
     return 0; /* exited meanwhile */
   struct runcgo_cgroup_oom *oom = open_oom (t->cg);
   uint64_t next = now_ms () + interval;
-  bool gone = false;
-  int ret = 0;
+  bool gone = false, net_reported = false;
+  int ret = emit_network_loss (out, t, &net_reported, err);
   while (ret == 0 && !gone)
     {
       struct pollfd p[2]
@@ -470,6 +485,7 @@ events_loop (FILE *out, const char *id, const struct target *t, uint64_t interva
             runcgo_warn ("events: %s", runcgo_error_text (e)); /* runc logs and goes on */
           runcgo_error_release (&e);
           next += interval;
+          ret = emit_network_loss (out, t, &net_reported, err);
         }
     }
   runcgo_cgroup_oom_close (oom);
