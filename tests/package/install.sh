@@ -85,8 +85,19 @@ test_deb_installs_into_a_scratch_root_and_runs_the_demo () {
   deb=$(ls "$T"/deb/runcgo_*.deb)
   [ -f "$deb" ] || fail "make deb made no runcgo_*.deb"
   capture dpkg-deb -f "$deb" Package Depends
-  assert_match "$stdout" 'Depends:.*libseccomp2' "Depends of the .deb (from shlibs)"
+  local depends=$stdout
   dpkg-deb -x "$deb" "$root"
+  # shlibs: every shared library the binaries need comes from a package the
+  # .deb depends on (json-c, libseccomp, libcap may be linked statically)
+  local bin lib pkg
+  for bin in "$root"/usr/bin/runcgo "$root"/usr/libexec/runcgo/*; do
+    [ -f "$bin" ] || continue
+    for lib in $(readelf -d "$bin" | sed -n 's/.*Shared library: \[\(.*\)\]/\1/p'); do
+      pkg=$(dpkg -S "*/$lib" 2> /dev/null | head -1 | cut -d: -f1)
+      [ -n "$pkg" ] || fail "no package of this host has $lib, which $(basename "$bin") needs"
+      assert_match "$depends" "Depends:.*\\<$pkg\\>" "Depends of the .deb (from shlibs) for $lib"
+    done
+  done
   for f in usr/bin/runcgo usr/share/man/man8/runcgo.8.gz usr/share/bash-completion/completions/runcgo \
            usr/share/zsh/vendor-completions/_runcgo usr/share/fish/vendor_completions.d/runcgo.fish \
            usr/share/doc/runcgo/copyright usr/share/doc/runcgo/engines.md; do
