@@ -56,6 +56,9 @@ char **runcgo_strv_dup (char *const *v);
 /* A field of /proc/PID/mountinfo (N bytes) with its \ooo escapes of space,
  * tab, newline and backslash undone. */
 char *runcgo_mountinfo_unescape (const char *s, size_t n);
+/* One sendmsg of DATA with FD in SCM_RIGHTS (no SIGPIPE, EINTR retried);
+ * returns what sendmsg returns. */
+ssize_t runcgo_send_fd (int sock, int fd, const void *data, size_t len);
 bool runcgo_strv_contains (char *const *v, const char *s);
 
 /* Read a whole file (at most max bytes; 0 = 1 MiB) relative to dirfd.  The

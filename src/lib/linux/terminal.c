@@ -41,20 +41,7 @@ unix_connect (const char *path, const char *option, const char *hint, runcgo_err
 static int
 send_fd (int sock, int fd, const char *name, const char *what, runcgo_error_t *err)
 {
-  char cbuf[CMSG_SPACE (sizeof (int))];
-  struct iovec iov = { .iov_base = (void *) name, .iov_len = strlen (name) };
-  struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof (cbuf) };
-  memset (cbuf, 0, sizeof (cbuf));
-  struct cmsghdr *c = CMSG_FIRSTHDR (&msg);
-  c->cmsg_level = SOL_SOCKET;
-  c->cmsg_type = SCM_RIGHTS;
-  c->cmsg_len = CMSG_LEN (sizeof (int));
-  memcpy (CMSG_DATA (c), &fd, sizeof (int));
-  ssize_t n;
-  do
-    n = sendmsg (sock, &msg, MSG_NOSIGNAL);
-  while (n < 0 && errno == EINTR);
-  if (n < 0)
+  if (runcgo_send_fd (sock, fd, name, strlen (name)) < 0)
     return runcgo_fail (err, errno, "send %s", what);
   return 0;
 }

@@ -103,31 +103,12 @@ runcgo_seccomp_notify_host_pid (void)
   return getpid ();
 }
 
-static ssize_t
-send_first (int sock, int listener_fd, const char *text, size_t len)
-{
-  char cbuf[CMSG_SPACE (sizeof (int))];
-  struct iovec iov = { .iov_base = (void *)text, .iov_len = len };
-  struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof (cbuf) };
-  memset (cbuf, 0, sizeof (cbuf));
-  struct cmsghdr *c = CMSG_FIRSTHDR (&msg);
-  c->cmsg_level = SOL_SOCKET;
-  c->cmsg_type = SCM_RIGHTS;
-  c->cmsg_len = CMSG_LEN (sizeof (int));
-  memcpy (CMSG_DATA (c), &listener_fd, sizeof (int));
-  ssize_t n;
-  do
-    n = sendmsg (sock, &msg, MSG_NOSIGNAL);
-  while (n < 0 && errno == EINTR);
-  return n;
-}
-
 int
 runcgo_seccomp_notify_send (int sock, int listener_fd, const char *state_json, runcgo_error_t *err)
 {
   static const char what[] = "linux.seccomp.listenerPath: send the seccomp fd to the agent";
   size_t len = strlen (state_json);
-  ssize_t n = send_first (sock, listener_fd, state_json, len);
+  ssize_t n = runcgo_send_fd (sock, listener_fd, state_json, len);
   if (n < 0)
     return runcgo_fail (err, errno, what);
   /* a stream socket may take only part of a long state (many annotations) */
