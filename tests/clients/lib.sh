@@ -818,3 +818,21 @@ run_tests () {
   done
   echo "1..$TEST_COUNT"
 }
+
+# exec_stop_rm NAME: exec into the running container NAME (output, exit
+# status, -e/-w/--user), then stop and rm it.
+exec_stop_rm () {
+  ok_run pm exec "$1" sh -c 'echo exec-ok; cat /proc/1/cmdline | tr "\0" " "'
+  assert_contains "$stdout" exec-ok "exec output"
+  assert_contains "$stdout" "sleep 1000" "the container's PID 1 seen from exec"
+  capture pm exec "$1" sh -c 'exit 3'
+  assert_status 3
+  ok_run pm exec -e FROM_EXEC=yes -w /tmp --user 1000:1000 "$1" sh -c 'echo "$FROM_EXEC $(pwd) $(id -u)"'
+  assert_eq "$stdout" "yes /tmp 1000" "exec with -e, -w and --user"
+  ok_run pm stop -t 1 "$1"
+  ok_run pm inspect -f '{{.State.Status}}' "$1"
+  assert_eq "$stdout" exited "state after stop"
+  ok_run pm rm "$1"
+  capture pm inspect "$1"
+  assert_failed
+}

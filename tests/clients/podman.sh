@@ -27,19 +27,7 @@ test_exit_status_is_propagated () {
 
 test_detached_exec_stop_rm () {
   ok_run pm run -d --name "d$TEST_COUNT" "$IMG" sleep 1000
-  ok_run pm exec "d$TEST_COUNT" sh -c 'echo exec-ok; cat /proc/1/cmdline | tr "\0" " "'
-  assert_contains "$stdout" exec-ok "exec output"
-  assert_contains "$stdout" "sleep 1000" "the container's PID 1 seen from exec"
-  capture pm exec "d$TEST_COUNT" sh -c 'exit 3'
-  assert_status 3
-  ok_run pm exec -e FROM_EXEC=yes -w /tmp --user 1000:1000 "d$TEST_COUNT" sh -c 'echo "$FROM_EXEC $(pwd) $(id -u)"'
-  assert_eq "$stdout" "yes /tmp 1000" "exec with -e, -w and --user"
-  ok_run pm stop -t 1 "d$TEST_COUNT"
-  ok_run pm inspect -f '{{.State.Status}}' "d$TEST_COUNT"
-  assert_eq "$stdout" exited "state after stop"
-  ok_run pm rm "d$TEST_COUNT"
-  capture pm inspect "d$TEST_COUNT"
-  assert_failed
+  exec_stop_rm "d$TEST_COUNT"
 }
 
 test_interactive_tty_in_tmux () {

@@ -97,19 +97,7 @@ test_detached_exec_stop_rm () {
   ok_run pm inspect -f '{{.Id}}' "d$TEST_COUNT"
   local id=$stdout
   [ -d "$PODMAN_XDG/$RUNTIME_NAME/$id" ] || fail "no state of the container in $PODMAN_XDG/$RUNTIME_NAME"
-  ok_run pm exec "d$TEST_COUNT" sh -c 'echo exec-ok; cat /proc/1/cmdline | tr "\0" " "'
-  assert_contains "$stdout" exec-ok "exec output"
-  assert_contains "$stdout" "sleep 1000" "the container's PID 1 seen from exec"
-  capture pm exec "d$TEST_COUNT" sh -c 'exit 3'
-  assert_status 3
-  ok_run pm exec -e FROM_EXEC=yes -w /tmp --user 1000:1000 "d$TEST_COUNT" sh -c 'echo "$FROM_EXEC $(pwd) $(id -u)"'
-  assert_eq "$stdout" "yes /tmp 1000" "exec with -e, -w and --user"
-  ok_run pm stop -t 1 "d$TEST_COUNT"
-  ok_run pm inspect -f '{{.State.Status}}' "d$TEST_COUNT"
-  assert_eq "$stdout" exited "state after stop"
-  ok_run pm rm "d$TEST_COUNT"
-  capture pm inspect "d$TEST_COUNT"
-  assert_failed
+  exec_stop_rm "d$TEST_COUNT"
   assert_eq "$(ps -u "$PODMAN_USER" -o comm= | grep -c '^sleep$' || true)" 0 "sleep processes of the user after rm"
   [ ! -e "$PODMAN_XDG/$RUNTIME_NAME/$id" ] || fail "the runtime's state of the container is left after rm"
 }

@@ -120,11 +120,13 @@ test_200_concurrent_run_kill_delete_leave_nothing () {
 
 # ------------------------------------------------------------------ soak
 
-# Counters that a leak would make grow: the host's mounts, this test's
+# Counters that a leak would make grow: the mounts under this suite, its
 # cgroups and state dirs, the kernel's allocated file handles (host-wide).
 soak_counters () {
   local mounts cgs states files
-  mounts=$(wc -l < /proc/self/mountinfo)
+  # only mounts under this suite's directory (bundles, state root): under
+  # make -j2 other suites mount and unmount on the host meanwhile
+  mounts=$(awk -v p="$SUITE_TMP/" 'index($5, p) == 1' /proc/self/mountinfo | wc -l)
   cgs=$(for d in $(cgroup_parents); do find "$d" -mindepth 1 -type d; done | wc -l)
   states=$(find "$ROOT" -mindepth 1 -maxdepth 1 | wc -l)
   files=$(cut -f1 /proc/sys/fs/file-nr)
