@@ -129,6 +129,47 @@ test_lifecycle_walk_as_unprivileged_user () {
   assert_contains "$output" "does not exist" "state after delete"
 }
 
+# exec by a plain user into a container with its own pid namespace: the
+# runtime may not join that pid namespace itself (no CAP_SYS_ADMIN in its
+# own user namespace), so its child joins it and forks the process that
+# stays.  Checked with a single-ID map and with a full newuidmap range.
+test_exec_as_unprivileged_user_lands_in_the_pid_namespace () {
+  local u
+  for u in "$RL_BARE" "$RL_USER"; do
+    rm -rf "$T/ub" "$ROOT" "$SHARED"
+    rl_prepare "$u"
+    if [ "$u" = "$RL_USER" ]; then
+      cfg '.linux.uidMappings = [{"containerID": 0, "hostID": $u, "size": 1}, {"containerID": 1, "hostID": $s, "size": $c}]
+         | .linux.gidMappings = [{"containerID": 0, "hostID": $g, "size": 1}, {"containerID": 1, "hostID": $s, "size": $c}]' \
+        --argjson u "$RL_UID" --argjson g "$RL_GID" --argjson s "$RL_START" --argjson c "$RL_COUNT"
+    fi
+    cfg_args sleep 1000
+    capture urt run -d -b "$BUNDLE" "$CID"
+    assert_status 0
+    capture urt exec "$CID" sh -c 'echo $$; ps -o pid,comm | grep -c sleep; id -u'
+    assert_status 0
+    assert_eq "$stdout" "2
+1
+0" "pid in the container's pid namespace, init visible, root inside ($u)"
+    capture urt exec --user 1000 "$CID" sh -c 'id -u; exit 7'
+    if [ "$u" = "$RL_USER" ]; then
+      assert_eq "$status:$stdout" "7:1000" "exit status and uid from the subordinate range"
+    else
+      assert_exec_failed "setresuid to 1000.*must be mapped" # no ranges: 1000 is not mapped
+    fi
+    capture urt exec -d --pid-file "$T/exec.pid" "$CID" sleep 1000
+    assert_exec_failed "--pid-file.*Permission denied"
+    assert_eq "$(live_procs "$u" sleep | wc -l)" 1 "a failed exec -d leaves no process"
+    capture urt exec -d --pid-file "$SHARED/exec.pid" "$CID" sleep 1000
+    assert_status 0
+    assert_eq "$(stat -c %U "/proc/$(cat "$SHARED/exec.pid")")" "$u" "--pid-file names the process that stayed"
+    assert_eq "$(awk '/^NSpid/ { print NF }' "/proc/$(cat "$SHARED/exec.pid")/status")" 3 "it is in the nested pid namespace"
+    capture urt delete -f "$CID"
+    assert_status 0
+    wait_until "exec process gone" pid_gone "$(cat "$SHARED/exec.pid")"
+  done
+}
+
 test_spec_rootless_then_run_in_the_default_state_root () {
   rl_prepare "$RL_USER"
   cfg_args sh -c 'id -u; cat /proc/self/uid_map'

@@ -309,10 +309,17 @@ runcgo_container_exec (struct runcgo_context *ctx, const struct runcgo_exec_opts
   x.l.dir_fd = -1;
   if (r == 0)
     r = spawn_process (&x, err);
+  bool spawned = r == 0;
   if (r == 0 && o->pid_file)
     r = runcgo_write_pid_file (o->pid_file, x.res.pid, err);
   if (r == 0 && o->pidfd_socket)
     r = runcgo_pidfd_socket_send (o->pidfd_socket, x.res.pidfd, err);
+  if (r < 0 && spawned)
+    {
+      /* a failed exec leaves no process behind (runc terminates it too) */
+      syscall (SYS_pidfd_send_signal, x.res.pidfd, SIGKILL, NULL, 0);
+      waitpid (x.res.pid, NULL, 0);
+    }
   *exit_status = 0;
   if (r == 0 && !o->detach)
     r = runcgo_wait_foreground (x.res.pidfd, x.res.pid, x.tty_master, &fwd, exit_status, err);

@@ -105,26 +105,6 @@ enter_namespaces_slow (struct init_ctx *c, runcgo_error_t *err)
   return 0;
 }
 
-/* setns/unshare of a pid namespace only affect children: fork the real init
- * (as a sibling, CLONE_PARENT, so the runtime can wait for it) and exit. */
-static int
-fork_real_init (struct init_ctx *c, runcgo_error_t *err)
-{
-  pid_t pid = (pid_t) syscall (SYS_clone, (unsigned long) CLONE_PARENT, NULL, NULL, NULL, 0);
-  if (pid < 0)
-    return runcgo_fail (err, errno, "fork the container init into its pid namespace");
-  if (pid > 0)
-    {
-      runcgo_sync_send (c->sync_fd, RUNCGO_SYNC_INIT_PID, pid, NULL);
-      _exit (0);
-    }
-  prctl (PR_SET_PDEATHSIG, SIGKILL);
-  /* the channel is shared with the intermediate: say nothing until the
-   * parent has adopted us, or our messages could overtake INIT_PID */
-  struct runcgo_sync_msg msg;
-  return runcgo_sync_expect (c->sync_fd, RUNCGO_SYNC_PARENT_READY, &msg, err);
-}
-
 static int
 setup_time_ns (const struct runcgo_linux *l, runcgo_error_t *err)
 {
@@ -152,7 +132,7 @@ enter_namespaces (struct init_ctx *c, runcgo_error_t *err)
     return -1;
   if (c->plan->new_user && become_root_in_userns (err) < 0)
     return -1;
-  if (c->plan->fork_for_pid && fork_real_init (c, err) < 0)
+  if (c->plan->fork_for_pid && runcgo_sync_fork_sibling (c->sync_fd, "container init", err) < 0)
     return -1;
   /* the parent joined our cgroup before PARENT_READY: a cgroup namespace
    * unshared now is rooted at the container's cgroup */

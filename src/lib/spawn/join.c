@@ -74,10 +74,12 @@ child_setup (struct runcgo_join_config *cfg, int sync_fd, runcgo_error_t *err)
    * initial one was inherited from the parent) */
   if (runcgo_cpu_list_apply (p->exec_cpu_affinity_final, "process.execCPUAffinity.final", err) < 0)
     return -1;
-  int flags = cfg->ns_flags & ~CLONE_NEWPID;
+  int flags = cfg->pid_ns_in_child ? cfg->ns_flags : cfg->ns_flags & ~CLONE_NEWPID;
   if (flags && setns (cfg->init_pidfd, flags) < 0)
     return runcgo_fail (err, errno, "join the container's namespaces");
   close (cfg->init_pidfd);
+  if (cfg->pid_ns_in_child && runcgo_sync_fork_sibling (sync_fd, "exec process", err) < 0)
+    return -1;
   if (setsid () < 0)
     return runcgo_fail (err, errno, "setsid");
   if (p->terminal)
@@ -172,7 +174,8 @@ leave_container_fs (struct host_fs *h, runcgo_error_t *err)
   return r;
 }
 
-/* The parent's half: cgroup, PARENT_READY, then EOF (exec'd) or ERROR. */
+/* The parent's half: cgroup, PARENT_READY, then EOF (exec'd) or ERROR; in
+ * the slow path INIT_PID first, answered by a second PARENT_READY. */
 static int
 parent_side (struct runcgo_join_config *cfg, struct runcgo_join_result *res, int sync_fd, bool into_cgroup,
              runcgo_error_t *err)
@@ -180,13 +183,20 @@ parent_side (struct runcgo_join_config *cfg, struct runcgo_join_result *res, int
   struct runcgo_sync_msg msg;
   if (cfg->cgroup && runcgo_cgroup_enter (cfg->cgroup, res->pid, into_cgroup, err) < 0)
     return -1;
-  if (runcgo_sync_send (sync_fd, RUNCGO_SYNC_PARENT_READY, 0, NULL) < 0)
-    return runcgo_fail (err, errno, "exec: the process exited before it started");
-  runcgo_error_t eof = NULL;
-  if (runcgo_sync_recv (sync_fd, &msg, &eof) < 0)
+  for (bool adopted = !cfg->pid_ns_in_child;; adopted = true)
     {
-      runcgo_error_release (&eof);
-      return 0;
+      if (runcgo_sync_send (sync_fd, RUNCGO_SYNC_PARENT_READY, 0, NULL) < 0)
+        return runcgo_fail (err, errno, "exec: the process exited before it started");
+      runcgo_error_t eof = NULL;
+      if (runcgo_sync_recv (sync_fd, &msg, &eof) < 0)
+        {
+          runcgo_error_release (&eof);
+          return 0;
+        }
+      if (msg.type != RUNCGO_SYNC_INIT_PID || adopted)
+        break;
+      if (runcgo_sync_adopt_sibling (&res->pid, &res->pidfd, msg.value, "exec process", err) < 0)
+        return -1;
     }
   if (msg.type != RUNCGO_SYNC_ERROR)
     return runcgo_fail (err, EPROTO, "sync: unexpected %s from exec", runcgo_sync_type_name (msg.type));
@@ -213,8 +223,13 @@ runcgo_join_spawn (struct runcgo_join_config *cfg, struct runcgo_join_result *re
   /* see spawn.c: the child is in the container before it can shield itself */
   if (!(cfg->ns_flags & CLONE_NEWUSER) && runcgo_exe_shield (err) < 0)
     return -1;
+  cfg->pid_ns_in_child = false;
   if ((cfg->ns_flags & CLONE_NEWPID) && setns (cfg->init_pidfd, CLONE_NEWPID) < 0)
-    return runcgo_fail (err, errno, "join the container's pid namespace");
+    {
+      if (errno != EPERM || !(cfg->ns_flags & CLONE_NEWUSER))
+        return runcgo_fail (err, errno, "join the container's pid namespace");
+      cfg->pid_ns_in_child = true;
+    }
   if (runcgo_cpu_list_apply (cfg->proc.p->exec_cpu_affinity_initial, "process.execCPUAffinity.initial", err) < 0)
     return -1;
   if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)

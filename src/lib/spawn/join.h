@@ -2,13 +2,17 @@
  *
  * The runtime joins the container's pid namespace for its children only
  * (setns of a pid namespace never moves the caller), so the one clone3 lands
- * in it directly: no intermediate fork.  The child joins every other
+ * in it directly: no intermediate fork.  A rootless runtime may not do that
+ * (joining a pid namespace needs CAP_SYS_ADMIN in the caller's own user
+ * namespace too): there the child joins the user namespace and the pid
+ * namespace with the rest, and forks the process that stays.  The child joins every other
  * namespace of the init at once through the init's pidfd (setns with a
  * pidfd and several flags is atomic), is non-dumpable until it execs, and
  * then runs the same pre-exec steps as the init (process.c). */
 #ifndef RUNCGO_JOIN_H
 #define RUNCGO_JOIN_H
 
+#include <stdbool.h>
 #include <sys/types.h>
 
 #include "cgroup/cgroup.h"
@@ -22,6 +26,7 @@ struct runcgo_join_config
   struct runcgo_cgroup *cgroup; /* NULL = none */
   struct runcgo_exec_process proc;
   int console_socket_fd;        /* where the pty master goes when proc.p->terminal */
+  bool pid_ns_in_child;         /* set by runcgo_join_spawn: the slow path above */
 };
 
 struct runcgo_join_result

@@ -168,20 +168,6 @@ handle_hooks (const struct runcgo_spawn_config *cfg, pid_t pid, runcgo_error_t *
   return runcgo_hooks_run (&cfg->spec->hooks, RUNCGO_HOOK_CREATE_RUNTIME, state, err);
 }
 
-/* The slow path's intermediate child reported the real init. */
-static int
-adopt_init (struct runcgo_spawn_result *res, pid_t init, runcgo_error_t *err)
-{
-  int status;
-  waitpid (res->pid, &status, 0);
-  close (res->pidfd);
-  res->pid = init;
-  res->pidfd = (int) syscall (SYS_pidfd_open, init, 0);
-  if (res->pidfd < 0)
-    return runcgo_fail (err, errno, "pidfd_open of the container init %d", (int) init);
-  return 0;
-}
-
 /* linux.netDevices and slirp: the init's network namespace exists once it
  * speaks after entering its namespaces (HOOKS, else READY), in the fast and
  * in the slow path alike; so the network is there for every hook.  The slow
@@ -232,7 +218,7 @@ drive_protocol (const struct runcgo_spawn_config *cfg, const struct runcgo_ns_pl
           runcgo_sync_send (res->sync_fd, RUNCGO_SYNC_MAPS_DONE, 0, NULL);
           break;
         case RUNCGO_SYNC_INIT_PID:
-          if (adopt_init (res, msg.value, err) < 0)
+          if (runcgo_sync_adopt_sibling (&res->pid, &res->pidfd, msg.value, "container init", err) < 0)
             return -1;
           runcgo_sync_send (res->sync_fd, RUNCGO_SYNC_PARENT_READY, 0, NULL);
           break;

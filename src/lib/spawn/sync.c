@@ -1,8 +1,15 @@
 /* sync.c -- encode/decode/send/receive of the parent<->init messages. */
 #include "config.h"
 
+#include <errno.h>
+#include <sched.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "core/util.h"
 #include "sync.h"
@@ -108,4 +115,32 @@ void
 runcgo_sync_send_error (int fd, runcgo_error_t err)
 {
   runcgo_sync_send (fd, RUNCGO_SYNC_ERROR, err ? err->status : 0, runcgo_error_text (err));
+}
+
+int
+runcgo_sync_fork_sibling (int fd, const char *what, runcgo_error_t *err)
+{
+  pid_t pid = (pid_t) syscall (SYS_clone, (unsigned long) CLONE_PARENT, NULL, NULL, NULL, 0);
+  if (pid < 0)
+    return runcgo_fail (err, errno, "fork the %s into its pid namespace", what);
+  if (pid > 0)
+    {
+      runcgo_sync_send (fd, RUNCGO_SYNC_INIT_PID, pid, NULL);
+      _exit (0);
+    }
+  prctl (PR_SET_PDEATHSIG, SIGKILL);
+  struct runcgo_sync_msg msg;
+  return runcgo_sync_expect (fd, RUNCGO_SYNC_PARENT_READY, &msg, err);
+}
+
+int
+runcgo_sync_adopt_sibling (pid_t *pid, int *pidfd, pid_t sibling, const char *what, runcgo_error_t *err)
+{
+  waitpid (*pid, NULL, 0);
+  close (*pidfd);
+  *pid = sibling;
+  *pidfd = (int) syscall (SYS_pidfd_open, sibling, 0);
+  if (*pidfd < 0)
+    return runcgo_fail (err, errno, "pidfd_open of the %s %d", what, (int) sibling);
+  return 0;
 }

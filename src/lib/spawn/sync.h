@@ -9,6 +9,7 @@
  *   1a    child   NEED_MAPS        0                -            slow path: after unshare(CLONE_NEWUSER)
  *   1b    parent  MAPS_DONE        0                -            maps written for the child
  *   1c    child   INIT_PID         pid              -            slow path: joined a pid ns, the init is PID
+ *                                                                   (exec: the process in the pid ns is PID)
  *   1d    parent  PARENT_READY     0                -            the new init may speak (it waits for this)
  *   2     child   HOOKS            0                -            mounts done; only when the config has hooks
  *   2a    parent  HOOKS_DONE       host pid of init -            prestart + createRuntime ran
@@ -25,6 +26,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "core/error.h"
 
@@ -64,5 +66,16 @@ int runcgo_sync_recv (int fd, struct runcgo_sync_msg *msg, runcgo_error_t *err);
 int runcgo_sync_expect (int fd, enum runcgo_sync_type type, struct runcgo_sync_msg *msg, runcgo_error_t *err);
 /* Child side: report err over the channel (truncating the text). */
 void runcgo_sync_send_error (int fd, runcgo_error_t err);
+
+/* Joining or creating a pid namespace moves only children.  Child side:
+ * fork the process that stays (a sibling, CLONE_PARENT, so the runtime can
+ * wait for it), report it with INIT_PID and exit; in the sibling, return 0
+ * once the runtime answered PARENT_READY (before that it must stay silent:
+ * its messages could overtake INIT_PID on the shared channel). */
+int runcgo_sync_fork_sibling (int fd, const char *what, runcgo_error_t *err);
+/* Runtime side of INIT_PID: reap the intermediate (*pid), take the sibling
+ * as pid and pidfd (our child, so its pid cannot be reused before we reap
+ * it); the caller then sends PARENT_READY. */
+int runcgo_sync_adopt_sibling (pid_t *pid, int *pidfd, pid_t sibling, const char *what, runcgo_error_t *err);
 
 #endif
