@@ -389,7 +389,7 @@ test_overlay_over_the_root_through_fuse_overlayfs_failures_leave_nothing () {
   rl_prepare "$RL_USER"
   cfg_overlay_root fuse
   cfg "$bad_lower"
-  fuse_root_fails urt 'fuse-overlayfs on `/` exited with status [0-9]+: .*missing'
+  fuse_root_fails urt 'fuse-overlayfs on `/` exited with status [0-9]+: .*missing.*hint: check lowerdir, upperdir and workdir'
   # a later mount fails: the daemon already serves "/" and must go with the init
   cfg '.mounts[0].options |= map(if startswith("lowerdir=") then "lowerdir=../ov/lower" else . end)'
   cfg '.mounts += [{"destination": "/data", "type": "bind", "source": "/nonexistent-runcgo", "options": ["bind"]}]'

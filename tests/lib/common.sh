@@ -293,13 +293,13 @@ cfg_overlay () {
 
 # cfg_overlay_root MODE: the container's root is an overlay (MODE as for
 # cfg_overlay) whose lower layer is a copy of the rootfs plus /file; it is
-# the first mount (it would hide those before it).  A container without a
-# user namespace gets /dev/fuse in its device cgroup: the fuse-overlayfs
-# daemon is the init's child, inside it.
+# the first mount (it would hide those before it).  Run by root ($RU unset
+# or root), the container gets /dev/fuse in its device cgroup: the
+# fuse-overlayfs daemon is the init's child, inside it.
 cfg_overlay_root () {
   cfg_overlay "$1" /
   cfg '.mounts = [.mounts[-1]] + .mounts[:-1] | .root.readonly = false'
-  if ! jq -e '.linux.namespaces | any(.type == "user")' "$BUNDLE/config.json" > /dev/null; then
+  if [ "${RU:-root}" = root ]; then
     cfg '.linux.resources.devices += [{"allow": true, "type": "c", "major": 10, "minor": 229, "access": "rwm"}]'
   fi
   cp -a "$BUNDLE/rootfs/." "$T/ov/lower/"

@@ -35,6 +35,9 @@
 
 static const char fuse_hint[] = "install fuse-overlayfs (package fuse-overlayfs) and make /dev/fuse usable by the "
                                 "user (chmod 0666 /dev/fuse, the usual mode); `runcgo check` shows both";
+/* the binary and /dev/fuse were checked first: a daemon that exits is most
+ * often refusing the layers (its own message says which) */
+static const char fuse_exit_hint[] = "check lowerdir, upperdir and workdir (relative ones are taken from the bundle)";
 
 /* ---------------------------------------------------------------- options */
 
@@ -260,7 +263,7 @@ wait_for_mount (struct fuse_job *fj, runcgo_error_t *err)
         {
           cleanup_free char *msg = daemon_stderr (fj->err_fd);
           fj->pid = -1;
-          return runcgo_fail_hint (err, 0, fuse_hint, "fuse-overlayfs on `%s` %s %d: %s", fj->dest,
+          return runcgo_fail_hint (err, 0, fuse_exit_hint, "fuse-overlayfs on `%s` %s %d: %s", fj->dest,
                                    WIFEXITED (status) ? "exited with status" : "was killed by signal",
                                    WIFEXITED (status) ? WEXITSTATUS (status) : WTERMSIG (status),
                                    *msg ? msg : "no message");
@@ -344,9 +347,12 @@ check_dev_fuse (const char *dest, runcgo_error_t *err)
   cleanup_close int fd = open ("/dev/fuse", O_RDWR | O_CLOEXEC);
   if (fd >= 0)
     return 0;
-  return runcgo_fail_hint (
-      err, errno, errno == ENOENT ? "modprobe fuse (as root)" : "chmod 0666 /dev/fuse as root (the usual mode)",
-      "fuse-overlayfs on `%s`: open /dev/fuse", dest);
+  /* as root, EPERM is the container's device cgroup: the init is in it */
+  return runcgo_fail_hint (err, errno,
+                           errno == ENOENT ? "modprobe fuse (as root)"
+                                           : "chmod 0666 /dev/fuse as root (the usual mode); with a device cgroup, "
+                                             "allow c 10:229 rwm in linux.resources.devices",
+                           "fuse-overlayfs on `%s`: open /dev/fuse", dest);
 }
 
 static int
