@@ -326,13 +326,19 @@ test_overlay_over_the_root_native () {
 # unprivileged runtime cannot join the pid namespace yet, overlay or not.)
 fuse_root_lifecycle () {
   local rt=$1
-  cfg_args sh -c 'grep " / / " /proc/self/mountinfo > /seen; echo from-init > /by-init; exec sleep 1000'
+  # the daemon lives in the container's pid namespace: its root (the host's
+  # "/", in its own mount namespace) must stay closed to the container
+  cfg_args sh -c 'grep " / / " /proc/self/mountinfo > /seen
+                  p=$(grep -l "^fuse-overlayfs$" /proc/[0-9]*/comm | cut -d/ -f3)
+                  ls /proc/$p/root/ > /dev/null 2>&1 && echo "$p reachable" > /daemon-root || echo "$p unreachable" > /daemon-root
+                  echo from-init > /by-init; exec sleep 1000'
   capture "$rt" create -b "$BUNDLE" "$CID"
   assert_status 0
   capture "$rt" start "$CID"
   assert_status 0
   wait_file "$T/ov/upper/by-init"
   assert_match "$(cat "$T/ov/upper/seen")" " - fuse.fuse-overlayfs " "mount type of / for the init"
+  assert_match "$(cat "$T/ov/upper/daemon-root")" "^[0-9]+ unreachable$" "the daemon's root from inside"
   assert_eq "$(fuse_daemons | wc -l)" 1 "fuse-overlayfs daemons of the container"
   if [ "$rt" = rt ]; then
     capture rt exec "$CID" sh -c 'grep " / / " /proc/self/mountinfo; cat /file /by-init; echo new > /new; ls /bin/busybox'

@@ -170,10 +170,14 @@ open_dest (const struct fuse_job *fj, runcgo_error_t *err)
  * requests to itself, through mounts the container controls (a container's
  * root may mount over its /proc and point a daemon that holds every
  * capability at files of its choosing).  In a mount namespace of its own its
- * "/" stays the host's; the mount it makes on the rootfs reaches the init's namespace by propagation
- * (the init shared that mount for the moment: same user namespace, so the
- * copy keeps it a peer).  Returns the rootfs opened in the new namespace,
- * the fd to mount on (the init's fd names a mount of the old one). */
+ * "/" stays the host's; the mount it makes on the rootfs reaches the init's
+ * namespace by propagation (the init shared that mount for the moment: same
+ * user namespace, so the copy keeps it a peer).  Its /proc/PID/root is then
+ * the host's "/", as its layer fds already lead out of the rootfs for any
+ * daemon: only CAP_SYS_PTRACE opens either to a container process (the
+ * daemon keeps every capability; it has more than the container's).
+ * Returns the rootfs opened in the new namespace, the fd to mount on (the
+ * init's fd names a mount of the old one). */
 static int
 root_daemon_ns (const struct fuse_job *fj)
 {
