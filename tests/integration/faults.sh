@@ -111,6 +111,29 @@ test_kill_of_a_foreground_run_then_delete_cleans_up () {
   after_kill_cleans_up running
 }
 
+# The container's root on fuse-overlayfs (an overlay on "/", issue 5): the
+# runtime killed while the init waits for a createRuntime hook, the daemon
+# already serving "/".  The init goes with the runtime (PDEATHSIG until
+# READY), the daemon with the init, and delete -f leaves nothing.
+test_kill_while_a_fuse_overlayfs_root_is_mounted () {
+  runc_differs "runc has no fuse-overlayfs fallback"
+  command -v fuse-overlayfs > /dev/null || skip "fuse-overlayfs is not installed"
+  cfg_args sleep 1000
+  cfg_overlay_root fuse
+  cfg '.hooks.createRuntime = [{"path": "/bin/sh", "args": ["sh", "-c", "echo $$ > \"$0.new\"; mv \"$0.new\" \"$0\"; exec sleep 60", $f]}]' \
+    --arg f "$T/hook.pid"
+  mkdir -p "$ROOT"
+  "$RUNCGO" --root "$ROOT" create -b "$BUNDLE" "$CID" > /dev/null 2>&1 < /dev/null &
+  local runtime=$!
+  wait_file "$T/hook.pid"
+  assert_eq "$(fuse_daemons | wc -l)" 1 "fuse-overlayfs daemons while the hook runs"
+  kill -KILL "$runtime"
+  wait "$runtime" || true
+  kill -KILL "$(cat "$T/hook.pid")" 2> /dev/null || true
+  wait_until "the daemon to go with the init" no_fuse_daemons
+  after_kill_cleans_up
+}
+
 # ------------------------------------------------------------------ state root faults
 
 # tiny_root SIZE: the state root on a tmpfs of SIZE mounted under $T

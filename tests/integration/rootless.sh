@@ -5,7 +5,7 @@
 # maps seen from inside (single ID, a full range through newuidmap, automatic
 # maps), a root config run by root of a nested user namespace (as rootless
 # Podman runs the runtime), every rootless failure with its error text, overlay mounts (native
-# in the user namespace, and forced through fuse-overlayfs), `runcgo check`,
+# in the user namespace, and forced through fuse-overlayfs, also on "/" and as root), `runcgo check`,
 # and that nothing is left behind (state, processes, mounts, FUSE daemons).
 #
 # Root changes made for the suite, all undone at its end: two users (useradd),
@@ -14,19 +14,6 @@
 . "$(dirname "$0")/../lib/common.sh"
 
 . "$(dirname "$0")/../lib/rootless.sh"
-
-# cfg_overlay MODE DEST: an overlay mount of $T/ov/{lower,upper,work} (given
-# relative to the bundle, as the bundle-relative rule says) at DEST, with the
-# annotation run.oci.runcgo.overlay=MODE.
-cfg_overlay () {
-  install -d -o "$RU" -g "$RU" "$T/ov" "$T/ov/lower" "$T/ov/upper" "$T/ov/work"
-  echo from-lower > "$T/ov/lower/file"
-  chown "$RU:$RU" "$T/ov/lower/file"
-  cfg '.annotations["run.oci.runcgo.overlay"] = $m
-       | .mounts += [{"destination": $d, "type": "overlay", "source": "overlay",
-                      "options": ["lowerdir=../ov/lower", "upperdir=../ov/upper", "workdir=../ov/work"]}]' \
-    --arg m "$1" --arg d "$2"
-}
 
 # ------------------------------------------------------------------ runcgo check
 
@@ -332,7 +319,7 @@ test_overlay_auto_prefers_native_overlayfs () {
   out=$(uinside sh -c 'grep " /merged " /proc/self/mountinfo; cat /merged/file')
   assert_match "$(sed -n 1p <<< "$out")" " - overlay " "mount type of /merged"
   assert_eq "$(sed -n 2p <<< "$out")" from-lower "file of the lower layer"
-  assert_eq "$(live_procs "$RU" fuse-overlayfs)" "" "fuse-overlayfs daemons"
+  assert_eq "$(fuse_daemons)" "" "fuse-overlayfs daemons"
 }
 
 test_overlay_forced_through_fuse_overlayfs () {
@@ -350,18 +337,14 @@ test_overlay_forced_through_fuse_overlayfs () {
   # not follow its fds (the layer directories) out of the rootfs
   assert_eq "$(sed -n 4p <<< "$out")" "fds unreachable" "the daemon's fds from inside"
   assert_eq "$(cat "$T/ov/upper/new")" new "file written through fuse-overlayfs, in the upper layer"
-  wait_until "the fuse-overlayfs daemon to be gone" no_fuse_daemon
+  wait_until "the fuse-overlayfs daemon to be gone" no_fuse_daemons
 }
 
 # An overlay mount on "/" stacks over the rootfs (its lower layer): the
 # container's writes land in the upper layer, the rootfs stays as it was.
 root_overlay () {
   rl_prepare "$RL_USER"
-  cfg_overlay "$1" /
-  cfg '.mounts = [.mounts[-1]] + .mounts[:-1]' # first: it would hide the others
-  cp -a "$BUNDLE/rootfs/." "$T/ov/lower/"
-  chown -R "$RU:$RU" "$T/ov/lower"
-  cfg '.root.readonly = false'
+  cfg_overlay_root "$1"
   out=$(uinside sh -c 'grep " / / " /proc/self/mountinfo; cat /file; echo new > /new; ls /bin/busybox')
   assert_match "$(sed -n 1p <<< "$out")" " - $2 " "mount type of /"
   assert_eq "$(sed -n 2p <<< "$out")" from-lower "file of the lower layer"
@@ -376,14 +359,88 @@ test_overlay_over_the_root_native () {
   root_overlay native overlay
 }
 
-test_overlay_over_the_root_through_fuse_overlayfs_is_refused () {
+# fuse_root_lifecycle RT: a container on a fuse-overlayfs root (from
+# cfg_overlay_root fuse) through RT (rt as root, urt as $RU): its init (and,
+# as root, an exec) sees the overlay as "/", their writes land in the upper
+# layer (the lower one is unchanged), the host's mount table never shows the
+# mount, and delete -f leaves no daemon.  (Exec as root only: a bare
+# unprivileged runtime cannot join the pid namespace yet, overlay or not.)
+fuse_root_lifecycle () {
+  local rt=$1
+  # the daemon lives in the container's pid namespace: its root (the host's
+  # "/", in its own mount namespace) must stay closed to the container
+  cfg_args sh -c 'grep " / / " /proc/self/mountinfo > /seen
+                  p=$(grep -l "^fuse-overlayfs$" /proc/[0-9]*/comm | cut -d/ -f3)
+                  ls /proc/$p/root/ > /dev/null 2>&1 && echo "$p reachable" > /daemon-root || echo "$p unreachable" > /daemon-root
+                  echo from-init > /by-init; exec sleep 1000'
+  capture "$rt" create -b "$BUNDLE" "$CID"
+  assert_status 0
+  capture "$rt" start "$CID"
+  assert_status 0
+  wait_file "$T/ov/upper/by-init"
+  assert_match "$(cat "$T/ov/upper/seen")" " - fuse.fuse-overlayfs " "mount type of / for the init"
+  assert_match "$(cat "$T/ov/upper/daemon-root")" "^[0-9]+ unreachable$" "the daemon's root from inside"
+  assert_eq "$(fuse_daemons | wc -l)" 1 "fuse-overlayfs daemons of the container"
+  if [ "$rt" = rt ]; then
+    capture rt exec "$CID" sh -c 'grep " / / " /proc/self/mountinfo; cat /file /by-init; echo new > /new; ls /bin/busybox'
+    assert_status 0
+    assert_match "$(sed -n 1p <<< "$stdout")" " - fuse.fuse-overlayfs " "mount type of / for exec"
+    assert_eq "$(sed -n 2,3p <<< "$stdout")" $'from-lower\nfrom-init' "files of the lower layer and of the init"
+    assert_eq "$(sed -n 4p <<< "$stdout")" /bin/busybox "the lower rootfs seen through the overlay"
+    assert_eq "$(cat "$T/ov/upper/new")" new "file written by exec to /, in the upper layer"
+  fi
+  assert_eq "$(cat "$T/ov/upper/by-init")" from-init "file written by the init to /, in the upper layer"
+  [ ! -e "$BUNDLE/rootfs/new" ] && [ ! -e "$T/ov/lower/new" ] && [ ! -e "$T/ov/lower/by-init" ] \
+    || fail "a write reached a lower layer"
+  assert_eq "$(leaked_mounts)" "" "mounts under the test's directory in the host's mount table"
+  capture "$rt" delete -f "$CID"
+  assert_status 0
+  wait_until "no fuse-overlayfs daemon after delete -f" no_fuse_daemons
+}
+
+test_overlay_over_the_root_through_fuse_overlayfs () {
   runc_differs "runc has no fuse-overlayfs fallback"
-  rl_prepare "$RL_USER"
-  cfg_overlay fuse /
-  capture urt run -b "$BUNDLE" "$CID"
+  command -v fuse-overlayfs > /dev/null || skip "fuse-overlayfs is not installed"
+  root_overlay fuse fuse.fuse-overlayfs
+  rm "$T/ov/upper/new"
+  fuse_root_lifecycle urt
+}
+
+test_overlay_over_the_root_through_fuse_overlayfs_as_root () {
+  runc_differs "runc has no fuse-overlayfs fallback"
+  command -v fuse-overlayfs > /dev/null || skip "fuse-overlayfs is not installed"
+  cfg_overlay_root fuse
+  fuse_root_lifecycle rt
+}
+
+# fuse_root_fails RT REGEX: create of $BUNDLE (an overlay on "/" through
+# fuse-overlayfs, broken by the caller) fails saying REGEX and leaves no
+# daemon and no container (the runner's leak check: processes, mounts, state).
+fuse_root_fails () {
+  capture "$1" create -b "$BUNDLE" "$CID"
   assert_status 1
-  assert_match "$output" "overlay on \`/\` through fuse-overlayfs is not supported" "error message"
-  assert_match "$output" "inside the rootfs" "hint"
+  assert_match "$output" "$2" "error message"
+  assert_eq "$(fuse_daemons)" "" "fuse-overlayfs daemons"
+  capture "$1" list -q
+  assert_eq "$stdout" "" "containers after the failed create"
+}
+
+test_overlay_over_the_root_through_fuse_overlayfs_failures_leave_nothing () {
+  runc_differs "runc has no fuse-overlayfs fallback"
+  command -v fuse-overlayfs > /dev/null || skip "fuse-overlayfs is not installed"
+  local bad_lower='.mounts[0].options |= map(if startswith("lowerdir=") then "lowerdir=../ov/missing" else . end)'
+  # a missing lower layer: the daemon exits before it mounts
+  cfg_overlay_root fuse
+  cfg "$bad_lower"
+  fuse_root_fails rt 'mounts\[0\] \(overlay on /\): fuse-overlayfs on `/` exited with status [0-9]+: .*missing'
+  rl_prepare "$RL_USER"
+  cfg_overlay_root fuse
+  cfg "$bad_lower"
+  fuse_root_fails urt 'fuse-overlayfs on `/` exited with status [0-9]+: .*missing.*hint: check lowerdir, upperdir and workdir'
+  # a later mount fails: the daemon already serves "/" and must go with the init
+  cfg '.mounts[0].options |= map(if startswith("lowerdir=") then "lowerdir=../ov/lower" else . end)'
+  cfg '.mounts += [{"destination": "/data", "type": "bind", "source": "/nonexistent-runcgo", "options": ["bind"]}]'
+  fuse_root_fails urt 'nonexistent-runcgo'
 }
 
 # delete of a created container, kill -9 of a running init, delete -f: the
@@ -392,25 +449,25 @@ fuse_daemon_dies_with_the_container () {
   local n
   capture urt create -b "$BUNDLE" "$CID"
   assert_status 0
-  assert_ne "$(live_procs "$RU" fuse-overlayfs)" "" "daemon of the created container"
+  assert_ne "$(fuse_daemons)" "" "daemon of the created container"
   capture urt delete -f "$CID"
   assert_status 0
-  wait_until "no daemon after delete -f of a created container" no_fuse_daemon
+  wait_until "no daemon after delete -f of a created container" no_fuse_daemons
   capture urt create -b "$BUNDLE" "$CID"
   capture urt start "$CID"
   assert_status 0
   kill -KILL "$(urt state "$CID" | jq -r .pid)"
-  wait_until "no daemon after kill -9 of the init" no_fuse_daemon
+  wait_until "no daemon after kill -9 of the init" no_fuse_daemons
   capture urt delete "$CID"
   assert_status 0
   capture urt create -b "$BUNDLE" "$CID"
   capture urt start "$CID"
   assert_status 0
-  n=$(live_procs "$RU" fuse-overlayfs | wc -l)
+  n=$(fuse_daemons | wc -l)
   assert_eq "$n" 1 "daemons of the running container"
   capture urt delete -f "$CID"
   assert_status 0
-  wait_until "no daemon after delete -f of a running container" no_fuse_daemon
+  wait_until "no daemon after delete -f of a running container" no_fuse_daemons
   wait_until "no process of the user" no_user_process
   assert_eq "$(grep -c fuse-overlayfs /proc/self/mountinfo || true)" 0 "fuse mounts in the host's mount table"
 }

@@ -277,6 +277,42 @@ cfg_share () {
     --arg src "$SHARED" --argjson opts "$opts"
 }
 
+# cfg_overlay MODE DEST: an overlay mount of $T/ov/{lower,upper,work} (given
+# relative to the bundle, as the bundle-relative rule says; owned by $RU,
+# default root) at DEST, with the annotation run.oci.runcgo.overlay=MODE.
+cfg_overlay () {
+  local owner=${RU:-root}
+  install -d -o "$owner" -g "$owner" "$T/ov" "$T/ov/lower" "$T/ov/upper" "$T/ov/work"
+  echo from-lower > "$T/ov/lower/file"
+  chown "$owner:$owner" "$T/ov/lower/file"
+  cfg '.annotations["run.oci.runcgo.overlay"] = $m
+       | .mounts += [{"destination": $d, "type": "overlay", "source": "overlay",
+                      "options": ["lowerdir=../ov/lower", "upperdir=../ov/upper", "workdir=../ov/work"]}]' \
+    --arg m "$1" --arg d "$2"
+}
+
+# cfg_overlay_root MODE: the container's root is an overlay (MODE as for
+# cfg_overlay) whose lower layer is a copy of the rootfs plus /file; it is
+# the first mount (it would hide those before it).  Run by root ($RU unset
+# or root), the container gets /dev/fuse in its device cgroup: the
+# fuse-overlayfs daemon is the init's child, inside it.
+cfg_overlay_root () {
+  cfg_overlay "$1" /
+  cfg '.mounts = [.mounts[-1]] + .mounts[:-1] | .root.readonly = false'
+  if [ "${RU:-root}" = root ]; then
+    cfg '.linux.resources.devices += [{"allow": true, "type": "c", "major": 10, "minor": 229, "access": "rwm"}]'
+  fi
+  cp -a "$BUNDLE/rootfs/." "$T/ov/lower/"
+  chown -R "${RU:-root}:${RU:-root}" "$T/ov/lower"
+}
+
+# fuse_daemons: PIDs of the fuse-overlayfs daemons serving this test's
+# layers (cfg_overlay), whoever runs them.
+fuse_daemons () {
+  pgrep -f -- "workdir=$T/" || true
+}
+no_fuse_daemons () { [ -z "$(fuse_daemons)" ]; }
+
 # cfg_ns_add TYPE / cfg_ns_del TYPE: add or remove a namespace.
 cfg_ns_add () {
   local b=$BUNDLE

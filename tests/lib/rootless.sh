@@ -165,6 +165,5 @@ ustatus_of () { urt state "$1" 2> /dev/null | jq -r .status 2> /dev/null || true
 live_procs () {
   ps -u "$1" -o pid=,stat=,comm= 2> /dev/null | awk -v n="${2:-}" '$2 !~ /^Z/ && (n == "" || $3 == n) { print $1 }'
 }
-no_fuse_daemon () { [ -z "$(live_procs "$RU" fuse-overlayfs)" ]; }
 no_user_process () { [ -z "$(live_procs "$RU")" ]; }
 

@@ -94,7 +94,9 @@ int runcgo_fs_overlay_mode (const struct runcgo_spec *spec, int *mode, runcgo_er
  * (clean, inside the rootfs ROOT_FD).  O's data carries lowerdir=, upperdir=,
  * workdir= (relative directories are taken from the bundle) and O's flags
  * the per-mount flags.  The fuse-overlayfs daemon is a child of the calling
- * init that dies with it.  Called by mounts.c for type "overlay". */
+ * init that dies with it.  On DEST "/" the mount stacks over the rootfs
+ * mount (found again by ctx->rootfs) and the daemon serves it from a mount
+ * namespace of its own.  Called by mounts.c for type "overlay". */
 int runcgo_fs_mount_overlay (const struct runcgo_rootfs_ctx *ctx, int root_fd, const char *dest, int dst_fd,
                              const char *source, const struct runcgo_mount_opts *o, runcgo_error_t *err);
 

@@ -7,13 +7,16 @@
  * namespaces and waits until the mount appears on the destination.  The
  * daemon stays the init's child with PR_SET_PDEATHSIG(SIGKILL): it dies with
  * the container's process whether or not there is a pid namespace or a
- * cgroup, so `delete` and `kill -9` leave no daemon behind.  A native mount
- * on "/" is stacked over the rootfs (its lowerdir is usually root.path
- * itself) and mounts.c continues inside it; fuse-overlayfs there is refused. */
+ * cgroup, so `delete` and `kill -9` leave no daemon behind.  A mount on "/"
+ * is stacked over the rootfs (its lowerdir is usually root.path itself),
+ * mounts.c continues inside it and pivot_root takes it.  For fuse-overlayfs
+ * there the daemon gets a mount namespace of its own (see root_daemon_ns):
+ * pivot_root must not move the daemon's root into the filesystem it serves. */
 #include "config.h"
 
 #include <fcntl.h>
 #include <limits.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -32,6 +35,9 @@
 
 static const char fuse_hint[] = "install fuse-overlayfs (package fuse-overlayfs) and make /dev/fuse usable by the "
                                 "user (chmod 0666 /dev/fuse, the usual mode); `runcgo check` shows both";
+/* the binary and /dev/fuse were checked first: a daemon that exits is most
+ * often refusing the layers (its own message says which) */
+static const char fuse_exit_hint[] = "check lowerdir, upperdir and workdir (relative ones are taken from the bundle)";
 
 /* ---------------------------------------------------------------- options */
 
@@ -127,34 +133,65 @@ find_fuse_overlayfs (void)
 }
 
 static int
-fd_mount_id (int fd, unsigned long long *id)
+fd_mount_id (int fd, uint64_t *id)
 {
-  int dir = runcgo_fs_proc_open ();
-  char path[40], buf[1024];
-  if (dir < 0)
-    return -1;
-  snprintf (path, sizeof (path), "fdinfo/%d", fd);
-  cleanup_close int info = openat (dir, path, O_RDONLY | O_CLOEXEC);
-  ssize_t n = info < 0 ? -1 : runcgo_read_all (info, buf, sizeof (buf) - 1);
-  if (n < 0)
-    return -1;
-  buf[n] = '\0';
-  const char *p = strstr (buf, "mnt_id:");
-  if (p == NULL)
-    return -1;
-  *id = strtoull (p + 7, NULL, 10);
-  return 0;
+  return runcgo_fd_mount_id (fd, runcgo_fs_proc_open, id);
 }
 
 struct fuse_job
 {
   int root_fd;
-  const char *dest; /* inside the rootfs, for messages and re-resolution */
-  int dst_fd;       /* O_PATH of the destination before the mount */
+  const char *dest;      /* inside the rootfs, for messages and re-resolution */
+  int dst_fd;            /* O_PATH of the destination before the mount */
+  const char *root_path; /* dest "/": the rootfs' host path, where the new mount
+                          * is found (inside root_fd, "/" is root_fd itself);
+                          * NULL for any other destination */
   char *argv[6];
   int err_fd; /* memfd collecting the daemon's stderr */
   pid_t pid;
 };
+
+/* The destination as it is now: the mount on top once the daemon mounted. */
+static int
+open_dest (const struct fuse_job *fj, runcgo_error_t *err)
+{
+  if (fj->root_path == NULL)
+    return runcgo_safe_open (fj->root_fd, fj->dest, O_PATH, 0, err);
+  int fd = open (fj->root_path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0)
+    runcgo_fail (err, errno, "fuse-overlayfs on `/`: open the rootfs `%s`", fj->root_path);
+  return fd;
+}
+
+/* In the daemon of a root overlay, before exec: the init will pivot_root
+ * into this mount, and pivot_root moves the root and cwd of every process of
+ * the mount namespace that sits on the old root.  The daemon would then
+ * resolve each of its own paths (/proc/self/fd/N, the layers) by FUSE
+ * requests to itself, through mounts the container controls (a container's
+ * root may mount over its /proc and point a daemon that holds every
+ * capability at files of its choosing).  In a mount namespace of its own its
+ * "/" stays the host's; the mount it makes on the rootfs reaches the init's
+ * namespace by propagation (the init shared that mount for the moment: same
+ * user namespace, so the copy keeps it a peer).  Its /proc/PID/root is then
+ * the host's "/", as its layer fds already lead out of the rootfs for any
+ * daemon: only CAP_SYS_PTRACE opens either to a container process (the
+ * daemon keeps every capability; it has more than the container's).
+ * Returns the rootfs opened in the new namespace, the fd to mount on (the
+ * init's fd names a mount of the old one). */
+static int
+root_daemon_ns (const struct fuse_job *fj)
+{
+  if (unshare (CLONE_NEWNS) < 0)
+    {
+      dprintf (2, "runcgo: a mount namespace for the daemon: %s\n", strerror (errno));
+      return -1;
+    }
+  int fd = open (fj->root_path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0)
+    dprintf (2, "runcgo: open the rootfs `%s` in the daemon's mount namespace: %s\n", fj->root_path,
+             strerror (errno));
+  return fd;
+}
 
 /* In the child: become the daemon.  Only async-signal-safe work after fork
  * would be required in a threaded parent; the init is single-threaded. */
@@ -170,8 +207,10 @@ exec_daemon (struct fuse_job *fj, pid_t init)
   /* its own session: a ^C for the runtime's process group is not for it */
   setsid ();
   int devnull = open ("/dev/null", O_RDWR | O_CLOEXEC);
-  if (devnull < 0 || dup2 (devnull, 0) < 0 || dup2 (devnull, 1) < 0 || dup2 (fj->err_fd, 2) < 0
-      || dup2 (fj->dst_fd, 3) < 0)
+  if (devnull < 0 || dup2 (devnull, 0) < 0 || dup2 (devnull, 1) < 0 || dup2 (fj->err_fd, 2) < 0)
+    _exit (126);
+  int dst = fj->root_path ? root_daemon_ns (fj) : fj->dst_fd;
+  if (dst < 0 || dup2 (dst, 3) < 0)
     _exit (126);
   /* dup2 onto itself keeps O_CLOEXEC when the fd already was 3 */
   if (fcntl (3, F_SETFD, 0) < 0)
@@ -204,10 +243,10 @@ daemon_stderr (int fd)
 }
 
 static bool
-dest_is_new_mount (struct fuse_job *fj, unsigned long long before)
+dest_is_new_mount (struct fuse_job *fj, uint64_t before)
 {
-  unsigned long long now;
-  cleanup_close int fd = runcgo_safe_open (fj->root_fd, fj->dest, O_PATH, 0, NULL);
+  uint64_t now;
+  cleanup_close int fd = open_dest (fj, NULL);
   return fd >= 0 && fd_mount_id (fd, &now) == 0 && now != before;
 }
 
@@ -217,7 +256,7 @@ dest_is_new_mount (struct fuse_job *fj, unsigned long long before)
 static int
 wait_for_mount (struct fuse_job *fj, runcgo_error_t *err)
 {
-  unsigned long long before;
+  uint64_t before;
   if (fd_mount_id (fj->dst_fd, &before) < 0)
     return runcgo_fail (err, errno, "fuse-overlayfs on `%s`: read the mount id", fj->dest);
   struct timespec delay = { 0, 250000 };
@@ -228,7 +267,7 @@ wait_for_mount (struct fuse_job *fj, runcgo_error_t *err)
         {
           cleanup_free char *msg = daemon_stderr (fj->err_fd);
           fj->pid = -1;
-          return runcgo_fail_hint (err, 0, fuse_hint, "fuse-overlayfs on `%s` %s %d: %s", fj->dest,
+          return runcgo_fail_hint (err, 0, fuse_exit_hint, "fuse-overlayfs on `%s` %s %d: %s", fj->dest,
                                    WIFEXITED (status) ? "exited with status" : "was killed by signal",
                                    WIFEXITED (status) ? WEXITSTATUS (status) : WTERMSIG (status),
                                    *msg ? msg : "no message");
@@ -265,6 +304,45 @@ start_daemon (struct fuse_job *fj, runcgo_error_t *err)
   return -1;
 }
 
+/* A root overlay's daemon mounts in its own mount namespace
+ * (root_daemon_ns): the rootfs mount is shared, a peer of the daemon's copy,
+ * only while the daemon starts.  Then both the rootfs mount and the new
+ * mount on top of it (a peer of the daemon's) go private again: pivot_root
+ * refuses a shared new root or parent, and nothing the container mounts
+ * later may reach the daemon's namespace.  The top one first: by path, it
+ * is the only one reachable (the fd of the one below reaches just that). */
+static int
+root_mount_propagation (const struct fuse_job *fj, bool share, runcgo_error_t *err)
+{
+  if (share)
+    {
+      if (runcgo_fs_mount_fd (NULL, -1, fj->dst_fd, NULL, MS_SHARED, NULL) < 0)
+        return runcgo_fail (err, errno, "fuse-overlayfs on `/`: share the rootfs mount with the daemon");
+      return 0;
+    }
+  cleanup_close int top = open_dest (fj, err);
+  if (top < 0)
+    return -1;
+  if (runcgo_fs_mount_fd (NULL, -1, top, NULL, MS_PRIVATE, NULL) < 0
+      || runcgo_fs_mount_fd (NULL, -1, fj->dst_fd, NULL, MS_PRIVATE, NULL) < 0)
+    return runcgo_fail (err, errno, "fuse-overlayfs on `/`: make the rootfs mounts private again");
+  return 0;
+}
+
+static int
+start_daemon_for (struct fuse_job *fj, runcgo_error_t *err)
+{
+  if (fj->root_path == NULL)
+    return start_daemon (fj, err);
+  if (root_mount_propagation (fj, true, err) < 0)
+    return -1;
+  int ret = start_daemon (fj, err);
+  /* after a failure too: the init ends, but with its mounts as they were */
+  if (root_mount_propagation (fj, false, ret == 0 ? err : NULL) < 0)
+    ret = -1;
+  return ret;
+}
+
 /* /dev/fuse is checked here for a clear message: fuse-overlayfs itself
  * only says "fuse: device not found" or "Permission denied". */
 static int
@@ -273,9 +351,12 @@ check_dev_fuse (const char *dest, runcgo_error_t *err)
   cleanup_close int fd = open ("/dev/fuse", O_RDWR | O_CLOEXEC);
   if (fd >= 0)
     return 0;
-  return runcgo_fail_hint (
-      err, errno, errno == ENOENT ? "modprobe fuse (as root)" : "chmod 0666 /dev/fuse as root (the usual mode)",
-      "fuse-overlayfs on `%s`: open /dev/fuse", dest);
+  /* as root, EPERM is the container's device cgroup: the init is in it */
+  return runcgo_fail_hint (err, errno,
+                           errno == ENOENT ? "modprobe fuse (as root)"
+                                           : "chmod 0666 /dev/fuse as root (the usual mode); with a device cgroup, "
+                                             "allow c 10:229 rwm in linux.resources.devices",
+                           "fuse-overlayfs on `%s`: open /dev/fuse", dest);
 }
 
 static int
@@ -293,7 +374,7 @@ mount_with_fuse (struct fuse_job *fj, const char *fuse_data, unsigned long flags
   fj->argv[3] = (char *)fuse_data;
   fj->argv[4] = (char *)"/proc/self/fd/3"; /* the destination fd, dup'ed to 3 */
   fj->argv[5] = NULL;
-  int ret = start_daemon (fj, err);
+  int ret = start_daemon_for (fj, err);
   if (fj->err_fd >= 0)
     close (fj->err_fd);
   if (ret < 0)
@@ -302,8 +383,10 @@ mount_with_fuse (struct fuse_job *fj, const char *fuse_data, unsigned long flags
   unsigned long want = flags & ~(MS_BIND | MS_REC | MS_REMOUNT);
   if (want == 0)
     return 0;
-  cleanup_close int fd = runcgo_safe_open (fj->root_fd, fj->dest, O_PATH, 0, err);
-  if (fd < 0 || runcgo_fs_remount_bind (fd, fd, want, clear) < 0)
+  cleanup_close int fd = open_dest (fj, err);
+  if (fd < 0)
+    return -1;
+  if (runcgo_fs_remount_bind (fd, fd, want, clear) < 0)
     return runcgo_fail (err, errno, "fuse-overlayfs on `%s`: apply the mount flags", fj->dest);
   return 0;
 }
@@ -352,14 +435,12 @@ runcgo_fs_mount_overlay (const struct runcgo_rootfs_ctx *ctx, int root_fd, const
                                                          : NULL,
                                  "mount overlay `%s` on `%s`", source, dest);
     }
-  /* the daemon would serve the filesystem it runs from */
-  if (strcmp (dest, "/") == 0)
-    return runcgo_fail_hint (err, native_errno ? native_errno : ENOTSUP,
-                             "mount the overlay at a directory inside the rootfs, or set root.path to an overlay "
-                             "mounted beforehand",
-                             "overlay on `/` through fuse-overlayfs is not supported%s",
-                             native_errno ? " (native overlayfs failed)" : "");
-  struct fuse_job fj = { .root_fd = root_fd, .dest = dest, .dst_fd = dst_fd, .err_fd = -1, .pid = -1 };
+  struct fuse_job fj = { .root_fd = root_fd,
+                         .dest = dest,
+                         .dst_fd = dst_fd,
+                         .root_path = strcmp (dest, "/") == 0 ? ctx->rootfs : NULL,
+                         .err_fd = -1,
+                         .pid = -1 };
   if (mount_with_fuse (&fj, fuse, flags, o->clear, err) == 0)
     return 0;
   if (native_errno)
