@@ -1,6 +1,7 @@
 /* main.c -- runcgo-wasm MODULE.wasm [ARGS...]: the engine of runcgo's wasm
  * handler.  runcgo execs it (from a sealed memfd) as the container process
- * with the module path (process.args[0]) as argv[1]; it loads the module,
+ * with argv = process.args, the module's path first (by hand: runcgo-wasm
+ * MODULE ARGS, told apart by argv[0]'s name); it loads the module,
  * instantiates it with WASI preview1 and runs `_start`.  Exit status:
  * the module's proc_exit code, 0 when _start returns, 134 on a trap (as
  * wasmtime: 128 + SIGABRT), 1 when the module cannot be loaded. */
@@ -71,29 +72,36 @@ main (int argc, char **argv)
 {
   char err[512];
   struct wasm_instance in = { 0 };
-  if (argc < 2 || strcmp (argv[1], "--help") == 0)
+  /* as the handler, runcgo execs us with argv = process.args: the module
+   * first; run by hand: runcgo-wasm MODULE ARGS */
+  const char *self = strrchr (argv[0], '/') ? strrchr (argv[0], '/') + 1 : argv[0];
+  if (strcmp (self, "runcgo-wasm") == 0)
     {
-      fprintf (argc < 2 ? stderr : stdout, "usage: runcgo-wasm MODULE.wasm [ARG...]\n");
-      return argc < 2 ? 1 : 0;
+      if (argc < 2 || strcmp (argv[1], "--help") == 0)
+        {
+          fprintf (argc < 2 ? stderr : stdout, "usage: runcgo-wasm MODULE.wasm [ARG...]\n");
+          return argc < 2 ? 1 : 0;
+        }
+      argc--, argv++;
     }
   size_t size;
-  uint8_t *bytes = read_module (argv[1], &size);
+  uint8_t *bytes = read_module (argv[0], &size);
   struct wasm_module *m = wasm_decode (bytes, size, err, sizeof (err));
   free (bytes);
   if (m == NULL)
-    die ("%s: invalid module: %s", argv[1], err);
+    die ("%s: invalid module: %s", argv[0], err);
   /* the module sees its own path as argv[0], as under wasmtime */
-  if (wasi_link (&in, m, argc - 1, argv + 1, environ, err, sizeof (err)) < 0
+  if (wasi_link (&in, m, argc, argv, environ, err, sizeof (err)) < 0
       || wasm_instantiate (&in, m, err, sizeof (err)) < 0)
-    die ("%s: %s", argv[1], err);
+    die ("%s: %s", argv[0], err);
   if (m->start >= 0)
     check_trap (&in, wasm_call (&in, (uint32_t) m->start, NULL, NULL));
   const struct wasm_export *e = wasm_find_export (m, "_start", 0);
   if (e == NULL)
-    die ("%s: the module exports no _start function (a WASI command is expected)", argv[1]);
+    die ("%s: the module exports no _start function (a WASI command is expected)", argv[0]);
   const struct wasm_type *t = &m->types[m->funcs[e->index].type];
   if (t->nparams || t->nresults)
-    die ("%s: _start must take and return nothing", argv[1]);
+    die ("%s: _start must take and return nothing", argv[0]);
   check_trap (&in, wasm_call (&in, e->index, NULL, NULL));
   return 0;
 }
