@@ -12,9 +12,18 @@
 
 #include "wasm.h"
 
+/* the fuzz harness (fuzz/fuzz_wasm.c) runs random validated code: small
+ * stacks, and fuel so that a loop ends */
+#ifdef WASM_FUZZ
+#define VSTACK_SLOTS (64u << 10)
+#define CTL_SLOTS (16u << 10)
+#define MAX_FRAMES 1000
+#define FUEL 20000
+#else
 #define VSTACK_SLOTS (4u << 20) /* 32 MiB, touched only as far as used */
 #define CTL_SLOTS (1u << 20)
 #define MAX_FRAMES 100000
+#endif
 
 struct label
 {
@@ -587,10 +596,17 @@ run (struct wasm_instance *in, struct engine *e, uint32_t func)
   uint64_t *L = S;
   const char *trap = NULL;
   uint32_t callee = func, cur = func;
+#ifdef FUEL
+  uint32_t fuel = FUEL;
+#endif
   goto enter;
 
   for (;;)
     {
+#ifdef FUEL
+      if (fuel-- == 0)
+        TRAP ("out of fuel");
+#endif
       uint8_t op = *pc++;
       uint32_t at = (uint32_t) (pc - 1 - code), l;
       uint64_t a, b;
