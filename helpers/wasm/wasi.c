@@ -354,7 +354,17 @@ open_beneath (int dirfd, const char *path, int flags, mode_t mode, bool follow)
                           .resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS };
   if (!follow)
     how.flags |= O_NOFOLLOW;
-  return (int) syscall (SYS_openat2, dirfd, path, &how, sizeof (how));
+  int fd = (int) syscall (SYS_openat2, dirfd, path, &how, sizeof (how));
+  if (fd >= 0 || (errno != ENOSYS && errno != EPERM))
+    return fd;
+  /* no openat2 (an old kernel, or a seccomp profile without it): refuse
+   * what leaves the directory lexically; a symlink may still point out of
+   * it, but the preopen is the container's own root, which the kernel
+   * confines the process to anyway */
+  if (path[0] == '/' || strcmp (path, "..") == 0 || strncmp (path, "../", 3) == 0 || strstr (path, "/../")
+      || (strlen (path) >= 3 && strcmp (path + strlen (path) - 3, "/..") == 0))
+    return errno = EXDEV, -1;
+  return openat (dirfd, path, (int) how.flags, (mode_t) how.mode);
 }
 
 /* the parent directory of PATH beneath DIRFD and PATH's last component, for

@@ -101,6 +101,26 @@ test_module_cannot_open_files_above_its_root () {
   assert_status 0
   assert_eq "$(grep -c ': ' <<< "$stdout")" 5 "attempts reported"
   assert_no_match "$stdout" "OPENED|host-secret" "what the module read"
+  # refused by the engine (ENOTCAPABLE), not merely absent
+  assert_eq "$(grep -c ': Capabilities insufficient$' <<< "$stdout")" 5 "attempts refused as ENOTCAPABLE"
+}
+
+test_module_runs_and_stays_confined_under_seccomp_without_openat2 () {
+  runc_differs "runc has no wasm handler"
+  wasm_bundle
+  echo host-secret > "$BUNDLE/outside-marker"
+  # as an older seccomp profile that does not know openat2: ENOSYS
+  cfg '.linux.seccomp = {"defaultAction": "SCMP_ACT_ALLOW",
+        "syscalls": [{"names": ["openat2"], "action": "SCMP_ACT_ERRNO", "errnoRet": 38}]}'
+  cfg_args /app/probe.wasm show 0
+  capture rt run -b "$BUNDLE" "$CID"
+  assert_probe_show 0
+  cfg_args /app/probe.wasm escape
+  capture rt run -b "$BUNDLE" "$CID-escape"
+  assert_status 0
+  assert_no_match "$stdout" "OPENED|host-secret" "what the module read"
+  # refused by the engine (ENOTCAPABLE), not merely absent
+  assert_eq "$(grep -c ': Capabilities insufficient$' <<< "$stdout")" 5 "attempts refused as ENOTCAPABLE"
 }
 
 test_engine_runs_from_a_sealed_memfd_not_the_host_file () {
