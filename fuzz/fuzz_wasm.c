@@ -13,7 +13,7 @@
 static const char *
 stub (struct wasm_instance *in, const uint64_t *args, uint64_t *ret)
 {
-  (void) in, (void) args;
+  (void)in, (void)args;
   *ret = 0;
   return NULL;
 }
@@ -22,7 +22,7 @@ static void
 run_some (struct wasm_instance *in, const struct wasm_module *m)
 {
   static uint64_t zeros[1000];
-  if (m->start >= 0 && wasm_call (in, (uint32_t) m->start, zeros, zeros) != NULL)
+  if (m->start >= 0 && wasm_call (in, (uint32_t)m->start, zeros, zeros) != NULL)
     return;
   for (uint32_t i = 0, runs = 0; i < m->n_exports && runs < 4; i++)
     if (m->exports[i].kind == 0)

@@ -25,13 +25,12 @@ struct reader
   size_t err_size;
 };
 
-static void __attribute__ ((noreturn, format (printf, 2, 3)))
-fail (struct reader *r, const char *fmt, ...)
+static void __attribute__ ((noreturn, format (printf, 2, 3))) fail (struct reader *r, const char *fmt, ...)
 {
   va_list ap;
-  int n = snprintf (r->err, r->err_size, "at byte %zu: ", (size_t) (r->p - r->base));
+  int n = snprintf (r->err, r->err_size, "at byte %zu: ", (size_t)(r->p - r->base));
   va_start (ap, fmt);
-  if (n >= 0 && (size_t) n < r->err_size)
+  if (n >= 0 && (size_t)n < r->err_size)
     vsnprintf (r->err + n, r->err_size - n, fmt, ap);
   va_end (ap);
   longjmp (r->fail, 1);
@@ -68,27 +67,27 @@ rd_leb (struct reader *r, int bits, bool sign)
       if (left < 7)
         {
           /* the unused bits of the last byte must be a sign/zero extension */
-          uint8_t extra = (uint8_t) (b & 0x7f) >> (left - (sign ? 1 : 0));
-          uint8_t all = (uint8_t) (0x7f >> (left - (sign ? 1 : 0)));
+          uint8_t extra = (uint8_t)(b & 0x7f) >> (left - (sign ? 1 : 0));
+          uint8_t all = (uint8_t)(0x7f >> (left - (sign ? 1 : 0)));
           if ((b & 0x80) || (extra != 0 && (!sign || extra != all)))
             fail (r, "integer too large");
         }
-      v |= (uint64_t) (b & 0x7f) << shift;
+      v |= (uint64_t)(b & 0x7f) << shift;
       shift += 7;
       if (!(b & 0x80))
         break;
     }
   if (sign && shift < 64 && (v >> (shift - 1)) & 1)
-    v |= ~(uint64_t) 0 << shift;
+    v |= ~(uint64_t)0 << shift;
   if (bits == 32)
-    v = sign ? (uint64_t) (uint32_t) v : v;
+    v = sign ? (uint64_t)(uint32_t)v : v;
   return v;
 }
 
 static uint32_t
 rd_u32 (struct reader *r)
 {
-  return (uint32_t) rd_leb (r, 32, false);
+  return (uint32_t)rd_leb (r, 32, false);
 }
 
 /* A count of items that take at least one byte each. */
@@ -96,7 +95,7 @@ static uint32_t
 rd_count (struct reader *r)
 {
   uint32_t n = rd_u32 (r);
-  if (n > (size_t) (r->end - r->p))
+  if (n > (size_t)(r->end - r->p))
     fail (r, "count %u exceeds the section", n);
   return n;
 }
@@ -104,7 +103,7 @@ rd_count (struct reader *r)
 static const uint8_t *
 rd_bytes (struct reader *r, uint32_t n)
 {
-  if (n > (size_t) (r->end - r->p))
+  if (n > (size_t)(r->end - r->p))
     fail (r, "unexpected end");
   const uint8_t *p = r->p;
   r->p += n;
@@ -118,7 +117,7 @@ rd_name (struct reader *r)
   const uint8_t *s = rd_bytes (r, n);
   if (memchr (s, 0, n))
     fail (r, "name contains NUL");
-  char *out = zalloc (r, (size_t) n + 1, 1);
+  char *out = zalloc (r, (size_t)n + 1, 1);
   memcpy (out, s, n);
   return out;
 }
@@ -203,7 +202,7 @@ static void
 sec_functions (struct reader *r, struct wasm_module *m)
 {
   uint32_t n = rd_count (r);
-  struct wasm_func *f = zalloc (r, (size_t) m->n_funcs + n, sizeof (*f));
+  struct wasm_func *f = zalloc (r, (size_t)m->n_funcs + n, sizeof (*f));
   if (m->n_funcs)
     memcpy (f, m->funcs, m->n_funcs * sizeof (*f));
   free (m->funcs);
@@ -246,10 +245,18 @@ rd_const_expr (struct reader *r, struct wasm_module *m, uint8_t t, uint32_t n_gl
   uint64_t v;
   switch (op)
     {
-    case 0x41: got = WASM_I32, v = (uint32_t) rd_leb (r, 32, true); break;
-    case 0x42: got = WASM_I64, v = rd_leb (r, 64, true); break;
-    case 0x43: got = WASM_F32, v = 0, memcpy (&v, rd_bytes (r, 4), 4); break;
-    case 0x44: got = WASM_F64, memcpy (&v, rd_bytes (r, 8), 8); break;
+    case 0x41:
+      got = WASM_I32, v = (uint32_t)rd_leb (r, 32, true);
+      break;
+    case 0x42:
+      got = WASM_I64, v = rd_leb (r, 64, true);
+      break;
+    case 0x43:
+      got = WASM_F32, v = 0, memcpy (&v, rd_bytes (r, 4), 4);
+      break;
+    case 0x44:
+      got = WASM_F64, memcpy (&v, rd_bytes (r, 8), 8);
+      break;
     case 0x23:
       {
         uint32_t g = rd_u32 (r);
@@ -258,7 +265,8 @@ rd_const_expr (struct reader *r, struct wasm_module *m, uint8_t t, uint32_t n_gl
         got = m->globals[g].type, v = m->globals[g].value;
         break;
       }
-    default: fail (r, "constant expression: unsupported opcode 0x%02x", op);
+    default:
+      fail (r, "constant expression: unsupported opcode 0x%02x", op);
     }
   if (got != t)
     fail (r, "constant expression: type mismatch");
@@ -295,8 +303,11 @@ sec_exports (struct reader *r, struct wasm_module *m)
       e->name = rd_name (r);
       e->kind = rd_u8 (r);
       e->index = rd_u32 (r);
-      uint32_t limit = e->kind == 0 ? m->n_funcs : e->kind == 1 ? m->has_table : e->kind == 2 ? m->has_memory
-                                                                 : e->kind == 3 ? m->n_globals : 0;
+      uint32_t limit = e->kind == 0   ? m->n_funcs
+                       : e->kind == 1 ? m->has_table
+                       : e->kind == 2 ? m->has_memory
+                       : e->kind == 3 ? m->n_globals
+                                      : 0;
       if (e->index >= limit)
         fail (r, "export \"%s\": unknown index %u", e->name, e->index);
     }
@@ -335,7 +346,7 @@ sec_elements (struct reader *r, struct wasm_module *m)
       if (!m->has_table)
         fail (r, "element segment %u: no table", i);
       s->active = true;
-      s->offset = (uint32_t) rd_const_expr (r, m, WASM_I32, m->n_globals);
+      s->offset = (uint32_t)rd_const_expr (r, m, WASM_I32, m->n_globals);
       s->len = rd_count (r);
       s->funcs = zalloc (r, s->len, sizeof (uint32_t));
       for (uint32_t k = 0; k < s->len; k++)
@@ -363,7 +374,7 @@ sec_data (struct reader *r, struct wasm_module *m)
       if (s->active && !m->has_memory)
         fail (r, "data segment %u: no memory", i);
       if (s->active)
-        s->offset = (uint32_t) rd_const_expr (r, m, WASM_I32, m->n_globals);
+        s->offset = (uint32_t)rd_const_expr (r, m, WASM_I32, m->n_globals);
       s->len = rd_u32 (r);
       s->bytes = rd_bytes (r, s->len);
     }
@@ -375,11 +386,11 @@ sec_data (struct reader *r, struct wasm_module *m)
 
 struct vctl
 {
-  uint8_t op;       /* 0x02 block, 0x03 loop, 0x04 if, 0 function */
-  uint8_t result;   /* 0 = none */
+  uint8_t op;     /* 0x02 block, 0x03 loop, 0x04 if, 0 function */
+  uint8_t result; /* 0 = none */
   bool unreachable;
-  uint32_t height;  /* operand stack height at entry */
-  uint32_t at;      /* code offset of the opcode */
+  uint32_t height; /* operand stack height at entry */
+  uint32_t at;     /* code offset of the opcode */
 };
 
 struct validator
@@ -422,12 +433,11 @@ pop (struct validator *v, uint8_t expect)
     {
       if (c->unreachable)
         return expect;
-      fail (v->r, "type mismatch: operand stack empty in function %u", (uint32_t) (v->f - v->m->funcs));
+      fail (v->r, "type mismatch: operand stack empty in function %u", (uint32_t)(v->f - v->m->funcs));
     }
   uint8_t t = v->vals[--v->n_vals];
   if (expect != T_ANY && t != T_ANY && t != expect)
-    fail (v->r, "type mismatch in function %u: expected 0x%02x, got 0x%02x", (uint32_t) (v->f - v->m->funcs),
-          expect, t);
+    fail (v->r, "type mismatch in function %u: expected 0x%02x, got 0x%02x", (uint32_t)(v->f - v->m->funcs), expect, t);
   return t == T_ANY ? expect : t;
 }
 
@@ -437,7 +447,7 @@ push_ctl (struct validator *v, uint8_t op, uint8_t result)
 {
   if (v->n_ctl == MAX_NESTING)
     fail (v->r, "blocks nested too deeply");
-  v->ctl[v->n_ctl++] = (struct vctl){ op, result, false, v->n_vals, (uint32_t) (v->r->p - v->code - 2) };
+  v->ctl[v->n_ctl++] = (struct vctl){ op, result, false, v->n_vals, (uint32_t)(v->r->p - v->code - 2) };
   if (v->n_ctl > v->f->max_ctl)
     v->f->max_ctl = v->n_ctl;
 }
@@ -496,20 +506,34 @@ local_type (struct validator *v)
 static const char *
 numeric_sig (uint8_t op)
 {
-  if (op == 0x45) return "i i";
-  if (op <= 0x4f) return "iii";
-  if (op == 0x50) return "I i";
-  if (op <= 0x5a) return "IIi";
-  if (op <= 0x60) return "ffi";
-  if (op <= 0x66) return "FFi";
-  if (op <= 0x69) return "i i";
-  if (op <= 0x78) return "iii";
-  if (op <= 0x7b) return "I I";
-  if (op <= 0x8a) return "III";
-  if (op <= 0x91) return "f f";
-  if (op <= 0x98) return "fff";
-  if (op <= 0x9f) return "F F";
-  if (op <= 0xa6) return "FFF";
+  if (op == 0x45)
+    return "i i";
+  if (op <= 0x4f)
+    return "iii";
+  if (op == 0x50)
+    return "I i";
+  if (op <= 0x5a)
+    return "IIi";
+  if (op <= 0x60)
+    return "ffi";
+  if (op <= 0x66)
+    return "FFi";
+  if (op <= 0x69)
+    return "i i";
+  if (op <= 0x78)
+    return "iii";
+  if (op <= 0x7b)
+    return "I I";
+  if (op <= 0x8a)
+    return "III";
+  if (op <= 0x91)
+    return "f f";
+  if (op <= 0x98)
+    return "fff";
+  if (op <= 0x9f)
+    return "F F";
+  if (op <= 0xa6)
+    return "FFF";
   static const char *conv[] = {
     "I i", "f i", "f i", "F i", "F i", "i I", "i I", "f I", "f I", "F I", "F I", /* a7..b1 */
     "i f", "i f", "I f", "I f", "F f",                                           /* b2..b6 */
@@ -578,7 +602,7 @@ static void
 validate_end (struct validator *v)
 {
   struct vctl *c = &v->ctl[v->n_ctl - 1];
-  uint32_t at = (uint32_t) (v->r->p - v->code - 1);
+  uint32_t at = (uint32_t)(v->r->p - v->code - 1);
   if (c->op == 0x04 && c->result && v->f->side[c->at + 1] == 0)
     fail (v->r, "if without else must not produce a value");
   if (c->result)
@@ -631,9 +655,13 @@ validate_control (struct validator *v, uint8_t op)
   struct wasm_module *m = v->m;
   switch (op)
     {
-    case 0x00: unreachable_rest (v); return;
-    case 0x01: return;
-    case 0x02: case 0x03:
+    case 0x00:
+      unreachable_rest (v);
+      return;
+    case 0x01:
+      return;
+    case 0x02:
+    case 0x03:
       {
         uint8_t t = rd_blocktype (v);
         push_ctl (v, op, t);
@@ -649,7 +677,7 @@ validate_control (struct validator *v, uint8_t op)
     case 0x05:
       {
         struct vctl *c = &v->ctl[v->n_ctl - 1];
-        uint32_t at = (uint32_t) (v->r->p - v->code - 1);
+        uint32_t at = (uint32_t)(v->r->p - v->code - 1);
         if (c->op != 0x04 || v->f->side[c->at + 1] != 0)
           fail (v->r, "else without if");
         if (c->result)
@@ -662,14 +690,22 @@ validate_control (struct validator *v, uint8_t op)
         c->unreachable = false;
         return;
       }
-    case 0x0b: validate_end (v); return;
-    case 0x0c: case 0x0d: case 0x0e: validate_branch_ops (v, op); return;
+    case 0x0b:
+      validate_end (v);
+      return;
+    case 0x0c:
+    case 0x0d:
+    case 0x0e:
+      validate_branch_ops (v, op);
+      return;
     case 0x0f:
       if (v->ctl[0].result)
         pop (v, v->ctl[0].result);
       unreachable_rest (v);
       return;
-    case 0x10: check_call (v, &m->types[m->funcs[rd_funcidx (v->r, m)].type]); return;
+    case 0x10:
+      check_call (v, &m->types[m->funcs[rd_funcidx (v->r, m)].type]);
+      return;
     case 0x11:
       {
         uint32_t t = rd_typeidx (v->r, m);
@@ -688,8 +724,11 @@ validate_variable (struct validator *v, uint8_t op)
 {
   switch (op)
     {
-    case 0x1a: pop (v, T_ANY); return;
-    case 0x1b: case 0x1c:
+    case 0x1a:
+      pop (v, T_ANY);
+      return;
+    case 0x1b:
+    case 0x1c:
       {
         uint8_t want = T_ANY;
         if (op == 0x1c)
@@ -704,10 +743,21 @@ validate_variable (struct validator *v, uint8_t op)
         push (v, b);
         return;
       }
-    case 0x20: push (v, local_type (v)); return;
-    case 0x21: pop (v, local_type (v)); return;
-    case 0x22: { uint8_t t = local_type (v); pop (v, t); push (v, t); return; }
-    case 0x23: case 0x24:
+    case 0x20:
+      push (v, local_type (v));
+      return;
+    case 0x21:
+      pop (v, local_type (v));
+      return;
+    case 0x22:
+      {
+        uint8_t t = local_type (v);
+        pop (v, t);
+        push (v, t);
+        return;
+      }
+    case 0x23:
+    case 0x24:
       {
         uint32_t g = rd_u32 (v->r);
         if (g >= v->m->n_globals)
@@ -762,11 +812,25 @@ validate_op (struct validator *v, uint8_t op)
     return validate_memory (v, op);
   switch (op)
     {
-    case 0x41: rd_leb (v->r, 32, true); push (v, WASM_I32); return;
-    case 0x42: rd_leb (v->r, 64, true); push (v, WASM_I64); return;
-    case 0x43: rd_bytes (v->r, 4); push (v, WASM_F32); return;
-    case 0x44: rd_bytes (v->r, 8); push (v, WASM_F64); return;
-    case 0xfc: validate_prefixed (v); return;
+    case 0x41:
+      rd_leb (v->r, 32, true);
+      push (v, WASM_I32);
+      return;
+    case 0x42:
+      rd_leb (v->r, 64, true);
+      push (v, WASM_I64);
+      return;
+    case 0x43:
+      rd_bytes (v->r, 4);
+      push (v, WASM_F32);
+      return;
+    case 0x44:
+      rd_bytes (v->r, 8);
+      push (v, WASM_F64);
+      return;
+    case 0xfc:
+      validate_prefixed (v);
+      return;
     }
   const char *sig = op >= 0x45 ? numeric_sig (op) : NULL;
   if (sig == NULL)
@@ -788,7 +852,7 @@ rd_locals (struct validator *v, const struct wasm_type *t)
         fail (v->r, "too many locals");
     }
   v->r->p = save;
-  v->n_locals = (uint32_t) total;
+  v->n_locals = (uint32_t)total;
   v->locals = zalloc (v->r, total, 1);
   memcpy (v->locals, t->params, t->nparams);
   for (uint32_t g = 0, at = t->nparams; g < groups; g++)
@@ -809,7 +873,7 @@ validate_body (struct reader *r, struct wasm_module *m, struct wasm_func *f, str
   rd_locals (v, t);
   v->code = r->p;
   f->code = r->p;
-  f->len = (uint32_t) (r->end - r->p);
+  f->len = (uint32_t)(r->end - r->p);
   f->side = zalloc (r, f->len, sizeof (uint32_t));
   v->ctl = zalloc (r, MAX_NESTING, sizeof (*v->ctl));
   v->ctl[v->n_ctl++] = (struct vctl){ 0, t->nresults ? t->result : 0, false, 0, 0 };
@@ -817,7 +881,7 @@ validate_body (struct reader *r, struct wasm_module *m, struct wasm_func *f, str
   while (v->n_ctl > 0)
     validate_op (v, rd_u8 (r));
   if (r->p != r->end)
-    fail (r, "function %u: code after the final end", (uint32_t) (f - m->funcs));
+    fail (r, "function %u: code after the final end", (uint32_t)(f - m->funcs));
 }
 
 static void
@@ -884,18 +948,44 @@ decode_sections (struct reader *r, struct wasm_module *m)
       last = rank;
       switch (id)
         {
-        case 1: sec_types (&s, m); break;
-        case 2: sec_imports (&s, m); break;
-        case 3: sec_functions (&s, m); break;
-        case 4: sec_table (&s, m); break;
-        case 5: sec_memory (&s, m); break;
-        case 6: sec_globals (&s, m); break;
-        case 7: sec_exports (&s, m); break;
-        case 8: sec_start (&s, m); break;
-        case 9: sec_elements (&s, m); break;
-        case 10: sec_code (&s, m); have_code = true; break;
-        case 11: sec_data (&s, m); break;
-        case 12: m->n_datas = rd_u32 (&s); m->has_datacount = true; break;
+        case 1:
+          sec_types (&s, m);
+          break;
+        case 2:
+          sec_imports (&s, m);
+          break;
+        case 3:
+          sec_functions (&s, m);
+          break;
+        case 4:
+          sec_table (&s, m);
+          break;
+        case 5:
+          sec_memory (&s, m);
+          break;
+        case 6:
+          sec_globals (&s, m);
+          break;
+        case 7:
+          sec_exports (&s, m);
+          break;
+        case 8:
+          sec_start (&s, m);
+          break;
+        case 9:
+          sec_elements (&s, m);
+          break;
+        case 10:
+          sec_code (&s, m);
+          have_code = true;
+          break;
+        case 11:
+          sec_data (&s, m);
+          break;
+        case 12:
+          m->n_datas = rd_u32 (&s);
+          m->has_datacount = true;
+          break;
         }
       if (s.p != s.end)
         fail (&s, "section %u: size mismatch", id);

@@ -57,30 +57,30 @@ wasm_instantiate (struct wasm_instance *in, struct wasm_module *m, char *err, si
   for (uint32_t i = 0; i < m->n_imported; i++)
     if (m->funcs[i].host == NULL)
       return snprintf (err, err_size, "unresolved import %s.%s", m->funcs[i].imp_module, m->funcs[i].imp_field), -1;
-  in->mem_size = (uint64_t) m->mem_min * WASM_PAGE;
+  in->mem_size = (uint64_t)m->mem_min * WASM_PAGE;
   in->mem = calloc (in->mem_size ? in->mem_size : 1, 1);
   in->table_size = m->table_min;
-  in->table = malloc ((size_t) in->table_size * sizeof (uint32_t) + 1);
+  in->table = malloc ((size_t)in->table_size * sizeof (uint32_t) + 1);
   in->globals = calloc (m->n_globals + 1, sizeof (uint64_t));
   in->data_dropped = calloc (m->n_datas + 1, sizeof (bool));
   if (in->mem == NULL || in->table == NULL || in->globals == NULL || in->data_dropped == NULL)
     return snprintf (err, err_size, "cannot allocate %u pages of linear memory", m->mem_min), -1;
-  memset (in->table, 0xff, (size_t) in->table_size * sizeof (uint32_t));
+  memset (in->table, 0xff, (size_t)in->table_size * sizeof (uint32_t));
   for (uint32_t i = 0; i < m->n_globals; i++)
     in->globals[i] = m->globals[i].value;
   for (uint32_t i = 0; i < m->n_elems; i++)
     {
       const struct wasm_segment *s = &m->elems[i];
-      if ((uint64_t) s->offset + s->len > in->table_size)
+      if ((uint64_t)s->offset + s->len > in->table_size)
         return snprintf (err, err_size, "element segment %u does not fit in the table", i), -1;
-      memcpy (in->table + s->offset, s->funcs, (size_t) s->len * sizeof (uint32_t));
+      memcpy (in->table + s->offset, s->funcs, (size_t)s->len * sizeof (uint32_t));
     }
   for (uint32_t i = 0; i < m->n_datas; i++)
     {
       const struct wasm_segment *s = &m->datas[i];
       if (!s->active)
         continue;
-      if ((uint64_t) s->offset + s->len > in->mem_size)
+      if ((uint64_t)s->offset + s->len > in->mem_size)
         return snprintf (err, err_size, "data segment %u does not fit in memory", i), -1;
       memcpy (in->mem + s->offset, s->bytes, s->len);
       in->data_dropped[i] = true; /* active segments are dropped once applied */
@@ -107,7 +107,7 @@ leb_u32 (const uint8_t **pp)
   do
     {
       b = *p++;
-      v |= (uint32_t) (b & 0x7f) << (shift & 31);
+      v |= (uint32_t)(b & 0x7f) << (shift & 31);
       shift += 7;
     }
   while (b & 0x80);
@@ -126,12 +126,12 @@ leb_s64 (const uint8_t **pp)
     {
       b = *p++;
       if (shift < 64)
-        v |= (uint64_t) (b & 0x7f) << shift;
+        v |= (uint64_t)(b & 0x7f) << shift;
       shift += 7;
     }
   while (b & 0x80);
   if (shift < 64 && (b & 0x40))
-    v |= ~(uint64_t) 0 << shift;
+    v |= ~(uint64_t)0 << shift;
   *pp = p;
   return v;
 }
@@ -139,7 +139,7 @@ leb_s64 (const uint8_t **pp)
 static inline float
 f32_of (uint64_t v)
 {
-  uint32_t u = (uint32_t) v;
+  uint32_t u = (uint32_t)v;
   float f;
   memcpy (&f, &u, 4);
   return f;
@@ -224,10 +224,18 @@ trunc_checked (double d, enum trunc_kind k, uint64_t *out)
     return "integer overflow";
   switch (k)
     {
-    case TO_I32: *out = (uint32_t) (int32_t) d; break;
-    case TO_U32: *out = (uint32_t) d; break;
-    case TO_I64: *out = (uint64_t) (int64_t) d; break;
-    case TO_U64: *out = (uint64_t) d; break;
+    case TO_I32:
+      *out = (uint32_t)(int32_t)d;
+      break;
+    case TO_U32:
+      *out = (uint32_t)d;
+      break;
+    case TO_I64:
+      *out = (uint64_t)(int64_t)d;
+      break;
+    case TO_U64:
+      *out = (uint64_t)d;
+      break;
     }
   return NULL;
 }
@@ -236,7 +244,7 @@ static uint64_t
 trunc_sat (double d, enum trunc_kind k)
 {
   static const uint64_t lo[] = { 0x80000000u, 0, 0x8000000000000000u, 0 };
-  static const uint64_t hi[] = { 0x7fffffffu, 0xffffffffu, 0x7fffffffffffffffu, ~(uint64_t) 0 };
+  static const uint64_t hi[] = { 0x7fffffffu, 0xffffffffu, 0x7fffffffffffffffu, ~(uint64_t)0 };
   uint64_t v = 0;
   if (isnan (d))
     return 0;
@@ -254,24 +262,30 @@ int_divrem (uint8_t op, uint64_t a, uint64_t b, uint64_t *out)
 {
   bool is64 = op >= 0x7f;
   if (!is64)
-    a = (uint32_t) a, b = (uint32_t) b;
+    a = (uint32_t)a, b = (uint32_t)b;
   if (b == 0)
     return "integer divide by zero";
-  int64_t sa = is64 ? (int64_t) a : (int32_t) a, sb = is64 ? (int64_t) b : (int32_t) b;
+  int64_t sa = is64 ? (int64_t)a : (int32_t)a, sb = is64 ? (int64_t)b : (int32_t)b;
   int64_t min = is64 ? INT64_MIN : INT32_MIN;
   switch (is64 ? op - 0x7f + 0x6d : op)
     {
     case 0x6d:
       if (sa == min && sb == -1)
         return "integer overflow";
-      *out = (uint64_t) (sa / sb);
+      *out = (uint64_t)(sa / sb);
       break;
-    case 0x6e: *out = a / b; break;
-    case 0x6f: *out = sb == -1 ? 0 : (uint64_t) (sa % sb); break;
-    case 0x70: *out = a % b; break;
+    case 0x6e:
+      *out = a / b;
+      break;
+    case 0x6f:
+      *out = sb == -1 ? 0 : (uint64_t)(sa % sb);
+      break;
+    case 0x70:
+      *out = a % b;
+      break;
     }
   if (!is64)
-    *out = (uint32_t) *out;
+    *out = (uint32_t)*out;
   return NULL;
 }
 
@@ -280,17 +294,28 @@ i32_binop (uint8_t op, uint32_t a, uint32_t b)
 {
   switch (op)
     {
-    case 0x6a: return a + b;
-    case 0x6b: return a - b;
-    case 0x6c: return a * b;
-    case 0x71: return a & b;
-    case 0x72: return a | b;
-    case 0x73: return a ^ b;
-    case 0x74: return a << (b & 31);
-    case 0x75: return (uint32_t) ((int32_t) a >> (b & 31));
-    case 0x76: return a >> (b & 31);
-    case 0x77: return rotl32 (a, b);
-    default: return rotl32 (a, 32 - (b & 31));
+    case 0x6a:
+      return a + b;
+    case 0x6b:
+      return a - b;
+    case 0x6c:
+      return a * b;
+    case 0x71:
+      return a & b;
+    case 0x72:
+      return a | b;
+    case 0x73:
+      return a ^ b;
+    case 0x74:
+      return a << (b & 31);
+    case 0x75:
+      return (uint32_t)((int32_t)a >> (b & 31));
+    case 0x76:
+      return a >> (b & 31);
+    case 0x77:
+      return rotl32 (a, b);
+    default:
+      return rotl32 (a, 32 - (b & 31));
     }
 }
 
@@ -299,17 +324,28 @@ i64_binop (uint8_t op, uint64_t a, uint64_t b)
 {
   switch (op)
     {
-    case 0x7c: return a + b;
-    case 0x7d: return a - b;
-    case 0x7e: return a * b;
-    case 0x83: return a & b;
-    case 0x84: return a | b;
-    case 0x85: return a ^ b;
-    case 0x86: return a << (b & 63);
-    case 0x87: return (uint64_t) ((int64_t) a >> (b & 63));
-    case 0x88: return a >> (b & 63);
-    case 0x89: return rotl64 (a, b);
-    default: return rotl64 (a, 64 - (b & 63));
+    case 0x7c:
+      return a + b;
+    case 0x7d:
+      return a - b;
+    case 0x7e:
+      return a * b;
+    case 0x83:
+      return a & b;
+    case 0x84:
+      return a | b;
+    case 0x85:
+      return a ^ b;
+    case 0x86:
+      return a << (b & 63);
+    case 0x87:
+      return (uint64_t)((int64_t)a >> (b & 63));
+    case 0x88:
+      return a >> (b & 63);
+    case 0x89:
+      return rotl64 (a, b);
+    default:
+      return rotl64 (a, 64 - (b & 63));
     }
 }
 
@@ -318,21 +354,31 @@ static uint32_t
 int_compare (uint8_t op, uint64_t a, uint64_t b)
 {
   bool is64 = op >= 0x51;
-  int64_t sa = is64 ? (int64_t) a : (int32_t) a, sb = is64 ? (int64_t) b : (int32_t) b;
+  int64_t sa = is64 ? (int64_t)a : (int32_t)a, sb = is64 ? (int64_t)b : (int32_t)b;
   if (!is64)
-    a = (uint32_t) a, b = (uint32_t) b;
+    a = (uint32_t)a, b = (uint32_t)b;
   switch (is64 ? op - 0x51 + 0x46 : op)
     {
-    case 0x46: return a == b;
-    case 0x47: return a != b;
-    case 0x48: return sa < sb;
-    case 0x49: return a < b;
-    case 0x4a: return sa > sb;
-    case 0x4b: return a > b;
-    case 0x4c: return sa <= sb;
-    case 0x4d: return a <= b;
-    case 0x4e: return sa >= sb;
-    default: return a >= b;
+    case 0x46:
+      return a == b;
+    case 0x47:
+      return a != b;
+    case 0x48:
+      return sa < sb;
+    case 0x49:
+      return a < b;
+    case 0x4a:
+      return sa > sb;
+    case 0x4b:
+      return a > b;
+    case 0x4c:
+      return sa <= sb;
+    case 0x4d:
+      return a <= b;
+    case 0x4e:
+      return sa >= sb;
+    default:
+      return a >= b;
     }
 }
 
@@ -341,12 +387,18 @@ float_compare (uint8_t k, double a, double b)
 {
   switch (k)
     {
-    case 0: return a == b;
-    case 1: return a != b;
-    case 2: return a < b;
-    case 3: return a > b;
-    case 4: return a <= b;
-    default: return a >= b;
+    case 0:
+      return a == b;
+    case 1:
+      return a != b;
+    case 2:
+      return a < b;
+    case 3:
+      return a > b;
+    case 4:
+      return a <= b;
+    default:
+      return a >= b;
     }
 }
 
@@ -357,27 +409,41 @@ float_op (uint8_t k, double a, double b)
 {
   switch (k)
     {
-    case 2: return ceil (a);
-    case 3: return floor (a);
-    case 4: return trunc (a);
-    case 5: return nearbyint (a);
-    case 6: return sqrt (a);
-    case 7: return a + b;
-    case 8: return a - b;
-    case 9: return a * b;
-    case 10: return a / b;
-    case 11: return wmin (a, b);
-    default: return wmax (a, b);
+    case 2:
+      return ceil (a);
+    case 3:
+      return floor (a);
+    case 4:
+      return trunc (a);
+    case 5:
+      return nearbyint (a);
+    case 6:
+      return sqrt (a);
+    case 7:
+      return a + b;
+    case 8:
+      return a - b;
+    case 9:
+      return a * b;
+    case 10:
+      return a / b;
+    case 11:
+      return wmin (a, b);
+    default:
+      return wmax (a, b);
     }
 }
 
 static uint64_t
 f32_op (uint8_t k, uint64_t a, uint64_t b)
 {
-  uint32_t ua = (uint32_t) a, ub = (uint32_t) b;
-  if (k == 0) return ua & 0x7fffffffu;
-  if (k == 1) return ua ^ 0x80000000u;
-  if (k == 13) return (ua & 0x7fffffffu) | (ub & 0x80000000u);
+  uint32_t ua = (uint32_t)a, ub = (uint32_t)b;
+  if (k == 0)
+    return ua & 0x7fffffffu;
+  if (k == 1)
+    return ua ^ 0x80000000u;
+  if (k == 13)
+    return (ua & 0x7fffffffu) | (ub & 0x80000000u);
   if (k >= 7 && k <= 10)
     {
       /* in single precision: double rounding would differ for + - * / */
@@ -386,16 +452,19 @@ f32_op (uint8_t k, uint64_t a, uint64_t b)
     }
   if (k == 6)
     return of_f32 (sqrtf (f32_of (a)));
-  return of_f32 ((float) float_op (k, f32_of (a), f32_of (b)));
+  return of_f32 ((float)float_op (k, f32_of (a), f32_of (b)));
 }
 
 static uint64_t
 f64_op (uint8_t k, uint64_t a, uint64_t b)
 {
   const uint64_t sign = 0x8000000000000000u;
-  if (k == 0) return a & ~sign;
-  if (k == 1) return a ^ sign;
-  if (k == 13) return (a & ~sign) | (b & sign);
+  if (k == 0)
+    return a & ~sign;
+  if (k == 1)
+    return a ^ sign;
+  if (k == 13)
+    return (a & ~sign) | (b & sign);
   return of_f64 (float_op (k, f64_of (a), f64_of (b)));
 }
 
@@ -406,26 +475,47 @@ convert (uint8_t op, uint64_t a)
 {
   switch (op)
     {
-    case 0xa7: return (uint32_t) a;
-    case 0xac: return (uint64_t) (int64_t) (int32_t) a;
-    case 0xad: return (uint32_t) a;
-    case 0xb2: return of_f32 ((float) (int32_t) a);
-    case 0xb3: return of_f32 ((float) (uint32_t) a);
-    case 0xb4: return of_f32 ((float) (int64_t) a);
-    case 0xb5: return of_f32 ((float) a);
-    case 0xb6: return of_f32 ((float) f64_of (a));
-    case 0xb7: return of_f64 ((double) (int32_t) a);
-    case 0xb8: return of_f64 ((double) (uint32_t) a);
-    case 0xb9: return of_f64 ((double) (int64_t) a);
-    case 0xba: return of_f64 ((double) a);
-    case 0xbb: return of_f64 ((double) f32_of (a));
-    case 0xbc: case 0xbe: return (uint32_t) a;
-    case 0xc0: return (uint32_t) (int32_t) (int8_t) a;
-    case 0xc1: return (uint32_t) (int32_t) (int16_t) a;
-    case 0xc2: return (uint64_t) (int64_t) (int8_t) a;
-    case 0xc3: return (uint64_t) (int64_t) (int16_t) a;
-    case 0xc4: return (uint64_t) (int64_t) (int32_t) a;
-    default: return a; /* 0xbd, 0xbf: the bits stay */
+    case 0xa7:
+      return (uint32_t)a;
+    case 0xac:
+      return (uint64_t)(int64_t)(int32_t)a;
+    case 0xad:
+      return (uint32_t)a;
+    case 0xb2:
+      return of_f32 ((float)(int32_t)a);
+    case 0xb3:
+      return of_f32 ((float)(uint32_t)a);
+    case 0xb4:
+      return of_f32 ((float)(int64_t)a);
+    case 0xb5:
+      return of_f32 ((float)a);
+    case 0xb6:
+      return of_f32 ((float)f64_of (a));
+    case 0xb7:
+      return of_f64 ((double)(int32_t)a);
+    case 0xb8:
+      return of_f64 ((double)(uint32_t)a);
+    case 0xb9:
+      return of_f64 ((double)(int64_t)a);
+    case 0xba:
+      return of_f64 ((double)a);
+    case 0xbb:
+      return of_f64 ((double)f32_of (a));
+    case 0xbc:
+    case 0xbe:
+      return (uint32_t)a;
+    case 0xc0:
+      return (uint32_t)(int32_t)(int8_t)a;
+    case 0xc1:
+      return (uint32_t)(int32_t)(int16_t)a;
+    case 0xc2:
+      return (uint64_t)(int64_t)(int8_t)a;
+    case 0xc3:
+      return (uint64_t)(int64_t)(int16_t)a;
+    case 0xc4:
+      return (uint64_t)(int64_t)(int32_t)a;
+    default:
+      return a; /* 0xbd, 0xbf: the bits stay */
     }
 }
 
@@ -443,14 +533,22 @@ numeric_unop (uint8_t op, uint64_t a)
 {
   switch (op)
     {
-    case 0x45: return (uint32_t) a == 0;
-    case 0x50: return a == 0;
-    case 0x67: return (uint32_t) a ? (uint64_t) __builtin_clz ((uint32_t) a) : 32;
-    case 0x68: return (uint32_t) a ? (uint64_t) __builtin_ctz ((uint32_t) a) : 32;
-    case 0x69: return (uint64_t) __builtin_popcount ((uint32_t) a);
-    case 0x79: return a ? (uint64_t) __builtin_clzll (a) : 64;
-    case 0x7a: return a ? (uint64_t) __builtin_ctzll (a) : 64;
-    case 0x7b: return (uint64_t) __builtin_popcountll (a);
+    case 0x45:
+      return (uint32_t)a == 0;
+    case 0x50:
+      return a == 0;
+    case 0x67:
+      return (uint32_t)a ? (uint64_t)__builtin_clz ((uint32_t)a) : 32;
+    case 0x68:
+      return (uint32_t)a ? (uint64_t)__builtin_ctz ((uint32_t)a) : 32;
+    case 0x69:
+      return (uint64_t)__builtin_popcount ((uint32_t)a);
+    case 0x79:
+      return a ? (uint64_t)__builtin_clzll (a) : 64;
+    case 0x7a:
+      return a ? (uint64_t)__builtin_ctzll (a) : 64;
+    case 0x7b:
+      return (uint64_t)__builtin_popcountll (a);
     }
   if (op >= 0x8b && op <= 0x91)
     return f32_op (op - 0x8b, a, 0);
@@ -469,7 +567,7 @@ numeric_binop (uint8_t op, uint64_t a, uint64_t b)
   if (op <= 0x66)
     return float_compare (op - 0x61, f64_of (a), f64_of (b));
   if (op <= 0x78)
-    return i32_binop (op, (uint32_t) a, (uint32_t) b);
+    return i32_binop (op, (uint32_t)a, (uint32_t)b);
   if (op <= 0x8a)
     return i64_binop (op, a, b);
   if (op <= 0x98)
@@ -499,12 +597,24 @@ mem_load (struct wasm_instance *in, uint8_t op, uint64_t addr, uint64_t *v)
   memcpy (&raw, in->mem + addr, n);
   switch (op)
     {
-    case 0x2c: *v = (uint32_t) (int32_t) (int8_t) raw; break;
-    case 0x2e: *v = (uint32_t) (int32_t) (int16_t) raw; break;
-    case 0x30: *v = (uint64_t) (int64_t) (int8_t) raw; break;
-    case 0x32: *v = (uint64_t) (int64_t) (int16_t) raw; break;
-    case 0x34: *v = (uint64_t) (int64_t) (int32_t) raw; break;
-    default: *v = raw; break;
+    case 0x2c:
+      *v = (uint32_t)(int32_t)(int8_t)raw;
+      break;
+    case 0x2e:
+      *v = (uint32_t)(int32_t)(int16_t)raw;
+      break;
+    case 0x30:
+      *v = (uint64_t)(int64_t)(int8_t)raw;
+      break;
+    case 0x32:
+      *v = (uint64_t)(int64_t)(int16_t)raw;
+      break;
+    case 0x34:
+      *v = (uint64_t)(int64_t)(int32_t)raw;
+      break;
+    default:
+      *v = raw;
+      break;
     }
   return NULL;
 }
@@ -532,7 +642,7 @@ mem_grow (struct wasm_instance *in, uint32_t delta)
     return UINT32_MAX;
   memset (p + in->mem_size, 0, size - in->mem_size);
   in->mem = p, in->mem_size = size;
-  return (uint32_t) old;
+  return (uint32_t)old;
 }
 
 /* 0xfc 8..11: memory.init, data.drop, memory.copy, memory.fill */
@@ -541,7 +651,7 @@ bulk_op (struct wasm_instance *in, uint32_t sub, uint32_t seg, uint64_t *S, uint
 {
   if (sub == 9)
     return in->data_dropped[seg] = true, NULL;
-  uint64_t n = (uint32_t) S[*sp - 1], b = (uint32_t) S[*sp - 2], d = (uint32_t) S[*sp - 3];
+  uint64_t n = (uint32_t)S[*sp - 1], b = (uint32_t)S[*sp - 2], d = (uint32_t)S[*sp - 3];
   *sp -= 3;
   if (d + n > in->mem_size)
     return oob;
@@ -560,7 +670,7 @@ bulk_op (struct wasm_instance *in, uint32_t sub, uint32_t seg, uint64_t *S, uint
       memmove (in->mem + d, in->mem + b, n);
     }
   else
-    memset (in->mem + d, (int) (uint8_t) b, n);
+    memset (in->mem + d, (int)(uint8_t)b, n);
   return NULL;
 }
 
@@ -573,12 +683,12 @@ same_type (const struct wasm_type *a, const struct wasm_type *b)
 
 /* ---------------------------------------------------------------- the loop */
 
-#define TRAP(why)                                                                                                    \
-  do                                                                                                                 \
-    {                                                                                                                \
-      trap = (why);                                                                                                  \
-      goto trapped;                                                                                                  \
-    }                                                                                                                \
+#define TRAP(why)                                                                                                      \
+  do                                                                                                                   \
+    {                                                                                                                  \
+      trap = (why);                                                                                                    \
+      goto trapped;                                                                                                    \
+    }                                                                                                                  \
   while (0)
 
 /* Run FUNC with its arguments at e->S[0..nparams); the result lands in
@@ -608,52 +718,61 @@ run (struct wasm_instance *in, struct engine *e, uint32_t func)
         TRAP ("out of fuel");
 #endif
       uint8_t op = *pc++;
-      uint32_t at = (uint32_t) (pc - 1 - code), l;
+      uint32_t at = (uint32_t)(pc - 1 - code), l;
       uint64_t a, b;
       switch (op)
         {
-        case 0x00: TRAP ("unreachable executed");
-        case 0x01: continue;
+        case 0x00:
+          TRAP ("unreachable executed");
+        case 0x01:
+          continue;
         case 0x02:
           ctl[ctl_top++] = (struct label){ side[at] + 1, sp, *pc++ != 0x40, 0 };
           continue;
         case 0x03:
           pc++;
-          ctl[ctl_top++] = (struct label){ (uint32_t) (pc - code), sp, 0, 1 };
+          ctl[ctl_top++] = (struct label){ (uint32_t)(pc - code), sp, 0, 1 };
           continue;
         case 0x04:
           {
-            uint32_t cond = (uint32_t) S[--sp], els = side[at + 1];
+            uint32_t cond = (uint32_t)S[--sp], els = side[at + 1];
             ctl[ctl_top++] = (struct label){ side[at] + 1, sp, *pc++ != 0x40, 0 };
             if (!cond)
               pc = code + (els ? els + 1 : side[at]);
             continue;
           }
-        case 0x05: pc = code + side[side[at]]; continue; /* end of the then-branch: to the if's end */
+        case 0x05:
+          pc = code + side[side[at]];
+          continue; /* end of the then-branch: to the if's end */
         case 0x0b:
           if (ctl_top == ctl_base)
             goto do_return;
           ctl_top--;
           continue;
-        case 0x0c: l = leb_u32 (&pc); goto do_br;
+        case 0x0c:
+          l = leb_u32 (&pc);
+          goto do_br;
         case 0x0d:
           l = leb_u32 (&pc);
-          if ((uint32_t) S[--sp])
+          if ((uint32_t)S[--sp])
             goto do_br;
           continue;
         case 0x0e:
           {
-            uint32_t n = leb_u32 (&pc), i = (uint32_t) S[--sp], pick = i < n ? i : n;
+            uint32_t n = leb_u32 (&pc), i = (uint32_t)S[--sp], pick = i < n ? i : n;
             for (uint32_t k = 0; k < pick; k++)
               leb_u32 (&pc);
             l = leb_u32 (&pc);
             goto do_br;
           }
-        case 0x0f: goto do_return;
-        case 0x10: callee = leb_u32 (&pc); goto call;
+        case 0x0f:
+          goto do_return;
+        case 0x10:
+          callee = leb_u32 (&pc);
+          goto call;
         case 0x11:
           {
-            uint32_t ti = leb_u32 (&pc), i = (uint32_t) S[--sp];
+            uint32_t ti = leb_u32 (&pc), i = (uint32_t)S[--sp];
             pc++; /* table 0 */
             if (i >= in->table_size)
               TRAP ("undefined element (call_indirect index out of table)");
@@ -664,33 +783,62 @@ run (struct wasm_instance *in, struct engine *e, uint32_t func)
               TRAP ("indirect call type mismatch");
             goto call;
           }
-        case 0x1a: sp--; continue;
-        case 0x1c: pc += 2; /* fall through */
+        case 0x1a:
+          sp--;
+          continue;
+        case 0x1c:
+          leb_u32 (&pc); /* the count (validated: 1) may be a padded LEB128 */
+          pc++;          /* fall through */
         case 0x1b:
           {
-            uint32_t cond = (uint32_t) S[--sp];
+            uint32_t cond = (uint32_t)S[--sp];
             b = S[--sp];
             if (!cond)
               S[sp - 1] = b;
             continue;
           }
-        case 0x20: S[sp++] = L[leb_u32 (&pc)]; continue;
-        case 0x21: L[leb_u32 (&pc)] = S[--sp]; continue;
-        case 0x22: L[leb_u32 (&pc)] = S[sp - 1]; continue;
-        case 0x23: S[sp++] = in->globals[leb_u32 (&pc)]; continue;
-        case 0x24: in->globals[leb_u32 (&pc)] = S[--sp]; continue;
-        case 0x3f: pc++; S[sp++] = in->mem_size / WASM_PAGE; continue;
-        case 0x40: pc++; S[sp - 1] = mem_grow (in, (uint32_t) S[sp - 1]); continue;
-        case 0x41: S[sp++] = (uint32_t) leb_s64 (&pc); continue;
-        case 0x42: S[sp++] = leb_s64 (&pc); continue;
-        case 0x43: a = 0, memcpy (&a, pc, 4), pc += 4, S[sp++] = a; continue;
-        case 0x44: memcpy (&a, pc, 8), pc += 8, S[sp++] = a; continue;
+        case 0x20:
+          S[sp++] = L[leb_u32 (&pc)];
+          continue;
+        case 0x21:
+          L[leb_u32 (&pc)] = S[--sp];
+          continue;
+        case 0x22:
+          L[leb_u32 (&pc)] = S[sp - 1];
+          continue;
+        case 0x23:
+          S[sp++] = in->globals[leb_u32 (&pc)];
+          continue;
+        case 0x24:
+          in->globals[leb_u32 (&pc)] = S[--sp];
+          continue;
+        case 0x3f:
+          pc++;
+          S[sp++] = in->mem_size / WASM_PAGE;
+          continue;
+        case 0x40:
+          pc++;
+          S[sp - 1] = mem_grow (in, (uint32_t)S[sp - 1]);
+          continue;
+        case 0x41:
+          S[sp++] = (uint32_t)leb_s64 (&pc);
+          continue;
+        case 0x42:
+          S[sp++] = leb_s64 (&pc);
+          continue;
+        case 0x43:
+          a = 0, memcpy (&a, pc, 4), pc += 4, S[sp++] = a;
+          continue;
+        case 0x44:
+          memcpy (&a, pc, 8), pc += 8, S[sp++] = a;
+          continue;
         case 0xfc:
           {
             uint32_t sub = leb_u32 (&pc), seg = 0;
             if (sub < 8)
               {
-                static const enum trunc_kind kind[] = { TO_I32, TO_U32, TO_I32, TO_U32, TO_I64, TO_U64, TO_I64, TO_U64 };
+                static const enum trunc_kind kind[]
+                    = { TO_I32, TO_U32, TO_I32, TO_U32, TO_I64, TO_U64, TO_I64, TO_U64 };
                 bool from32 = sub == 0 || sub == 1 || sub == 4 || sub == 5;
                 S[sp - 1] = trunc_sat (from32 ? f32_of (S[sp - 1]) : f64_of (S[sp - 1]), kind[sub]);
                 continue;
@@ -709,13 +857,13 @@ run (struct wasm_instance *in, struct engine *e, uint32_t func)
           uint32_t off = leb_u32 (&pc);
           if (op <= 0x35)
             {
-              if ((trap = mem_load (in, op, (uint64_t) (uint32_t) S[sp - 1] + off, &S[sp - 1])))
+              if ((trap = mem_load (in, op, (uint64_t)(uint32_t)S[sp - 1] + off, &S[sp - 1])))
                 goto trapped;
             }
           else
             {
               sp -= 2;
-              if ((trap = mem_store (in, op, (uint64_t) (uint32_t) S[sp] + off, S[sp + 1])))
+              if ((trap = mem_store (in, op, (uint64_t)(uint32_t)S[sp] + off, S[sp + 1])))
                 goto trapped;
             }
           continue;
@@ -756,7 +904,7 @@ run (struct wasm_instance *in, struct engine *e, uint32_t func)
       continue;
 
     call:
-      e->frames[depth - 1].ret_pc = (uint32_t) (pc - code);
+      e->frames[depth - 1].ret_pc = (uint32_t)(pc - code);
     enter:
       {
         const struct wasm_func *f = &m->funcs[callee];
@@ -777,8 +925,8 @@ run (struct wasm_instance *in, struct engine *e, uint32_t func)
             continue;
           }
         uint32_t base = sp - t->nparams;
-        if (depth == MAX_FRAMES || (uint64_t) sp + f->nlocals + f->max_vals + 1 > VSTACK_SLOTS
-            || (uint64_t) ctl_top + f->max_ctl > CTL_SLOTS)
+        if (depth == MAX_FRAMES || (uint64_t)sp + f->nlocals + f->max_vals + 1 > VSTACK_SLOTS
+            || (uint64_t)ctl_top + f->max_ctl > CTL_SLOTS)
           TRAP ("call stack exhausted");
         memset (S + sp, 0, f->nlocals * sizeof (uint64_t));
         sp += f->nlocals;

@@ -21,8 +21,7 @@
 
 extern char **environ;
 
-static void __attribute__ ((noreturn, format (printf, 1, 2)))
-die (const char *fmt, ...)
+static void __attribute__ ((noreturn, format (printf, 1, 2))) die (const char *fmt, ...)
 {
   va_list ap;
   fputs ("runcgo-wasm: ", stderr);
@@ -42,14 +41,14 @@ read_module (const char *path, size_t *size)
     die ("%s: %s", path, strerror (errno));
   if (!S_ISREG (st.st_mode) || st.st_size > MAX_MODULE)
     die ("%s: not a regular file of at most 1 GiB", path);
-  uint8_t *buf = malloc ((size_t) st.st_size + 1);
+  uint8_t *buf = malloc ((size_t)st.st_size + 1);
   size_t done = 0;
-  while (buf && done < (size_t) st.st_size)
+  while (buf && done < (size_t)st.st_size)
     {
-      ssize_t r = read (fd, buf + done, (size_t) st.st_size - done);
+      ssize_t r = read (fd, buf + done, (size_t)st.st_size - done);
       if (r <= 0)
         die ("%s: read: %s", path, r < 0 ? strerror (errno) : "short file");
-      done += (size_t) r;
+      done += (size_t)r;
     }
   if (buf == NULL)
     die ("%s: out of memory", path);
@@ -95,7 +94,7 @@ main (int argc, char **argv)
       || wasm_instantiate (&in, m, err, sizeof (err)) < 0)
     die ("%s: %s", argv[0], err);
   if (m->start >= 0)
-    check_trap (&in, wasm_call (&in, (uint32_t) m->start, NULL, NULL));
+    check_trap (&in, wasm_call (&in, (uint32_t)m->start, NULL, NULL));
   const struct wasm_export *e = wasm_find_export (m, "_start", 0);
   if (e == NULL)
     die ("%s: the module exports no _start function (a WASI command is expected)", argv[0]);

@@ -60,13 +60,13 @@ werr (int e)
     int host;
     uint8_t wasi;
   } map[] = {
-    { E2BIG, 1 },   { EACCES, 2 },    { EAGAIN, 6 },     { EBADF, 8 },   { EBUSY, 10 },         { EEXIST, 20 },
-    { EFAULT, 21 }, { EFBIG, 22 },    { EINTR, 27 },     { EINVAL, 28 }, { EIO, 29 },           { EISDIR, 31 },
-    { ELOOP, 32 },  { EMFILE, 33 },   { EMLINK, 34 },    { ENAMETOOLONG, 37 },                  { ENFILE, 41 },
-    { ENODEV, 43 }, { ENOENT, 44 },   { ENOMEM, 48 },    { ENOSPC, 51 }, { ENOSYS, 52 },        { ENOTDIR, 54 },
-    { ENOTEMPTY, 55 },                { ENOTSUP, 58 },   { ENOTTY, 59 }, { ENXIO, 60 },         { EOVERFLOW, 61 },
-    { EPERM, 63 },  { EPIPE, 64 },    { ERANGE, 68 },    { EROFS, 69 },  { ESPIPE, 70 },        { ETXTBSY, 74 },
-    { EXDEV, W_NOTCAPABLE },
+    { E2BIG, 1 },         { EACCES, 2 },  { EAGAIN, 6 },     { EBADF, 8 },      { EBUSY, 10 },
+    { EEXIST, 20 },       { EFAULT, 21 }, { EFBIG, 22 },     { EINTR, 27 },     { EINVAL, 28 },
+    { EIO, 29 },          { EISDIR, 31 }, { ELOOP, 32 },     { EMFILE, 33 },    { EMLINK, 34 },
+    { ENAMETOOLONG, 37 }, { ENFILE, 41 }, { ENODEV, 43 },    { ENOENT, 44 },    { ENOMEM, 48 },
+    { ENOSPC, 51 },       { ENOSYS, 52 }, { ENOTDIR, 54 },   { ENOTEMPTY, 55 }, { ENOTSUP, 58 },
+    { ENOTTY, 59 },       { ENXIO, 60 },  { EOVERFLOW, 61 }, { EPERM, 63 },     { EPIPE, 64 },
+    { ERANGE, 68 },       { EROFS, 69 },  { ESPIPE, 70 },    { ETXTBSY, 74 },   { EXDEV, W_NOTCAPABLE },
   };
   for (size_t i = 0; i < sizeof (map) / sizeof (map[0]); i++)
     if (map[i].host == e)
@@ -77,17 +77,17 @@ werr (int e)
 static int
 host_fd (struct wasi *w, uint64_t fd)
 {
-  return (uint32_t) fd < MAX_FDS ? w->fds[(uint32_t) fd] : -1;
+  return (uint32_t)fd < MAX_FDS ? w->fds[(uint32_t)fd] : -1;
 }
 
-#define ARG32(i) ((uint32_t) args[i])
+#define ARG32(i) ((uint32_t)args[i])
 #define RET(v) return (*ret = (v)), NULL
-#define PTR(p, len)                                                                                                  \
-  ({                                                                                                                 \
-    void *p_ = wasm_mem (in, (p), (len));                                                                            \
-    if (p_ == NULL)                                                                                                  \
-      RET (W_FAULT);                                                                                                 \
-    p_;                                                                                                              \
+#define PTR(p, len)                                                                                                    \
+  ({                                                                                                                   \
+    void *p_ = wasm_mem (in, (p), (len));                                                                              \
+    if (p_ == NULL)                                                                                                    \
+      RET (W_FAULT);                                                                                                   \
+    p_;                                                                                                                \
   })
 
 /* ---------------------------------------------------------------- args, environ */
@@ -96,13 +96,13 @@ host_fd (struct wasi *w, uint64_t fd)
 static const char *
 put_strings (struct wasm_instance *in, char **v, int n, uint32_t ptrs, uint32_t buf, uint64_t *ret)
 {
-  uint32_t *pv = PTR (ptrs, (uint64_t) n * 4);
+  uint32_t *pv = PTR (ptrs, (uint64_t)n * 4);
   for (int i = 0; i < n; i++)
     {
       size_t len = strlen (v[i]) + 1;
       memcpy (PTR (buf, len), v[i], len);
       pv[i] = buf;
-      buf += (uint32_t) len;
+      buf += (uint32_t)len;
     }
   RET (W_SUCCESS);
 }
@@ -112,9 +112,9 @@ put_sizes (struct wasm_instance *in, char **v, int n, uint32_t count, uint32_t s
 {
   uint32_t total = 0;
   for (int i = 0; i < n; i++)
-    total += (uint32_t) strlen (v[i]) + 1;
+    total += (uint32_t)strlen (v[i]) + 1;
   uint32_t *c = PTR (count, 4), *s = PTR (size, 4);
-  *c = (uint32_t) n, *s = total;
+  *c = (uint32_t)n, *s = total;
   RET (W_SUCCESS);
 }
 
@@ -156,12 +156,18 @@ environ_sizes_get (struct wasm_instance *in, const uint64_t *args, uint64_t *ret
 static uint8_t
 filetype (mode_t mode)
 {
-  if (S_ISBLK (mode)) return 1;
-  if (S_ISCHR (mode)) return 2;
-  if (S_ISDIR (mode)) return 3;
-  if (S_ISREG (mode)) return 4;
-  if (S_ISSOCK (mode)) return 6;
-  if (S_ISLNK (mode)) return 7;
+  if (S_ISBLK (mode))
+    return 1;
+  if (S_ISCHR (mode))
+    return 2;
+  if (S_ISDIR (mode))
+    return 3;
+  if (S_ISREG (mode))
+    return 4;
+  if (S_ISSOCK (mode))
+    return 6;
+  if (S_ISLNK (mode))
+    return 7;
   return 0;
 }
 
@@ -191,7 +197,7 @@ fd_fdstat_get (struct wasm_instance *in, const uint64_t *args, uint64_t *ret)
   uint16_t flags = (fl & O_APPEND ? 1 : 0) | (fl & O_NONBLOCK ? 4 : 0);
   /* all rights, but no seek/tell on a character device: wasi-libc's isatty()
    * looks for exactly that */
-  uint64_t rights = S_ISCHR (st.st_mode) ? 0x1fffffffu & ~(uint64_t) 0x24 : 0x1fffffffu;
+  uint64_t rights = S_ISCHR (st.st_mode) ? 0x1fffffffu & ~(uint64_t)0x24 : 0x1fffffffu;
   memset (out, 0, 24);
   out[0] = filetype (st.st_mode);
   memcpy (out + 2, &flags, 2);
@@ -218,10 +224,10 @@ put_filestat (uint8_t *out, const struct stat *st)
                     st->st_ino,
                     filetype (st->st_mode),
                     st->st_nlink,
-                    (uint64_t) st->st_size,
-                    (uint64_t) st->st_atim.tv_sec * 1000000000u + (uint64_t) st->st_atim.tv_nsec,
-                    (uint64_t) st->st_mtim.tv_sec * 1000000000u + (uint64_t) st->st_mtim.tv_nsec,
-                    (uint64_t) st->st_ctim.tv_sec * 1000000000u + (uint64_t) st->st_ctim.tv_nsec };
+                    (uint64_t)st->st_size,
+                    (uint64_t)st->st_atim.tv_sec * 1000000000u + (uint64_t)st->st_atim.tv_nsec,
+                    (uint64_t)st->st_mtim.tv_sec * 1000000000u + (uint64_t)st->st_mtim.tv_nsec,
+                    (uint64_t)st->st_ctim.tv_sec * 1000000000u + (uint64_t)st->st_ctim.tv_nsec };
   memcpy (out, v, 64);
 }
 
@@ -256,7 +262,7 @@ fd_prestat_dir_name (struct wasm_instance *in, const uint64_t *args, uint64_t *r
     RET (W_BADF);
   if (ARG32 (2) < 1)
     RET (W_NAMETOOLONG);
-  *(char *) PTR (ARG32 (1), 1) = '/';
+  *(char *)PTR (ARG32 (1), 1) = '/';
   RET (W_SUCCESS);
 }
 
@@ -264,7 +270,7 @@ fd_prestat_dir_name (struct wasm_instance *in, const uint64_t *args, uint64_t *r
 static int
 guest_iovs (struct wasm_instance *in, uint32_t at, uint32_t n, struct iovec *iov)
 {
-  const uint32_t *v = wasm_mem (in, at, (uint64_t) n * 8);
+  const uint32_t *v = wasm_mem (in, at, (uint64_t)n * 8);
   if (v == NULL)
     return -1;
   for (uint32_t i = 0; i < n; i++)
@@ -288,10 +294,10 @@ fd_rw (struct wasm_instance *in, const uint64_t *args, uint64_t *ret, bool write
   uint32_t *done = PTR (ARG32 (3), 4);
   if (guest_iovs (in, ARG32 (1), n, iov) < 0)
     RET (W_FAULT);
-  ssize_t r = write ? writev (fd, iov, (int) n) : readv (fd, iov, (int) n);
+  ssize_t r = write ? writev (fd, iov, (int)n) : readv (fd, iov, (int)n);
   if (r < 0)
     RET (werr (errno));
-  *done = (uint32_t) r;
+  *done = (uint32_t)r;
   RET (W_SUCCESS);
 }
 
@@ -316,10 +322,10 @@ fd_seek (struct wasm_instance *in, const uint64_t *args, uint64_t *ret)
   if (ARG32 (2) > 2)
     RET (W_INVAL);
   /* WASI's whence values are SET CUR END, as Linux's */
-  off_t r = lseek (fd, (off_t) args[1], (int) ARG32 (2));
+  off_t r = lseek (fd, (off_t)args[1], (int)ARG32 (2));
   if (r < 0)
     RET (werr (errno));
-  uint64_t pos = (uint64_t) r;
+  uint64_t pos = (uint64_t)r;
   memcpy (PTR (ARG32 (3), 8), &pos, 8);
   RET (W_SUCCESS);
 }
@@ -333,8 +339,8 @@ guest_path (struct wasm_instance *in, const uint64_t *args, int *dirfd, char *bu
   *dirfd = host_fd (state (in), args[0]);
   if (*dirfd < 0)
     return W_BADF;
-  uint32_t len = (uint32_t) args[2];
-  const char *p = wasm_mem (in, (uint32_t) args[1], len);
+  uint32_t len = (uint32_t)args[2];
+  const char *p = wasm_mem (in, (uint32_t)args[1], len);
   if (p == NULL)
     return W_FAULT;
   if (len >= PATH_MAX_LEN || memchr (p, 0, len))
@@ -349,12 +355,12 @@ guest_path (struct wasm_instance *in, const uint64_t *args, int *dirfd, char *bu
 static int
 open_beneath (int dirfd, const char *path, int flags, mode_t mode, bool follow)
 {
-  struct open_how how = { .flags = (uint64_t) flags | O_CLOEXEC,
+  struct open_how how = { .flags = (uint64_t)flags | O_CLOEXEC,
                           .mode = (flags & O_CREAT) ? mode : 0,
                           .resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS };
   if (!follow)
     how.flags |= O_NOFOLLOW;
-  int fd = (int) syscall (SYS_openat2, dirfd, path, &how, sizeof (how));
+  int fd = (int)syscall (SYS_openat2, dirfd, path, &how, sizeof (how));
   if (fd >= 0 || (errno != ENOSYS && errno != EPERM))
     return fd;
   /* no openat2 (an old kernel, or a seccomp profile without it): refuse
@@ -364,7 +370,7 @@ open_beneath (int dirfd, const char *path, int flags, mode_t mode, bool follow)
   if (path[0] == '/' || strcmp (path, "..") == 0 || strncmp (path, "../", 3) == 0 || strstr (path, "/../")
       || (strlen (path) >= 3 && strcmp (path + strlen (path) - 3, "/..") == 0))
     return errno = EXDEV, -1;
-  return openat (dirfd, path, (int) how.flags, (mode_t) how.mode);
+  return openat (dirfd, path, (int)how.flags, (mode_t)how.mode);
 }
 
 /* the parent directory of PATH beneath DIRFD and PATH's last component, for
@@ -425,7 +431,7 @@ path_open (struct wasm_instance *in, const uint64_t *args, uint64_t *ret)
       close (fd);
       RET (33); /* EMFILE */
     }
-  *out = (uint32_t) wfd;
+  *out = (uint32_t)wfd;
   RET (W_SUCCESS);
 }
 
@@ -494,20 +500,19 @@ path_remove_directory (struct wasm_instance *in, const uint64_t *args, uint64_t 
 static clockid_t
 host_clock (uint32_t id)
 {
-  static const clockid_t ids[] = { CLOCK_REALTIME, CLOCK_MONOTONIC, CLOCK_PROCESS_CPUTIME_ID,
-                                   CLOCK_THREAD_CPUTIME_ID };
-  return id < 4 ? ids[id] : (clockid_t) -1;
+  static const clockid_t ids[] = { CLOCK_REALTIME, CLOCK_MONOTONIC, CLOCK_PROCESS_CPUTIME_ID, CLOCK_THREAD_CPUTIME_ID };
+  return id < 4 ? ids[id] : (clockid_t)-1;
 }
 
 static const char *
 clock_time_get (struct wasm_instance *in, const uint64_t *args, uint64_t *ret)
 {
   struct timespec ts;
-  if (host_clock (ARG32 (0)) == (clockid_t) -1)
+  if (host_clock (ARG32 (0)) == (clockid_t)-1)
     RET (W_INVAL);
   if (clock_gettime (host_clock (ARG32 (0)), &ts) < 0)
     RET (werr (errno));
-  uint64_t ns = (uint64_t) ts.tv_sec * 1000000000u + (uint64_t) ts.tv_nsec;
+  uint64_t ns = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
   memcpy (PTR (ARG32 (2), 8), &ns, 8);
   RET (W_SUCCESS);
 }
@@ -516,11 +521,11 @@ static const char *
 clock_res_get (struct wasm_instance *in, const uint64_t *args, uint64_t *ret)
 {
   struct timespec ts;
-  if (host_clock (ARG32 (0)) == (clockid_t) -1)
+  if (host_clock (ARG32 (0)) == (clockid_t)-1)
     RET (W_INVAL);
   if (clock_getres (host_clock (ARG32 (0)), &ts) < 0)
     RET (werr (errno));
-  uint64_t ns = (uint64_t) ts.tv_sec * 1000000000u + (uint64_t) ts.tv_nsec;
+  uint64_t ns = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
   memcpy (PTR (ARG32 (1), 8), &ns, 8);
   RET (W_SUCCESS);
 }
@@ -534,7 +539,7 @@ random_get (struct wasm_instance *in, const uint64_t *args, uint64_t *ret)
       ssize_t r = getrandom (buf + done, ARG32 (1) - done, 0);
       if (r < 0 && errno != EINTR)
         RET (werr (errno));
-      done += r > 0 ? (uint32_t) r : 0;
+      done += r > 0 ? (uint32_t)r : 0;
     }
   RET (W_SUCCESS);
 }
@@ -542,14 +547,14 @@ random_get (struct wasm_instance *in, const uint64_t *args, uint64_t *ret)
 static const char *
 proc_exit (struct wasm_instance *in, const uint64_t *args, uint64_t *ret)
 {
-  (void) in, (void) ret;
-  exit ((int) (ARG32 (0) & 0xff));
+  (void)in, (void)ret;
+  exit ((int)(ARG32 (0) & 0xff));
 }
 
 static const char *
 sched_yield_ (struct wasm_instance *in, const uint64_t *args, uint64_t *ret)
 {
-  (void) in, (void) args;
+  (void)in, (void)args;
   sched_yield ();
   RET (W_SUCCESS);
 }
@@ -565,7 +570,7 @@ poll_oneoff (struct wasm_instance *in, const uint64_t *args, uint64_t *ret)
   uint32_t n = ARG32 (2);
   if (n == 0)
     RET (W_INVAL);
-  const uint8_t *subs = PTR (ARG32 (0), (uint64_t) n * 48);
+  const uint8_t *subs = PTR (ARG32 (0), (uint64_t)n * 48);
   uint8_t *ev = PTR (ARG32 (1), 32);
   uint32_t *nev = PTR (ARG32 (3), 4);
   int best = -1;
@@ -581,15 +586,14 @@ poll_oneoff (struct wasm_instance *in, const uint64_t *args, uint64_t *ret)
       if (s[8] != 0)
         RET (W_NOSYS); /* fd readiness is not supported */
       clockid_t c = host_clock (id);
-      if (c == (clockid_t) -1)
+      if (c == (clockid_t)-1)
         RET (W_INVAL);
       struct timespec now, when;
       clock_gettime (c, &now);
-      uint64_t abs = flags & 1 ? timeout
-                               : (uint64_t) now.tv_sec * 1000000000u + (uint64_t) now.tv_nsec + timeout;
-      when.tv_sec = (time_t) (abs / 1000000000u), when.tv_nsec = (long) (abs % 1000000000u);
+      uint64_t abs = flags & 1 ? timeout : (uint64_t)now.tv_sec * 1000000000u + (uint64_t)now.tv_nsec + timeout;
+      when.tv_sec = (time_t)(abs / 1000000000u), when.tv_nsec = (long)(abs % 1000000000u);
       if (best < 0 || when.tv_sec < best_ts.tv_sec || (when.tv_sec == best_ts.tv_sec && when.tv_nsec < best_ts.tv_nsec))
-        best = (int) i, best_ts = when, best_clock = c;
+        best = (int)i, best_ts = when, best_clock = c;
     }
   while (clock_nanosleep (best_clock, TIMER_ABSTIME, &best_ts, NULL) == EINTR)
     ;
@@ -666,8 +670,11 @@ wasi_link (struct wasm_instance *in, struct wasm_module *m, int argc, char **arg
         while (k < n && strcmp (wasi_table[k].name, f->imp_field) != 0)
           k++;
       if (strcmp (f->imp_module, "wasi_snapshot_preview1") != 0 || k == n)
-        return snprintf (err, err_size, "unknown import: module \"%s\", field \"%s\" (runcgo-wasm provides "
-                         "wasi_snapshot_preview1 only, see runcgo(8))", f->imp_module, f->imp_field), -1;
+        return snprintf (err, err_size,
+                         "unknown import: module \"%s\", field \"%s\" (runcgo-wasm provides "
+                         "wasi_snapshot_preview1 only, see runcgo(8))",
+                         f->imp_module, f->imp_field),
+               -1;
       if (!sig_matches (&m->types[f->type], wasi_table[k].sig))
         return snprintf (err, err_size, "import %s.%s: wrong function type", f->imp_module, f->imp_field), -1;
       f->host = wasi_table[k].fn;

@@ -72,8 +72,8 @@ struct wasm_segment
   bool active;
   uint32_t offset; /* evaluated constant expression */
   uint32_t len;
-  const uint8_t *bytes;   /* data */
-  uint32_t *funcs;        /* elements */
+  const uint8_t *bytes; /* data */
+  uint32_t *funcs;      /* elements */
 };
 
 struct wasm_module

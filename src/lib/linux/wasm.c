@@ -73,7 +73,7 @@ seal_copy (int src, const char *path, runcgo_error_t *err)
                              "wasm handler: memfd for the engine");
   for (off_t off = 0; off < st.st_size;)
     {
-      ssize_t n = sendfile (mfd, src, &off, (size_t) (st.st_size - off));
+      ssize_t n = sendfile (mfd, src, &off, (size_t)(st.st_size - off));
       if (n <= 0)
         return runcgo_fail (err, n < 0 ? errno : EIO, "wasm handler: copy %s into a memfd", path);
     }
