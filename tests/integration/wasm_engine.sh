@@ -198,6 +198,16 @@ t memory_grow_bounds_and_bulk_ops 0 '' '(data (i32.const 300) "\01\02")
   (call $eq64 (i64.load (i32.const 500)) (i64.const 0x87654321) (i32.const 10))
   (call $eq32 (i32.load offset=65532 (i32.const 0)) (i32.const 0) (i32.const 11)))'
 
+t passive_data_memory_init_and_drop 0 '' '(data $p "xyz")
+ (func (export "_start")
+  (memory.init $p (i32.const 600) (i32.const 1) (i32.const 2))
+  (call $eq32 (i32.load16_u (i32.const 600)) (i32.const 0x7a79) (i32.const 1))
+  (memory.init $p (i32.const 700) (i32.const 3) (i32.const 0))
+  (data.drop $p)
+  (memory.init $p (i32.const 700) (i32.const 0) (i32.const 0)))'
+t memory_init_after_drop_traps $TRAP 'trap: out of bounds memory access' '(data $p "xyz")
+ (func (export "_start") (data.drop $p) (memory.init $p (i32.const 0) (i32.const 0) (i32.const 1)))'
+
 t load_past_the_end_traps $TRAP 'trap: out of bounds memory access' '(func (export "_start")
   (drop (i32.load (i32.const 65533))))'
 t offset_does_not_wrap_around $TRAP 'trap: out of bounds memory access' '(func (export "_start")
@@ -245,6 +255,7 @@ t control_flow_and_calls 0 '' '(type $ii (func (param i32) (result i32)))
   (call $eq32 (global.get $g) (i32.const 42) (i32.const 9))
   (call $eq32 (call $early (i32.const 1)) (i32.const 7) (i32.const 10))
   (call $eq32 (call $early (i32.const 0)) (i32.const 8) (i32.const 11))
+  (call $eq32 (select (result i32) (i32.const 1) (i32.const 2) (i32.const 1)) (i32.const 1) (i32.const 12))
   (call $exit (i32.const 0)))'
 
 t proc_exit_code_is_the_exit_status 42 '' '(func (export "_start") (call $exit (i32.const 42)))'
