@@ -832,6 +832,53 @@ run (struct wasm_instance *in, struct engine *e, uint32_t func)
         case 0x44:
           memcpy (&a, pc, 8), pc += 8, S[sp++] = a;
           continue;
+        /* the commonest i32 operations, without the generic dispatch below */
+        case 0x45:
+          S[sp - 1] = (uint32_t)S[sp - 1] == 0;
+          continue;
+        case 0x46:
+          sp--, S[sp - 1] = (uint32_t)S[sp - 1] == (uint32_t)S[sp];
+          continue;
+        case 0x47:
+          sp--, S[sp - 1] = (uint32_t)S[sp - 1] != (uint32_t)S[sp];
+          continue;
+        case 0x48:
+          sp--, S[sp - 1] = (int32_t)S[sp - 1] < (int32_t)S[sp];
+          continue;
+        case 0x49:
+          sp--, S[sp - 1] = (uint32_t)S[sp - 1] < (uint32_t)S[sp];
+          continue;
+        case 0x6a:
+          sp--, S[sp - 1] = (uint32_t)(S[sp - 1] + S[sp]);
+          continue;
+        case 0x6b:
+          sp--, S[sp - 1] = (uint32_t)(S[sp - 1] - S[sp]);
+          continue;
+        case 0x71:
+          sp--, S[sp - 1] = (uint32_t)(S[sp - 1] & S[sp]);
+          continue;
+        case 0x28:
+          {
+            leb_u32 (&pc);
+            uint64_t ea = (uint64_t)(uint32_t)S[sp - 1] + leb_u32 (&pc);
+            uint32_t v;
+            if (ea + 4 > in->mem_size)
+              TRAP (oob);
+            memcpy (&v, in->mem + ea, 4);
+            S[sp - 1] = v;
+            continue;
+          }
+        case 0x36:
+          {
+            leb_u32 (&pc);
+            uint64_t ea = (uint64_t)(uint32_t)S[sp - 2] + leb_u32 (&pc);
+            uint32_t v = (uint32_t)S[sp - 1];
+            sp -= 2;
+            if (ea + 4 > in->mem_size)
+              TRAP (oob);
+            memcpy (in->mem + ea, &v, 4);
+            continue;
+          }
         case 0xfc:
           {
             uint32_t sub = leb_u32 (&pc), seg = 0;

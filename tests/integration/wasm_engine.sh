@@ -212,6 +212,8 @@ t load_past_the_end_traps $TRAP 'trap: out of bounds memory access' '(func (expo
   (drop (i32.load (i32.const 65533))))'
 t offset_does_not_wrap_around $TRAP 'trap: out of bounds memory access' '(func (export "_start")
   (drop (i32.load8_u offset=0xffffffff (i32.const 1))))'
+t i32_store_past_the_end_traps $TRAP 'trap: out of bounds memory access' '(func (export "_start")
+  (i32.store offset=2 (i32.const 65531) (i32.const 0)))'
 t store_past_the_end_traps $TRAP 'trap: out of bounds memory access' '(func (export "_start")
   (i64.store (i32.const -1) (i64.const 0)))'
 t memory_fill_past_the_end_traps $TRAP 'trap: out of bounds memory access' '(func (export "_start")
