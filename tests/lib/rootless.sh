@@ -1,5 +1,5 @@
 # rootless.sh: unprivileged users for the integration tests (sourced after
-# common.sh by tests/integration/rootless.sh and slirp.sh).
+# common.sh by tests/integration/rootless.sh, slirp.sh and wasm.sh).
 #
 # It owns: two users this suite creates as root and removes at its end (one
 # with /etc/subuid and /etc/subgid ranges, one without), /run/user/UID for
@@ -102,7 +102,8 @@ user_argv () {
   uid=$(id -u "$1")
   RL_ARGV=(setpriv --reuid="$1" --regid="$1" --init-groups
     env -i PATH="$RL_PATH" HOME=/ USER="$1" LOGNAME="$1" XDG_RUNTIME_DIR="/run/user/$uid"
-    ${RUNCGO_SLIRP_HELPER:+RUNCGO_SLIRP_HELPER="$RUNCGO_SLIRP_HELPER"})
+    ${RUNCGO_SLIRP_HELPER:+RUNCGO_SLIRP_HELPER="$RUNCGO_SLIRP_HELPER"}
+    ${RUNCGO_WASM_HELPER:+RUNCGO_WASM_HELPER="$RUNCGO_WASM_HELPER"})
 }
 
 # as_user USER CMD...: CMD as USER.

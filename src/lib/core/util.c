@@ -487,3 +487,30 @@ runcgo_fd_mount_id (int fd, int (*proc_self_dir) (void), uint64_t *id)
   *id = strtoull (p + 7, NULL, 10);
   return 0;
 }
+
+/* A helper program NAME of ours: $ENV_VAR, else the installed one, else the
+ * one beside this runtime in the build tree (tests run from there). */
+char *
+runcgo_helper_path (const char *name, const char *env_var)
+{
+  const char *env = getenv (env_var);
+  if (env && *env)
+    return xstrdup (env);
+  cleanup_free char *installed = xasprintf ("%s/%s", RUNCGO_PKGLIBEXECDIR, name);
+  if (access (installed, X_OK) == 0)
+    return steal_ptr (&installed);
+  char self[PATH_MAX];
+  ssize_t n = readlink ("/proc/self/exe", self, sizeof (self) - 1);
+  if (n > 0)
+    {
+      self[n] = '\0';
+      char *slash = strrchr (self, '/');
+      if (slash)
+        *slash = '\0';
+      cleanup_free char *built = xasprintf ("%s/../helpers/%s", self, name);
+      char clean[PATH_MAX];
+      if (access (built, X_OK) == 0 && realpath (built, clean))
+        return xstrdup (clean);
+    }
+  return steal_ptr (&installed);
+}

@@ -98,4 +98,9 @@ int runcgo_set_cloexec_from (int from);
 /* Close every fd >= from except the n listed (-1 entries are ignored). */
 int runcgo_close_fds_except (int from, const int *keep, size_t n);
 
+/* Path of our helper program NAME (runcgo-slirp, runcgo-wasm): $ENV_VAR,
+ * the installed one, or the build tree's beside this runtime.  Ask before
+ * the exe shield replaces /proc/self/exe. */
+char *runcgo_helper_path (const char *name, const char *env_var);
+
 #endif

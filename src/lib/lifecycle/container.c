@@ -54,6 +54,7 @@ struct creation
   int console_fd;
   int tty_sock;        /* foreground run with a terminal: our end of the console socketpair */
   int tty_master;      /* ... and the pty master received on it */
+  int wasm_fd;         /* the wasm handler's engine, sealed (linux/wasm.c) */
   int seccomp_notify_fd; /* connected to linux.seccomp.listenerPath */
   bool dir_created;
   int preserve_fds;    /* --preserve-fds plus socket-activation fds */
@@ -130,6 +131,9 @@ load_config (struct creation *c, runcgo_error_t *err)
     return -1;
   if (runcgo_slirp_config_parse (c->spec, c->opts->net, c->opts->publish, c->opts->n_publish, &c->slirp, err) < 0
       || runcgo_slirp_check (&c->slirp, c->spec, err) < 0)
+    return -1;
+  /* now, while /proc/self/exe still leads to our helpers (the exe shield) */
+  if (runcgo_wasm_wanted (c->spec) && runcgo_wasm_open_helper (&c->wasm_fd, err) < 0)
     return -1;
   if (resolve_rootfs (c, err) < 0 || runcgo_netdev_check (c->spec, err) < 0
       || runcgo_intelrdt_check (c->spec->linux_ ? c->spec->linux_->intel_rdt : NULL, RUNCGO_RESCTRL_ROOT, err) < 0)
@@ -294,6 +298,8 @@ spawn_init (struct creation *c, runcgo_error_t *err)
     .console_socket_fd = c->console_fd,
     .seccomp_notify_fd = c->seccomp_notify_fd,
     .preserve_fds = c->preserve_fds,
+    .wasm = c->wasm_fd >= 0,
+    .wasm_fd = c->wasm_fd,
     .listen_fds = c->listen_fds,
     .no_pivot = c->opts->no_pivot,
     .no_new_keyring = c->opts->no_new_keyring,
@@ -455,7 +461,7 @@ creation_init (struct creation *c, struct runcgo_context *ctx, const struct runc
   c->ctx = ctx;
   c->opts = o;
   c->run_mode = run_mode;
-  c->dir_fd = c->fifo_fd = c->console_fd = c->tty_sock = c->tty_master = c->seccomp_notify_fd = -1;
+  c->dir_fd = c->fifo_fd = c->console_fd = c->tty_sock = c->tty_master = c->wasm_fd = c->seccomp_notify_fd = -1;
   c->res.pidfd = c->res.sync_fd = -1;
   runcgo_slirp_helper_init (&c->slirp_helper);
 }

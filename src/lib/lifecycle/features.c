@@ -27,6 +27,7 @@
 #include "net/slirp.h"
 #include "fs/fs.h"
 #include "lifecycle/ops.h"
+#include "linux/linux.h"
 #include "security/security.h"
 #include "spec/spec.h"
 
@@ -221,10 +222,20 @@ runcgo_features_json (void)
   cleanup_free char *slirp = runcgo_slirp_helper_path ();
   if (access (slirp, X_OK) == 0)
     json_object_object_add (ann, "run.oci.runcgo.slirp.helper", json_object_new_string (slirp));
+  /* the wasm handler (linux/wasm.c), as crun's run.oci.crun.wasm: only when
+   * its engine is there to run */
+  cleanup_free char *wasm = runcgo_wasm_helper_path ();
+  if (access (wasm, X_OK) == 0)
+    {
+      json_object_object_add (ann, "run.oci.runcgo.wasm", json_object_new_string ("true"));
+      json_object_object_add (ann, "run.oci.runcgo.wasm.helper", json_object_new_string (wasm));
+    }
   json_object_object_add (f, "annotations", ann);
   /* config.json annotations runcgo interprets: run.oci.runcgo.overlay, run.oci.runcgo.cgroups,
-   * run.oci.runcgo.network, run.oci.runcgo.publish, run.oci.runcgo.slirp.* */
-  json_object_object_add (f, "potentiallyUnsafeConfigAnnotations", json_object_new_array ());
+   * run.oci.runcgo.network, run.oci.runcgo.publish, run.oci.runcgo.slirp.*; of those, the
+   * handler's change what the container runs (crun lists them too) */
+  static const char *const unsafe[] = { RUNCGO_ANNOTATION_HANDLER, RUNCGO_ANNOTATION_WASM_VARIANT, NULL };
+  json_object_object_add (f, "potentiallyUnsafeConfigAnnotations", strv_json (unsafe, 0));
   char *text = xasprintf ("%s\n", json_object_to_json_string_ext (f, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED
                                                                          | JSON_C_TO_STRING_NOSLASHESCAPE));
   json_object_put (f);

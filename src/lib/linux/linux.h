@@ -68,4 +68,16 @@ int runcgo_cpu_list_apply (const char *list, const char *field, runcgo_error_t *
 /* Pure: parse a "0-3,7" list into a bitmap of nbits; -1 when malformed or out of range. */
 int runcgo_parse_id_list (const char *list, unsigned long *bits, size_t nbits);
 
+/* wasm.c: the WebAssembly handler (helpers/runcgo-wasm).  Whether the
+ * annotations ask for it; the engine's path; the engine copied into a sealed
+ * memfd (in the runtime, before the clone); the module checked (in the
+ * container, before READY); the exec of the memfd (the init's last step). */
+#define RUNCGO_ANNOTATION_HANDLER "run.oci.handler"
+#define RUNCGO_ANNOTATION_WASM_VARIANT "module.wasm.image/variant"
+bool runcgo_wasm_wanted (const struct runcgo_spec *spec);
+char *runcgo_wasm_helper_path (void);
+int runcgo_wasm_open_helper (int *fd, runcgo_error_t *err);
+int runcgo_wasm_check_module (const struct runcgo_process *p, runcgo_error_t *err);
+int runcgo_wasm_exec (int fd, char *const *args, char *const *env, runcgo_error_t *err);
+
 #endif

@@ -243,31 +243,6 @@ runcgo_slirp_config_release (struct runcgo_slirp_config *cfg)
 
 /* ---------------------------------------------------------------- checks */
 
-static char *
-find_helper (void)
-{
-  const char *env = getenv ("RUNCGO_SLIRP_HELPER");
-  if (env && *env)
-    return xstrdup (env);
-  cleanup_free char *installed = xstrdup (RUNCGO_PKGLIBEXECDIR "/runcgo-slirp");
-  if (access (installed, X_OK) == 0)
-    return steal_ptr (&installed);
-  char self[PATH_MAX];
-  ssize_t n = readlink ("/proc/self/exe", self, sizeof (self) - 1);
-  if (n > 0)
-    {
-      self[n] = '\0';
-      char *slash = strrchr (self, '/');
-      if (slash)
-        *slash = '\0';
-      cleanup_free char *built = xasprintf ("%s/../helpers/runcgo-slirp", self);
-      char clean[PATH_MAX];
-      if (access (built, X_OK) == 0 && realpath (built, clean))
-        return xstrdup (clean);
-    }
-  return steal_ptr (&installed);
-}
-
 /* Found once, at the checks before anything is created: by the time the
  * helper starts, /proc/self/exe may be the exe shield's memfd. */
 char *
@@ -275,7 +250,7 @@ runcgo_slirp_helper_path (void)
 {
   static char *found;
   if (found == NULL)
-    found = find_helper ();
+    found = runcgo_helper_path ("runcgo-slirp", "RUNCGO_SLIRP_HELPER");
   return xstrdup (found);
 }
 

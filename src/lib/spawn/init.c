@@ -154,7 +154,7 @@ static void
 sweep_fds (const struct init_ctx *c)
 {
   int keep[] = { c->sync_fd, c->cfg->exec_fifo_fd, runcgo_log_fd (), c->cfg->console_socket_fd,
-                 c->cfg->seccomp_notify_fd };
+                 c->cfg->seccomp_notify_fd, c->cfg->wasm ? c->cfg->wasm_fd : -1 };
   runcgo_close_fds_except (3 + c->cfg->preserve_fds, keep, ARRAY_SIZE (keep));
 }
 
@@ -322,7 +322,8 @@ prepare (struct init_ctx *c, runcgo_error_t *err)
     return -1;
   c->proc = (struct runcgo_exec_process){ .p = spec->process, .linux_ = spec->linux_, .seccomp = c->cfg->seccomp,
                                           .preserve_fds = c->cfg->preserve_fds, .listen_fds = c->cfg->listen_fds,
-                                          .seccomp_notify_fd = c->cfg->seccomp_notify_fd };
+                                          .seccomp_notify_fd = c->cfg->seccomp_notify_fd, .wasm = c->cfg->wasm,
+                                          .wasm_fd = c->cfg->wasm_fd };
   if (c->cfg->seccomp_notify_fd >= 0)
     c->proc.seccomp_notify_state = runcgo_seccomp_notify_state (spec, c->cfg->id, c->cfg->bundle,
                                                                 RUNCGO_STATUS_CREATED, host_pid);

@@ -94,7 +94,14 @@ build_env (struct runcgo_exec_process *x)
 int
 runcgo_process_prepare (struct runcgo_exec_process *x, runcgo_error_t *err)
 {
-  if (resolve_executable (x, err) < 0)
+  /* the wasm handler's args[0] is a module, not an executable */
+  if (x->wasm)
+    {
+      if (runcgo_wasm_check_module (x->p, err) < 0)
+        return -1;
+      x->exe = xstrdup (x->p->args[0]);
+    }
+  else if (resolve_executable (x, err) < 0)
     return -1;
   build_env (x);
   return 0;
@@ -169,6 +176,8 @@ runcgo_process_exec (struct runcgo_exec_process *x, runcgo_error_t *err)
   /* PDEATHSIG survives execve: the process must outlive the runtime that
    * started it (exec -d, a killed run) */
   prctl (PR_SET_PDEATHSIG, 0);
+  if (x->wasm)
+    return runcgo_wasm_exec (x->wasm_fd, x->p->args, x->env, err);
   execve (x->exe, x->p->args, x->env);
   return runcgo_fail (err, errno, "exec `%s`", x->exe);
 }

@@ -18,6 +18,8 @@ struct runcgo_exec_process
   bool listen_fds;                             /* socket activation: rewrite LISTEN_PID */
   int seccomp_notify_fd;                       /* connected to listenerPath, -1 = none (SCMP_ACT_NOTIFY) */
   char *seccomp_notify_state;                  /* container process state for the agent, built before the load */
+  bool wasm;                                   /* exec wasm_fd (the sealed runcgo-wasm) on args[0] (linux/wasm.c) */
+  int wasm_fd;
   char *exe;                                   /* out of prepare */
   char **env;                                  /* out of prepare */
 };

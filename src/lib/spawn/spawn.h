@@ -28,6 +28,8 @@ struct runcgo_spawn_config
   int console_socket_fd; /* -1 = none */
   int seccomp_notify_fd; /* connected to linux.seccomp.listenerPath; -1 = none */
   int preserve_fds;
+  bool wasm;           /* the wasm handler: wasm_fd is the sealed engine (linux/wasm.c) */
+  int wasm_fd;
   bool listen_fds;     /* the preserved fds include socket-activation fds */
   bool no_pivot;
   bool no_new_keyring;
