@@ -62,6 +62,7 @@ struct creation
   char **intelrdt_dirs;      /* resctrl groups we made: removed by unwind and delete */
   struct runcgo_slirp_config slirp;       /* --net slirp / run.oci.runcgo.network */
   struct runcgo_slirp_helper slirp_helper;
+  struct runcgo_userns_early early; /* rootless: the user namespace, mapped while we work */
   const char *planned_cgroup; /* while the cgroup is being made: its path */
   bool early_state_written;
   struct runcgo_spawn_result res;
@@ -302,6 +303,7 @@ spawn_init (struct creation *c, runcgo_error_t *err)
     .net_finish = c->slirp.enabled ? slirp_finish : NULL,
     .net_opaque = c,
     .userns_root = c->ctx->userns_root,
+    .early = &c->early,
   };
   int r = runcgo_spawn (&cfg, &c->res, err);
   /* the init has its own copy: the agent must see EOF once the init closes
@@ -413,6 +415,7 @@ creation_release (struct creation *c)
   runcgo_seccomp_filter_free (c->seccomp);
   runcgo_strv_free (c->intelrdt_dirs);
   runcgo_slirp_config_release (&c->slirp);
+  runcgo_userns_early_release (&c->early);
   if (c->slirp_helper.ready_fd >= 0)
     close (c->slirp_helper.ready_fd);
   if (c->cgroup)
@@ -432,6 +435,10 @@ creation_run (struct creation *c, runcgo_error_t *err)
   if (runcgo_container_id_validate (c->opts->id, err) < 0)
     return -1;
   if (resolve_bundle (c, err) < 0 || load_config (c, err) < 0)
+    return -1;
+  /* newuidmap/newgidmap take longer than all that follows up to the clone:
+   * they start now, on a user namespace made for them */
+  if (runcgo_userns_early_begin (c->spec, c->ctx->rootless, &c->early, err) < 0)
     return -1;
   take_listen_fds (c);
   if (make_state_dir (c, err) < 0 || prepare_notify (c, err) < 0 || make_cgroup (c, err) < 0
