@@ -111,6 +111,11 @@ load_config (struct creation *c, runcgo_error_t *err)
     return -1;
   if (runcgo_spec_validate (c->spec, flags, err) < 0)
     return runcgo_error_wrap (err, "config.json");
+  /* newuidmap/newgidmap take longer than all that follows up to the clone
+   * (seccomp, state dir, cgroup, state): they start now, on a user
+   * namespace made for them (spawn/early.c) */
+  if (runcgo_userns_early_begin (c->spec, c->ctx->rootless, &c->early, err) < 0)
+    return -1;
   if (c->spec->process->terminal && c->opts->console_socket == NULL)
     {
       /* a foreground run drives the terminal itself, through an internal
@@ -435,10 +440,6 @@ creation_run (struct creation *c, runcgo_error_t *err)
   if (runcgo_container_id_validate (c->opts->id, err) < 0)
     return -1;
   if (resolve_bundle (c, err) < 0 || load_config (c, err) < 0)
-    return -1;
-  /* newuidmap/newgidmap take longer than all that follows up to the clone:
-   * they start now, on a user namespace made for them */
-  if (runcgo_userns_early_begin (c->spec, c->ctx->rootless, &c->early, err) < 0)
     return -1;
   take_listen_fds (c);
   if (make_state_dir (c, err) < 0 || prepare_notify (c, err) < 0 || make_cgroup (c, err) < 0

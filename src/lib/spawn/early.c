@@ -13,6 +13,7 @@
 #include "config.h"
 
 #include <poll.h>
+#include <stdlib.h>
 #include <sched.h>
 #include <signal.h>
 #include <string.h>
@@ -63,11 +64,20 @@ holder_main (void *arg)
     syscall (SYS_read, e->chan[1], &byte, 1);
 }
 
+/* valgrind cannot run a CLONE_VM child that is not a thread: it exits.  Its
+ * preload library is how it shows (checked without its headers). */
+static bool
+under_valgrind (void)
+{
+  const char *p = getenv ("LD_PRELOAD");
+  return p && strstr (p, "vgpreload_");
+}
+
 static bool
 wants_early (const struct runcgo_spec *spec, bool rootless)
 {
   struct runcgo_ns_plan plan;
-  if (!rootless || spec->linux_ == NULL)
+  if (!rootless || spec->linux_ == NULL || under_valgrind ())
     return false;
   runcgo_ns_plan_compute (spec, &plan);
   return plan.new_user && !plan.slow;
@@ -93,11 +103,10 @@ start_holder (struct runcgo_userns_early *e, runcgo_error_t *err)
   e->runtime = getpid ();
   pid_t pid = clone (holder_main, (char *) e->stack + e->stack_size,
                      CLONE_VM | CLONE_FILES | CLONE_NEWUSER | CLONE_PIDFD | SIGCHLD, e, (pid_t *) &e->holder_pidfd);
-  if (pid < 0)
-    return runcgo_fail_hint (err, errno,
-                             errno == ENOSPC || errno == EUSERS ? "raise /proc/sys/user/max_user_namespaces" : NULL,
-                             "create the container's user namespace");
-  e->holder = pid;
+  /* no holder (no user namespaces left, a kernel without CLONE_PIDFD ...):
+   * the init makes its namespace as usual and a real failure is reported
+   * there, with its usual message */
+  e->holder = pid > 0 ? pid : 0;
   return 0;
 }
 
@@ -117,11 +126,13 @@ runcgo_userns_early_begin (const struct runcgo_spec *spec, bool rootless, struct
       runcgo_idmap_job_release (&e->maps);
       return 0;
     }
-  if (start_holder (e, err) < 0 || runcgo_idmap_start (&e->maps, e->holder, err) < 0)
+  if (start_holder (e, err) < 0 || (e->holder > 0 && runcgo_idmap_start (&e->maps, e->holder, err) < 0))
     {
       runcgo_userns_early_release (e);
       return -1;
     }
+  if (e->holder == 0)
+    runcgo_userns_early_release (e);
   return 0;
 }
 
