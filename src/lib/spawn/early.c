@@ -7,9 +7,11 @@
  * table (CLONE_VM | CLONE_FILES: making it copies nothing), and the helpers
  * start on it.  Meanwhile the runtime makes the state dir, the cgroup and the
  * state.  runcgo_spawn then has the holder clone the init into its namespace
- * (CLONE_PARENT: the init is the runtime's child as usual), and once the
- * helpers are done the holder is killed, before the init may go on: no
- * process of the container's user namespace but the init ever sees it. */
+ * (CLONE_PARENT: the init is the runtime's child as usual).  Once the
+ * helpers are done the holder is killed, before the init may go on, and
+ * reaped while the init works: no process of the container's user namespace
+ * but the init ever sees it, and nothing of the container runs before the
+ * init's exec. */
 #include "config.h"
 
 #include <poll.h>
@@ -177,11 +179,24 @@ runcgo_userns_early_clone (struct runcgo_userns_early *e, const struct runcgo_ea
   return e->req.pid;
 }
 
+static void
+kill_holder (struct runcgo_userns_early *e)
+{
+  if (e->holder_pidfd >= 0)
+    syscall (SYS_pidfd_send_signal, e->holder_pidfd, SIGKILL, NULL, 0);
+  else
+    kill (e->holder, SIGKILL);
+}
+
+/* Killed at once, reaped later (runcgo_userns_early_release, right after
+ * PARENT_READY): its death then costs the init nothing.  Blocked in a read,
+ * it runs no more code; it is gone long before the init may exec. */
 int
 runcgo_userns_early_maps_done (struct runcgo_userns_early *e, runcgo_error_t *err)
 {
   int r = runcgo_idmap_finish (&e->maps, 0, err);
-  runcgo_userns_early_release (e);
+  if (e->holder > 0)
+    kill_holder (e);
   return r;
 }
 
@@ -190,10 +205,7 @@ runcgo_userns_early_release (struct runcgo_userns_early *e)
 {
   if (e->holder > 0)
     {
-      if (e->holder_pidfd >= 0)
-        syscall (SYS_pidfd_send_signal, e->holder_pidfd, SIGKILL, NULL, 0);
-      else
-        kill (e->holder, SIGKILL);
+      kill_holder (e);
       while (waitpid (e->holder, NULL, 0) < 0 && errno == EINTR)
         ;
       e->holder = 0;

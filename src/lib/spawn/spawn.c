@@ -302,6 +302,10 @@ parent_setup (const struct runcgo_spawn_config *cfg, const struct runcgo_ns_plan
     return -1;
   if (runcgo_sync_send (res->sync_fd, RUNCGO_SYNC_PARENT_READY, 0, NULL) < 0)
     return runcgo_fail (err, errno, "sync: the container init exited unexpectedly");
+  /* the holder, killed once the maps were written, is reaped while the init
+   * works: before the init can send READY, let alone exec */
+  if (has_early (cfg))
+    runcgo_userns_early_release (cfg->early);
   return drive_protocol (cfg, plan, res, err);
 }
 

@@ -104,7 +104,7 @@ int runcgo_userns_early_begin (const struct runcgo_spec *spec, bool rootless, st
 /* Has the holder clone the init into its user namespace (as clone_init). */
 pid_t runcgo_userns_early_clone (struct runcgo_userns_early *e, const struct runcgo_early_clone *req, int *pidfd,
                                  bool *into_cgroup);
-/* Waits for the helpers, then kills the holder. */
+/* Waits for the helpers, then kills the holder (reaped by release). */
 int runcgo_userns_early_maps_done (struct runcgo_userns_early *e, runcgo_error_t *err);
 /* Kills the holder, reaps the helpers, frees. */
 void runcgo_userns_early_release (struct runcgo_userns_early *e);
