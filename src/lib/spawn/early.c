@@ -15,9 +15,9 @@
 #include "config.h"
 
 #include <poll.h>
-#include <stdlib.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
@@ -47,9 +47,11 @@ holder_main (void *arg)
   struct runcgo_userns_early *e = arg;
   struct runcgo_early_clone *q = &e->req;
   char byte;
-  uint64_t all = ~(uint64_t) 0;
-  /* the runtime's signal handlers would run on our stack, in its memory */
-  syscall (SYS_rt_sigprocmask, SIG_SETMASK, &all, NULL, sizeof (all));
+  sigset_t all;
+  /* the runtime's signal handlers would run on our stack, in its memory
+   * (sigfillset only writes our stack; the kernel's set is _NSIG bits) */
+  sigfillset (&all);
+  syscall (SYS_rt_sigprocmask, SIG_SETMASK, &all, NULL, _NSIG / 8);
   syscall (SYS_prctl, PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0);
   if (syscall (SYS_getppid) != e->runtime || syscall (SYS_read, e->chan[1], &byte, 1) != 1)
     return 0;

@@ -290,6 +290,24 @@ finish_maps (const struct runcgo_spawn_config *cfg, const struct runcgo_ns_plan 
   return runcgo_idmap_finish (maps, runcgo_idmap_start (maps, pid, err), err);
 }
 
+/* The clone of the init: here, or by the holder of the early user namespace
+ * (spawn/early.c), which clones it into that namespace.  0 in the child. */
+static pid_t
+clone_for (const struct runcgo_spawn_config *cfg, const struct runcgo_ns_plan *plan, int cgroup_fd, const int *ns_fds,
+           const int *sv, int *pidfd, bool *into_cgroup)
+{
+  if (!has_early (cfg))
+    return runcgo_spawn_clone_init ((uint64_t) plan->clone_flags, cgroup_fd, pidfd, into_cgroup);
+  struct runcgo_early_clone req = { .flags = (uint64_t) plan->clone_flags & ~(uint64_t) CLONE_NEWUSER,
+                                    .cgroup_fd = cgroup_fd,
+                                    .cfg = cfg,
+                                    .plan = plan,
+                                    .ns_fds = ns_fds,
+                                    .sync_fd = sv[1],
+                                    .runtime_fd = sv[0] };
+  return runcgo_userns_early_clone (cfg->early, &req, pidfd, into_cgroup);
+}
+
 static int
 parent_setup (const struct runcgo_spawn_config *cfg, const struct runcgo_ns_plan *plan, bool into_cgroup,
               struct runcgo_idmap_job *maps, struct runcgo_spawn_result *res, runcgo_error_t *err)
@@ -323,7 +341,8 @@ runcgo_spawn (const struct runcgo_spawn_config *cfg, struct runcgo_spawn_result 
    * copy-on-write pages make every page the parent touches after the clone
    * cost a fault, and this work is on the way to the helpers' start */
   struct runcgo_idmap_job maps = { 0 };
-  if (!plan.slow && plan.new_user && !has_early (cfg) && runcgo_idmap_plan (cfg->spec->linux_, cfg->rootless, &maps, err) < 0)
+  if (!plan.slow && plan.new_user && !has_early (cfg)
+      && runcgo_idmap_plan (cfg->spec->linux_, cfg->rootless, &maps, err) < 0)
     return -1;
   if (open_ns_fds (cfg->spec, ns_fds, err) < 0)
     {
@@ -339,15 +358,7 @@ runcgo_spawn (const struct runcgo_spawn_config *cfg, struct runcgo_spawn_result 
   int cgroup_fd = cfg->cgroup ? runcgo_cgroup_clone_fd (cfg->cgroup) : -1;
   bool into_cgroup = false;
   res->pidfd = -1;
-  if (has_early (cfg))
-    {
-      struct runcgo_early_clone req = { .flags = (uint64_t) plan.clone_flags & ~(uint64_t) CLONE_NEWUSER,
-                                        .cgroup_fd = cgroup_fd, .cfg = cfg, .plan = &plan, .ns_fds = ns_fds,
-                                        .sync_fd = sv[1], .runtime_fd = sv[0] };
-      res->pid = runcgo_userns_early_clone (cfg->early, &req, &res->pidfd, &into_cgroup);
-    }
-  else
-    res->pid = runcgo_spawn_clone_init ((uint64_t) plan.clone_flags, cgroup_fd, &res->pidfd, &into_cgroup);
+  res->pid = clone_for (cfg, &plan, cgroup_fd, ns_fds, sv, &res->pidfd, &into_cgroup);
   if (res->pid == 0)
     {
       close (sv[0]);
