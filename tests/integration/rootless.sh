@@ -221,6 +221,30 @@ test_full_subuid_range_through_newuidmap () {
   assert_eq "$(stat -c %u "$BUNDLE/rootfs/tmp/x")" "$((RL_START + 999))" "host owner of a file made by uid 1000"
 }
 
+# The helpers map a user namespace made before the init (spawn/early.c): the
+# init is cloned into it later, and the holder that made it is gone before
+# `create` returns, so the init is the namespace's only process.
+test_helper_mapped_user_namespace_holds_only_the_init () {
+  rl_prepare "$RL_USER"
+  cfg '.linux.uidMappings = [{"containerID": 0, "hostID": $u, "size": 1}, {"containerID": 1, "hostID": $s, "size": $c}]
+     | .linux.gidMappings = [{"containerID": 0, "hostID": $g, "size": 1}, {"containerID": 1, "hostID": $s, "size": $c}]' \
+    --argjson u "$RL_UID" --argjson g "$RL_GID" --argjson s "$RL_START" --argjson c "$RL_COUNT"
+  cfg_args sleep 1000
+  capture urt create -b "$BUNDLE" "$CID"
+  assert_status 0
+  local pid ns p members=""
+  pid=$(urt state "$CID" | jq -r .pid)
+  ns=$(readlink "/proc/$pid/ns/user")
+  for p in /proc/[0-9]*; do
+    [ "$(readlink "$p/ns/user" 2> /dev/null)" = "$ns" ] && members+="${p#/proc/} "
+  done
+  assert_eq "$members" "$pid " "processes in the container's user namespace"
+  assert_eq "$(maplines < "/proc/$pid/uid_map")" "0 $RL_UID 1
+1 $RL_START $RL_COUNT" "the init's uid_map"
+  capture urt delete -f "$CID"
+  assert_status 0
+}
+
 test_automatic_mapping_uses_own_id_and_subordinate_range () {
   runc_differs "runc refuses a user namespace without mappings"
   rl_prepare "$RL_USER"

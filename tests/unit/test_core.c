@@ -148,6 +148,27 @@ test_subid_parse (void)
   free (fmt);
 }
 
+/* The plan made before the clone: who writes which map, and how. */
+static void
+test_idmap_plan (void)
+{
+  struct runcgo_idmap uids[] = { { 0, 1000, 1 }, { 1, 100000, 65536 } };
+  struct runcgo_idmap own_u = { 0, (uint32_t) geteuid (), 1 }, own_g = { 0, (uint32_t) getegid (), 1 };
+  struct runcgo_linux l = { .uid_mappings = uids, .n_uid_mappings = 2 };
+  struct runcgo_idmap_job job;
+  runcgo_error_t err = NULL;
+  ok (runcgo_idmap_plan (&l, false, &job, &err) == 0 && job.w[0].text && !job.w[0].exe && !job.w[0].deny_setgroups
+          && strcmp (job.w[0].text, "0 1000 1\n1 100000 65536\n") == 0 && !job.w[1].text && !job.w[1].exe,
+      "privileged: the uid map written directly, no gid map");
+  runcgo_idmap_job_release (&job);
+  l = (struct runcgo_linux){ .uid_mappings = &own_u, .n_uid_mappings = 1, .gid_mappings = &own_g, .n_gid_mappings = 1 };
+  ok (runcgo_idmap_plan (&l, true, &job, &err) == 0 && job.w[0].text && !job.w[0].exe && !job.w[0].deny_setgroups
+          && job.w[1].text && !job.w[1].exe && job.w[1].deny_setgroups,
+      "unprivileged single-ID maps: no helper, setgroups denied before gid_map");
+  runcgo_idmap_job_release (&job);
+  ok (runcgo_idmap_finish (&job, 0, &err) == 0 && err == NULL, "a released job has no helper left to wait for");
+}
+
 static void
 test_mountinfo_unescape (void)
 {
@@ -169,5 +190,6 @@ main (void)
   test_state_codec ();
   test_sync_decode ();
   test_ns_plan ();
+  test_idmap_plan ();
   return done_testing ();
 }

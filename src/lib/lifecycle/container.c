@@ -63,6 +63,7 @@ struct creation
   char **intelrdt_dirs;      /* resctrl groups we made: removed by unwind and delete */
   struct runcgo_slirp_config slirp;       /* --net slirp / run.oci.runcgo.network */
   struct runcgo_slirp_helper slirp_helper;
+  struct runcgo_userns_early early; /* rootless: the user namespace, mapped while we work */
   const char *planned_cgroup; /* while the cgroup is being made: its path */
   bool early_state_written;
   struct runcgo_spawn_result res;
@@ -111,6 +112,11 @@ load_config (struct creation *c, runcgo_error_t *err)
     return -1;
   if (runcgo_spec_validate (c->spec, flags, err) < 0)
     return runcgo_error_wrap (err, "config.json");
+  /* newuidmap/newgidmap take longer than all that follows up to the clone
+   * (seccomp, state dir, cgroup, state): they start now, on a user
+   * namespace made for them (spawn/early.c) */
+  if (runcgo_userns_early_begin (c->spec, c->ctx->rootless, &c->early, err) < 0)
+    return -1;
   if (c->spec->process->terminal && c->opts->console_socket == NULL)
     {
       /* a foreground run drives the terminal itself, through an internal
@@ -308,6 +314,7 @@ spawn_init (struct creation *c, runcgo_error_t *err)
     .net_finish = c->slirp.enabled ? slirp_finish : NULL,
     .net_opaque = c,
     .userns_root = c->ctx->userns_root,
+    .early = &c->early,
   };
   int r = runcgo_spawn (&cfg, &c->res, err);
   /* the init has its own copy: the agent must see EOF once the init closes
@@ -419,6 +426,7 @@ creation_release (struct creation *c)
   runcgo_seccomp_filter_free (c->seccomp);
   runcgo_strv_free (c->intelrdt_dirs);
   runcgo_slirp_config_release (&c->slirp);
+  runcgo_userns_early_release (&c->early);
   if (c->slirp_helper.ready_fd >= 0)
     close (c->slirp_helper.ready_fd);
   if (c->cgroup)

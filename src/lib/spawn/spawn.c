@@ -127,7 +127,9 @@ clone3_init (uint64_t flags, int cgroup_fd, int *pidfd)
   memset (&args, 0, sizeof (args));
   args.flags = flags | CLONE_PIDFD;
   args.pidfd = (uint64_t) (uintptr_t) pidfd;
-  args.exit_signal = SIGCHLD;
+  /* a sibling (CLONE_PARENT, from the early user namespace's holder) gets
+   * the caller's exit signal; clone3 refuses one of its own */
+  args.exit_signal = flags & CLONE_PARENT ? 0 : SIGCHLD;
   if (cgroup_fd >= 0)
     {
       args.flags |= CLONE_INTO_CGROUP;
@@ -143,8 +145,8 @@ clone3_init (uint64_t flags, int cgroup_fd, int *pidfd)
   return (pid_t) syscall (SYS_clone3, &args, sizeof (args));
 }
 
-static pid_t
-clone_init (uint64_t flags, int cgroup_fd, int *pidfd, bool *into_cgroup)
+pid_t
+runcgo_spawn_clone_init (uint64_t flags, int cgroup_fd, int *pidfd, bool *into_cgroup)
 {
   *into_cgroup = cgroup_fd >= 0;
   pid_t pid = clone3_init (flags, cgroup_fd, pidfd);
@@ -255,11 +257,48 @@ kill_and_reap (struct runcgo_spawn_result *res)
     waitpid (res->pid, NULL, 0);
 }
 
+static bool
+has_early (const struct runcgo_spawn_config *cfg)
+{
+  return cfg->early && cfg->early->holder > 0;
+}
+
+/* The maps: written by the helpers started early (the holder dies before
+ * the init hears PARENT_READY), or now. */
+static int
+finish_maps (const struct runcgo_spawn_config *cfg, const struct runcgo_ns_plan *plan, struct runcgo_idmap_job *maps,
+             pid_t pid, runcgo_error_t *err)
+{
+  if (has_early (cfg))
+    return runcgo_userns_early_maps_done (cfg->early, err);
+  if (plan->slow || !plan->new_user)
+    return 0;
+  return runcgo_idmap_finish (maps, runcgo_idmap_start (maps, pid, err), err);
+}
+
+/* The clone of the init: here, or by the holder of the early user namespace
+ * (spawn/early.c), which clones it into that namespace.  0 in the child. */
+static pid_t
+clone_for (const struct runcgo_spawn_config *cfg, const struct runcgo_ns_plan *plan, int cgroup_fd, const int *ns_fds,
+           const int *sv, int *pidfd, bool *into_cgroup)
+{
+  if (!has_early (cfg))
+    return runcgo_spawn_clone_init ((uint64_t) plan->clone_flags, cgroup_fd, pidfd, into_cgroup);
+  struct runcgo_early_clone req = { .flags = (uint64_t) plan->clone_flags & ~(uint64_t) CLONE_NEWUSER,
+                                    .cgroup_fd = cgroup_fd,
+                                    .cfg = cfg,
+                                    .plan = plan,
+                                    .ns_fds = ns_fds,
+                                    .sync_fd = sv[1],
+                                    .runtime_fd = sv[0] };
+  return runcgo_userns_early_clone (cfg->early, &req, pidfd, into_cgroup);
+}
+
 static int
 parent_setup (const struct runcgo_spawn_config *cfg, const struct runcgo_ns_plan *plan, bool into_cgroup,
-              struct runcgo_spawn_result *res, runcgo_error_t *err)
+              struct runcgo_idmap_job *maps, struct runcgo_spawn_result *res, runcgo_error_t *err)
 {
-  if (!plan->slow && plan->new_user && runcgo_idmap_write (res->pid, cfg->spec->linux_, cfg->rootless, err) < 0)
+  if (finish_maps (cfg, plan, maps, res->pid, err) < 0)
     return -1;
   if (cfg->cgroup && runcgo_cgroup_enter (cfg->cgroup, res->pid, into_cgroup, err) < 0)
     return -1;
@@ -267,6 +306,10 @@ parent_setup (const struct runcgo_spawn_config *cfg, const struct runcgo_ns_plan
     return -1;
   if (runcgo_sync_send (res->sync_fd, RUNCGO_SYNC_PARENT_READY, 0, NULL) < 0)
     return runcgo_fail (err, errno, "sync: the container init exited unexpectedly");
+  /* the holder, killed once the maps were written, is reaped while the init
+   * works: before the init can send READY, let alone exec */
+  if (has_early (cfg))
+    runcgo_userns_early_release (cfg->early);
   return drive_protocol (cfg, plan, res, err);
 }
 
@@ -280,17 +323,28 @@ runcgo_spawn (const struct runcgo_spawn_config *cfg, struct runcgo_spawn_result 
    * CAP_SYS_PTRACE there opens /proc/<init>/exe despite non-dumpable */
   if (!runcgo_spec_namespace (cfg->spec, RUNCGO_NS_USER) && runcgo_exe_shield (err) < 0)
     return -1;
-  if (open_ns_fds (cfg->spec, ns_fds, err) < 0)
+  /* the maps' checks and the helpers' paths before the clone: a child's
+   * copy-on-write pages make every page the parent touches after the clone
+   * cost a fault, and this work is on the way to the helpers' start */
+  struct runcgo_idmap_job maps = { 0 };
+  if (!plan.slow && plan.new_user && !has_early (cfg)
+      && runcgo_idmap_plan (cfg->spec->linux_, cfg->rootless, &maps, err) < 0)
     return -1;
+  if (open_ns_fds (cfg->spec, ns_fds, err) < 0)
+    {
+      runcgo_idmap_job_release (&maps);
+      return -1;
+    }
   if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
     {
       close_ns_fds (ns_fds);
+      runcgo_idmap_job_release (&maps);
       return runcgo_fail (err, errno, "socketpair");
     }
   int cgroup_fd = cfg->cgroup ? runcgo_cgroup_clone_fd (cfg->cgroup) : -1;
   bool into_cgroup = false;
   res->pidfd = -1;
-  res->pid = clone_init ((uint64_t) plan.clone_flags, cgroup_fd, &res->pidfd, &into_cgroup);
+  res->pid = clone_for (cfg, &plan, cgroup_fd, ns_fds, sv, &res->pidfd, &into_cgroup);
   if (res->pid == 0)
     {
       close (sv[0]);
@@ -303,13 +357,16 @@ runcgo_spawn (const struct runcgo_spawn_config *cfg, struct runcgo_spawn_result 
   if (res->pid < 0)
     {
       close (sv[0]);
+      runcgo_idmap_job_release (&maps);
       return runcgo_fail_hint (err, clone_errno,
                                clone_errno == ENOSPC || clone_errno == EUSERS
                                    ? "raise /proc/sys/user/max_*_namespaces"
                                    : NULL,
                                "clone the container init");
     }
-  if (parent_setup (cfg, &plan, into_cgroup, res, err) < 0)
+  int r = parent_setup (cfg, &plan, into_cgroup, &maps, res, err);
+  runcgo_idmap_job_release (&maps);
+  if (r < 0)
     {
       kill_and_reap (res);
       close (res->sync_fd);

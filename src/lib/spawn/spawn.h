@@ -15,6 +15,7 @@
 #include "core/error.h"
 #include "security/security.h"
 #include "spec/spec.h"
+#include "userns/idmap.h"
 
 struct runcgo_spawn_config
 {
@@ -43,6 +44,7 @@ struct runcgo_spawn_config
   int (*net_finish) (void *opaque, runcgo_error_t *err);
   void *net_opaque;
   bool userns_root;    /* root of a nested user namespace: devices are bound, not made */
+  struct runcgo_userns_early *early; /* NULL or empty: the init makes its own user namespace */
 };
 
 /* Pure: what clone3 creates and what the init must join/unshare itself. */
@@ -65,6 +67,49 @@ struct runcgo_spawn_result
 };
 
 int runcgo_spawn (const struct runcgo_spawn_config *cfg, struct runcgo_spawn_result *res, runcgo_error_t *err);
+
+/* The clone of the init (clone3, else clone); 0 in the child. */
+pid_t runcgo_spawn_clone_init (uint64_t flags, int cgroup_fd, int *pidfd, bool *into_cgroup);
+
+/* early.c: a rootless container's user namespace made right after the
+ * config is loaded, so that newuidmap/newgidmap run while the runtime makes
+ * the state and the cgroup.  A zeroed struct is "none". */
+struct runcgo_early_clone
+{
+  uint64_t flags;      /* CLONE_NEW* but CLONE_NEWUSER */
+  int cgroup_fd;
+  const struct runcgo_spawn_config *cfg;
+  const struct runcgo_ns_plan *plan;
+  const int *ns_fds;
+  int sync_fd;         /* the init's end of the channel */
+  int runtime_fd;      /* ours: closed in the init */
+  pid_t pid;           /* answers */
+  int pidfd;
+  bool into_cgroup;
+  int clone_errno;
+};
+struct runcgo_userns_early
+{
+  pid_t holder;        /* > 0: a holder is alive */
+  pid_t runtime;
+  int holder_pidfd;
+  int chan[2];         /* [0] ours, [1] the holder's (one shared fd table) */
+  void *stack;         /* non-NULL: chan and holder_pidfd are set */
+  size_t stack_size;
+  struct runcgo_idmap_job maps;
+  struct runcgo_early_clone req;
+};
+/* Makes the holder and starts the helpers if the config needs them (else
+ * leaves E empty); the maps are planned and checked first. */
+int runcgo_userns_early_begin (const struct runcgo_spec *spec, bool rootless, struct runcgo_userns_early *e,
+                               runcgo_error_t *err);
+/* Has the holder clone the init into its user namespace (as clone_init). */
+pid_t runcgo_userns_early_clone (struct runcgo_userns_early *e, const struct runcgo_early_clone *req, int *pidfd,
+                                 bool *into_cgroup);
+/* Waits for the helpers, then kills the holder (reaped by release). */
+int runcgo_userns_early_maps_done (struct runcgo_userns_early *e, runcgo_error_t *err);
+/* Kills the holder, reaps the helpers, frees. */
+void runcgo_userns_early_release (struct runcgo_userns_early *e);
 
 /* init.c: the clone's entry; never returns. */
 __attribute__((noreturn)) void runcgo_init_main (const struct runcgo_spawn_config *cfg, const struct runcgo_ns_plan *plan,

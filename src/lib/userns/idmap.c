@@ -205,116 +205,171 @@ find_helper (const char *name, runcgo_error_t *err)
   return NULL;
 }
 
-/* A started newuidmap/newgidmap: its pid and the read end of its stderr. */
-struct helper_run
+/* Build "NAME PID cid hid size ..." for a helper; the pid is filled in at
+ * launch (argv[1]), once the child exists. */
+static char **
+helper_argv (const char *name, const struct runcgo_idmap *m, size_t n)
 {
-  const char *name;
-  const char *field;
-  pid_t pid;
-  int err_fd;
-};
-
-/* Start "newuidmap PID cid hid size ..." with its stderr on a pipe. */
-static int
-spawn_helper (const char *name, pid_t pid, const struct runcgo_idmap *m, size_t n, struct helper_run *h,
-              runcgo_error_t *err)
-{
-  cleanup_free char *exe = find_helper (name, err);
-  if (exe == NULL)
-    return -1;
   char **argv = xzalloc ((3 * n + 3) * sizeof (char *));
   argv[0] = xstrdup (name);
-  argv[1] = xasprintf ("%d", (int) pid);
+  argv[1] = xzalloc (16);
   for (size_t i = 0; i < n; i++)
     {
       argv[2 + 3 * i] = xasprintf ("%u", m[i].container_id);
       argv[3 + 3 * i] = xasprintf ("%u", m[i].host_id);
       argv[4 + 3 * i] = xasprintf ("%u", m[i].size);
     }
-  cleanup_strv char **args = argv;
+  return argv;
+}
+
+/* Plan one map: a direct write (TEXT), or a helper (EXE, ARGV) after the
+ * range check, so that its error names the file and the range to add. */
+static int
+plan_one (bool uid, const struct runcgo_idmap *m, size_t n, bool rootless, struct runcgo_idmap_writer *w,
+          runcgo_error_t *err)
+{
+  w->uid = uid;
+  w->field = uid ? "linux.uidMappings" : "linux.gidMappings";
+  if (n == 0)
+    return 0;
+  if (rootless && !maps_only_own_id (m, n, uid ? geteuid () : getegid ()))
+    {
+      const char *name = uid ? "newuidmap" : "newgidmap";
+      if (check_ranges (uid, m, n, err) < 0)
+        return -1;
+      w->exe = find_helper (name, err);
+      if (w->exe == NULL)
+        return runcgo_error_wrap (err, "%s", w->field);
+      w->argv = helper_argv (name, m, n);
+      return 0;
+    }
+  w->text = runcgo_idmap_format (m, n);
+  /* an unprivileged writer must deny setgroups before writing gid_map */
+  w->deny_setgroups = rootless && !uid;
+  return 0;
+}
+
+int
+runcgo_idmap_plan (const struct runcgo_linux *l, bool rootless, struct runcgo_idmap_job *job, runcgo_error_t *err)
+{
+  memset (job, 0, sizeof (*job));
+  if (plan_one (true, l->uid_mappings, l->n_uid_mappings, rootless, &job->w[0], err) < 0
+      || plan_one (false, l->gid_mappings, l->n_gid_mappings, rootless, &job->w[1], err) < 0)
+    {
+      runcgo_idmap_job_release (job);
+      return -1;
+    }
+  return 0;
+}
+
+/* Start a planned helper for PID with its stderr on a pipe. */
+static int
+launch_helper (struct runcgo_idmap_writer *w, pid_t pid, runcgo_error_t *err)
+{
   int pipefd[2];
+  snprintf (w->argv[1], 16, "%d", (int) pid);
   if (pipe2 (pipefd, O_CLOEXEC) < 0)
-    return runcgo_fail (err, errno, "pipe");
+    return runcgo_fail (err, errno, "%s: pipe for %s", w->field, w->argv[0]);
   posix_spawn_file_actions_t fa;
   posix_spawn_file_actions_init (&fa);
   posix_spawn_file_actions_adddup2 (&fa, pipefd[1], STDERR_FILENO);
-  int r = posix_spawn (&h->pid, exe, &fa, NULL, args, environ);
+  int r = posix_spawn (&w->pid, w->exe, &fa, NULL, w->argv, environ);
   posix_spawn_file_actions_destroy (&fa);
   close (pipefd[1]);
   if (r != 0)
     {
       close (pipefd[0]);
-      h->pid = -1;
-      return runcgo_fail (err, r, "run %s", exe);
+      w->pid = 0;
+      return runcgo_fail (err, r, "%s: run %s", w->field, w->exe);
     }
-  h->name = name;
-  h->err_fd = pipefd[0];
+  w->err_fd = pipefd[0];
   return 0;
 }
 
 /* Wait for a started helper and turn its stderr into the error. */
 static int
-finish_helper (struct helper_run *h, runcgo_error_t *err)
+finish_helper (struct runcgo_idmap_writer *w, runcgo_error_t *err)
 {
   char msg[512] = "";
-  ssize_t len = runcgo_read_all (h->err_fd, msg, sizeof (msg) - 1);
-  close (h->err_fd);
+  ssize_t len = runcgo_read_all (w->err_fd, msg, sizeof (msg) - 1);
+  close (w->err_fd);
+  w->err_fd = -1;
   msg[len > 0 ? len : 0] = '\0';
   if (len > 0 && msg[len - 1] == '\n')
     msg[len - 1] = '\0';
   int status = 0;
-  while (waitpid (h->pid, &status, 0) < 0 && errno == EINTR)
+  while (waitpid (w->pid, &status, 0) < 0 && errno == EINTR)
     ;
-  h->pid = -1;
+  w->pid = 0;
   if (!WIFEXITED (status) || WEXITSTATUS (status) != 0)
-    return runcgo_fail (err, 0, "%s: %s failed: %s", h->field, h->name, *msg ? msg : "no message");
+    return runcgo_fail (err, 0, "%s: %s failed: %s", w->field, w->argv[0], *msg ? msg : "no message");
   return 0;
 }
 
-/* Write one map directly, or start the helper that writes it (H). */
 static int
-start_one (pid_t pid, bool uid, const struct runcgo_idmap *m, size_t n, bool rootless, struct helper_run *h,
-           runcgo_error_t *err)
+write_direct (const struct runcgo_idmap_writer *w, pid_t pid, runcgo_error_t *err)
 {
-  const char *field = uid ? "linux.uidMappings" : "linux.gidMappings";
-  if (n == 0)
-    return 0;
-  if (rootless && !maps_only_own_id (m, n, uid ? geteuid () : getegid ()))
-    {
-      if (check_ranges (uid, m, n, err) < 0)
-        return -1;
-      h->field = field;
-      if (spawn_helper (uid ? "newuidmap" : "newgidmap", pid, m, n, h, err) < 0)
-        return runcgo_error_wrap (err, "%s", field);
-      return 0;
-    }
-  cleanup_free char *text = runcgo_idmap_format (m, n);
-  if (rootless && !uid && write_proc_file (pid, "setgroups", "deny", err) < 0)
+  if (w->deny_setgroups && write_proc_file (pid, "setgroups", "deny", err) < 0)
     return -1;
-  if (write_proc_file (pid, uid ? "uid_map" : "gid_map", text, err) < 0)
-    return runcgo_error_wrap (err, "%s", field);
+  if (write_proc_file (pid, w->uid ? "uid_map" : "gid_map", w->text, err) < 0)
+    return runcgo_error_wrap (err, "%s", w->field);
   return 0;
 }
 
 /* newuidmap and newgidmap each write one file of the child's user namespace
- * and do not depend on each other: both run at once, so the two setuid
- * execs (~20 ms each on a loaded machine) overlap instead of adding up.
- * Every started helper is reaped, also after an error. */
+ * and do not depend on each other: both are launched before any direct
+ * write, so the two setuid execs (several ms each) overlap with each other
+ * and with the rest.  On error, what was launched stays for finish. */
 int
-runcgo_idmap_write (pid_t pid, const struct runcgo_linux *l, bool rootless, runcgo_error_t *err)
+runcgo_idmap_start (struct runcgo_idmap_job *job, pid_t pid, runcgo_error_t *err)
 {
-  struct helper_run h[2] = { { .pid = -1, .err_fd = -1 }, { .pid = -1, .err_fd = -1 } };
-  int r = start_one (pid, true, l->uid_mappings, l->n_uid_mappings, rootless, &h[0], err);
-  if (r == 0)
-    r = start_one (pid, false, l->gid_mappings, l->n_gid_mappings, rootless, &h[1], err);
-  for (size_t i = 0; i < ARRAY_SIZE (h); i++)
+  for (size_t i = 0; i < ARRAY_SIZE (job->w); i++)
+    if (job->w[i].exe && launch_helper (&job->w[i], pid, err) < 0)
+      return -1;
+  for (size_t i = 0; i < ARRAY_SIZE (job->w); i++)
+    if (job->w[i].text && write_direct (&job->w[i], pid, err) < 0)
+      return -1;
+  return 0;
+}
+
+/* Reap every launched helper, also after an error (then their messages are
+ * dropped: the first error stays). */
+int
+runcgo_idmap_finish (struct runcgo_idmap_job *job, int r, runcgo_error_t *err)
+{
+  for (size_t i = 0; i < ARRAY_SIZE (job->w); i++)
     {
-      if (h[i].pid < 0)
+      if (job->w[i].pid <= 0)
         continue;
       runcgo_error_t late = NULL;
-      if (finish_helper (&h[i], r < 0 ? &late : err) < 0)
+      if (finish_helper (&job->w[i], r < 0 ? &late : err) < 0)
         r = -1;
       runcgo_error_release (&late);
     }
+  return r;
+}
+
+void
+runcgo_idmap_job_release (struct runcgo_idmap_job *job)
+{
+  runcgo_idmap_finish (job, -1, NULL);
+  for (size_t i = 0; i < ARRAY_SIZE (job->w); i++)
+    {
+      free (job->w[i].exe);
+      free (job->w[i].text);
+      runcgo_strv_free (job->w[i].argv);
+      job->w[i].exe = job->w[i].text = NULL;
+      job->w[i].argv = NULL;
+    }
+}
+
+int
+runcgo_idmap_write (pid_t pid, const struct runcgo_linux *l, bool rootless, runcgo_error_t *err)
+{
+  struct runcgo_idmap_job job;
+  if (runcgo_idmap_plan (l, rootless, &job, err) < 0)
+    return -1;
+  int r = runcgo_idmap_finish (&job, runcgo_idmap_start (&job, pid, err), err);
+  runcgo_idmap_job_release (&job);
   return r;
 }
