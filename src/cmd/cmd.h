@@ -13,6 +13,7 @@ struct runcgo_cli
   const char *root;
   const char *rootless;
   bool systemd_cgroup;
+  bool no_cgroup;          /* --cgroup-manager disabled */
   bool debug;
   bool strict_devices;     /* --device-policy strict */
   struct runcgo_context ctx;
@@ -51,6 +52,12 @@ RUNCGO_CMD (restore);
 /* main.c: a command whose only argument is one container ID (and --help);
  * returns 1 when --help was printed. */
 int runcgo_cli_parse_id (const char *command, int argc, char **argv, const char **id, runcgo_error_t *err);
+
+/* kill.c: kill/delete --regex: FN on each container whose ID the POSIX
+ * extended regex PATTERN matches; returns 0, 1 (one failed: warned) or -1. */
+int runcgo_cli_for_matching (struct runcgo_context *ctx, const char *pattern,
+                             int (*fn) (struct runcgo_context *ctx, const char *id, void *arg, runcgo_error_t *err),
+                             void *arg, runcgo_error_t *err);
 
 /* create.c: flags shared by create and run */
 struct runcgo_create_opts;

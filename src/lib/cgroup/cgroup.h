@@ -37,6 +37,10 @@ enum runcgo_cgroup_driver
   RUNCGO_CGROUP_DRIVER_DISABLED,
 };
 
+/* The driver the global flags chose: --cgroup-manager disabled, --systemd-cgroup, or cgroupfs. */
+struct runcgo_context;
+enum runcgo_cgroup_driver runcgo_cgroup_driver_of (const struct runcgo_context *ctx);
+
 struct runcgo_cgroup_config
 {
   const char *id;

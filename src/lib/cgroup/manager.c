@@ -17,6 +17,7 @@
 #ifdef HAVE_SYSTEMD
 #include "cgroup/systemd.h"
 #endif
+#include "core/context.h"
 #include "core/util.h"
 
 enum runcgo_cgroup_mode
@@ -387,6 +388,14 @@ auto_systemd (const struct runcgo_cgroup_config *cfg, struct runcgo_cgroup *cg)
   return runcgo_cg_systemd_auto (cfg, cg);
 }
 #endif
+
+enum runcgo_cgroup_driver
+runcgo_cgroup_driver_of (const struct runcgo_context *ctx)
+{
+  if (ctx->no_cgroup)
+    return RUNCGO_CGROUP_DRIVER_DISABLED;
+  return ctx->systemd_cgroup ? RUNCGO_CGROUP_DRIVER_SYSTEMD : RUNCGO_CGROUP_DRIVER_FS;
+}
 
 int
 runcgo_cgroup_create (const struct runcgo_cgroup_config *cfg, struct runcgo_cgroup **out, runcgo_error_t *err)

@@ -174,6 +174,7 @@ build_process (struct execution *x, runcgo_error_t *err)
   if (o->process_label)
     x->proc.selinux_label = (char *) o->process_label;
   add_caps (x);
+  x->proc.user.keep_groups = runcgo_spec_keeps_groups (x->spec);
   return runcgo_process_validate (&x->proc, o->process_file ? "process" : "exec", err);
 }
 
@@ -253,7 +254,7 @@ load_everything (struct runcgo_context *ctx, struct execution *x, runcgo_error_t
 {
   if (runcgo_container_load (ctx, x->o->id, false, &x->l, err) < 0 || check_status (x, err) < 0)
     return -1;
-  if (runcgo_spec_load (x->l.st->bundle, &x->spec, err) < 0)
+  if (runcgo_state_load_spec (x->l.st, &x->spec, err) < 0)
     return runcgo_error_wrap (err, "exec: the container's config");
   if (build_process (x, err) < 0 || prepare_terminal (x, err) < 0)
     return -1;

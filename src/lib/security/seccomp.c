@@ -266,9 +266,10 @@ build_conditions (const struct runcgo_seccomp_syscall *sc, const char *field, st
 }
 
 static int
-add_syscall_rules (scmp_filter_ctx ctx, uint32_t default_action, const struct runcgo_seccomp_syscall *sc, size_t idx,
+add_syscall_rules (scmp_filter_ctx ctx, uint32_t default_action, const struct runcgo_seccomp *s, size_t idx,
                    bool *notify, size_t *n_rules, runcgo_error_t *err)
 {
+  const struct runcgo_seccomp_syscall *sc = &s->syscalls[idx];
   char field[64], errno_field[96], action_field[96];
   snprintf (field, sizeof (field), "linux.seccomp.syscalls[%zu]", idx);
   snprintf (action_field, sizeof (action_field), "%s.action", field);
@@ -287,8 +288,12 @@ add_syscall_rules (scmp_filter_ctx ctx, uint32_t default_action, const struct ru
   for (size_t j = 0; sc->names && sc->names[j]; j++)
     {
       /* Unknown to libseccomp (newer than it, or a typo): runc and crun skip
-       * it, and profiles written for newer kernels rely on that. */
+       * it, and profiles written for newer kernels rely on that; crun's
+       * run.oci.seccomp_fail_unknown_syscall makes it an error. */
       int nr = seccomp_syscall_resolve_name (sc->names[j]);
+      if (nr == __NR_SCMP_ERROR && s->fail_unknown)
+        return runcgo_fail_hint (err, EINVAL, "fix the name, or drop the annotation run.oci.seccomp_fail_unknown_syscall",
+                                 "%s.names[%zu]: unknown syscall \"%s\"", field, j, sc->names[j]);
       if (nr == __NR_SCMP_ERROR)
         continue;
       int rc = 0;
@@ -342,7 +347,7 @@ compile_ctx (scmp_filter_ctx ctx, uint32_t def, const struct runcgo_seccomp *s, 
     return -1;
   size_t n_rules = 0;
   for (size_t i = 0; i < s->n_syscalls; i++)
-    if (add_syscall_rules (ctx, def, &s->syscalls[i], i, &f->notify, &n_rules, err) < 0)
+    if (add_syscall_rules (ctx, def, s, i, &f->notify, &n_rules, err) < 0)
       return -1;
   /* A binary tree instead of a linear list: the usual ~350-syscall profiles
    * then cost a handful of comparisons per syscall instead of hundreds.  Not
