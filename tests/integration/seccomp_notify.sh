@@ -288,6 +288,45 @@ test_unknown_syscall_name_is_ignored () {
   assert_contains "$out" "Operation not permitted" "mkdir (the known names still apply)"
 }
 
+# crun's run.oci.seccomp_fail_unknown_syscall: the same profile fails, naming
+# the syscall; "0" keeps the default (crun).  Checked twice: the compiled
+# filter is cached, and the cache must not hide the difference.
+test_seccomp_fail_unknown_syscall_annotation_makes_it_an_error () {
+  runc_differs "crun's annotation"
+  profile SCMP_ACT_ERRNO '.linux.seccomp.syscalls[0].names += ["no_such_syscall_in_any_kernel"]'
+  out=$(inside sh -c "$MKDIR_PROBE")
+  assert_contains "$out" "Operation not permitted" "mkdir without the annotation"
+  cfg '.annotations["run.oci.seccomp_fail_unknown_syscall"] = "1"'
+  capture rt run -b "$BUNDLE" "$CID"
+  assert_status 1
+  assert_contains "$stderr" 'linux.seccomp.syscalls[0].names[2]: unknown syscall "no_such_syscall_in_any_kernel"' error
+  cfg '.annotations["run.oci.seccomp_fail_unknown_syscall"] = "0"'
+  out=$(inside sh -c "$MKDIR_PROBE")
+  assert_contains "$out" "Operation not permitted" "mkdir with the annotation at 0"
+}
+
+# crun's run.oci.seccomp.receiver (and its environment variable
+# RUN_OCI_SECCOMP_RECEIVER): the listener goes there when the config has no
+# listenerPath; it must be absolute.
+test_seccomp_receiver_annotation_and_env_reach_the_agent () {
+  runc_differs "crun's annotation"
+  notify_profile 'del(.linux.seccomp.listenerPath) | del(.linux.seccomp.listenerMetadata)'
+  cfg '.annotations["run.oci.seccomp.receiver"] = "agent.sock"'
+  expect_error 'run.oci.seccomp.receiver: `agent.sock` is not an absolute path' rt run -b "$BUNDLE" "$CID"
+  cfg '.annotations["run.oci.seccomp.receiver"] = $p' --arg p "$T/agent.sock"
+  agent -e 28
+  out=$(inside sh -c "$MKDIR_PROBE")
+  assert_contains "$out" "No space left on device" "mkdir answered through the annotation's agent"
+  agent_done
+  cfg 'del(.annotations["run.oci.seccomp.receiver"])'
+  agent -e 28
+  cfg_args sh -c "$MKDIR_PROBE"
+  capture env RUN_OCI_SECCOMP_RECEIVER="$T/agent.sock" "$RUNCGO" --root "$ROOT" run -b "$BUNDLE" "$CID-env"
+  assert_status 0
+  assert_contains "$stdout" "No space left on device" "mkdir answered through RUN_OCI_SECCOMP_RECEIVER's agent"
+  agent_done
+}
+
 test_unknown_action_is_an_error () {
   profile SCMP_ACT_NO_SUCH
   capture rt run -b "$BUNDLE" "$CID"
