@@ -145,6 +145,9 @@ static const struct command commands[] = {
   { "spec", runcgo_cmd_spec, "[OPTIONS]", "write a default config.json",
     "  -b, --bundle DIR        where to write config.json (default: current directory)\n"
     "      --rootless          a config that runs for an unprivileged user\n" },
+  { "mounts", runcgo_cmd_mounts, "add|remove ID FILE",
+    "add (remove) the mounts of FILE, a JSON array of OCI mounts, to (from) a running container", "" },
+  { "completion", runcgo_cmd_completion, "bash|zsh|fish", "print the shell's completion script", "" },
   { "check", runcgo_cmd_check, "[OPTIONS]", "show what rootless containers need from this host, and the fixes",
     "  -f, --format text|json output format (default: text)\n" },
   { "version", NULL, "", "print the version", "" },

@@ -115,6 +115,80 @@ test_cgroup_manager_disabled_leaves_the_container_in_the_caller_s_cgroup () {
   pid_gone "$pid" || fail "the init survived delete -f"
 }
 
+# ------------------------------------------------------------------ mounts add / remove
+
+test_mounts_add_and_remove_change_the_mounts_of_a_running_container () {
+  crun_only
+  mkdir -p "$T/hostdir"
+  echo hello > "$T/hostdir/f"
+  echo data > "$T/hostfile"
+  jq -n --arg d "$T/hostdir" --arg f "$T/hostfile" '[
+    {"destination": "/mnt/added", "type": "bind", "source": $d, "options": ["bind", "ro"]},
+    {"destination": "/etc/added-file", "type": "bind", "source": $f, "options": ["bind"]},
+    {"destination": "/scratch", "type": "tmpfs", "source": "tmpfs", "options": ["size=1m", "mode=700", "nosuid"]}]' \
+    > "$T/mounts.json"
+  cfg_args sleep 1000
+  start_detached "$CID"
+  capture rt mounts add "$CID" "$T/mounts.json"
+  assert_status 0
+  capture rt exec "$CID" sh -c 'cat /mnt/added/f /etc/added-file; touch /mnt/added/x 2>&1; stat -c %a /scratch
+                                grep -E " /(mnt/added|etc/added-file|scratch) " /proc/self/mountinfo | cut -d" " -f5,6'
+  assert_status 0
+  assert_eq "$stdout" "hello
+data
+touch: /mnt/added/x: Read-only file system
+700
+/mnt/added ro,relatime
+/etc/added-file rw,relatime
+/scratch rw,nosuid,relatime" "what the container sees after mounts add"
+  # remove uses the destinations only
+  jq 'map({destination})' "$T/mounts.json" > "$T/dests.json"
+  capture rt mounts remove "$CID" "$T/dests.json"
+  assert_status 0
+  capture rt exec "$CID" sh -c 'grep -cE " /(mnt/added|etc/added-file|scratch) " /proc/self/mountinfo; ls /mnt/added'
+  assert_eq "$stdout" 0 "added mounts left after mounts remove"
+  expect_error 'unmount `/mnt/added`: Invalid argument \(hint: nothing is mounted there\)' \
+    rt mounts remove "$CID" "$T/dests.json"
+  capture rt delete -f "$CID"
+  expect_error "container \"$CID\" does not exist" rt mounts add "$CID" "$T/mounts.json"
+}
+
+# The destination is resolved inside the container's root: a symlink there
+# that points at a host path leads to that path inside the rootfs.
+test_mounts_add_destination_symlink_stays_inside_the_container () {
+  crun_only
+  mkdir -p "$T/hostdir" "$T/victim"
+  ln -s "$T/victim" "$BUNDLE/rootfs/evil"
+  jq -n --arg d "$T/hostdir" '[{"destination": "/evil/sub", "type": "bind", "source": $d, "options": ["rbind"]}]' \
+    > "$T/mounts.json"
+  cfg_args sleep 1000
+  start_detached "$CID"
+  capture rt mounts add "$CID" "$T/mounts.json"
+  assert_status 0
+  [ ! -e "$T/victim/sub" ] || fail "mounts add created $T/victim/sub on the host"
+  assert_eq "$(awk -v p="$T/victim" 'index($5, p) == 1' /proc/self/mountinfo)" "" "host mounts under $T/victim"
+  [ -d "$BUNDLE/rootfs/$T/victim/sub" ] || fail "the destination was not made inside the rootfs"
+  capture rt delete -f "$CID"
+}
+
+test_mounts_add_refuses_bad_files_and_stopped_containers () {
+  crun_only
+  cfg_args sleep 1000
+  start_detached "$CID"
+  echo '{"destination": "/x"}' > "$T/object.json"
+  expect_error 'mounts: expected an array' rt mounts add "$CID" "$T/object.json"
+  echo '[{"destination": "/../x", "type": "tmpfs", "source": "tmpfs"}]' > "$T/escape.json"
+  expect_error 'mounts\[0\].destination: "/../x" climbs out' rt mounts add "$CID" "$T/escape.json"
+  echo '[{"destination": "/x", "type": "tmpfs", "source": "tmpfs", "options": ["tmpcopyup"]}]' > "$T/copyup.json"
+  expect_error 'not supported by `mounts add`' rt mounts add "$CID" "$T/copyup.json"
+  expect_error 'unknown subcommand "list"' rt mounts list "$CID" "$T/object.json"
+  capture rt kill "$CID" KILL
+  wait_status "$CID" stopped
+  echo '[{"destination": "/x", "type": "tmpfs", "source": "tmpfs"}]' > "$T/ok.json"
+  expect_error "container \"$CID\" is not running" rt mounts add "$CID" "$T/ok.json"
+  capture rt delete "$CID"
+}
+
 # ------------------------------------------------------------------ run.oci.keep_original_groups
 
 # groups_with [ANNOTATION-VALUE]: the supplementary groups of the container's

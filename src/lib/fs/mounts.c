@@ -128,6 +128,21 @@ runcgo_fs_mount_fd (const char *source, int src_fd, int dst_fd, const char *type
   return mount (source, dst, type, flags, data);
 }
 
+int
+runcgo_fs_umount_fd (int fd)
+{
+  int dir = runcgo_fs_proc_open ();
+  if (dir < 0 || cwd_to_proc (dir) < 0)
+    return -1;
+  char path[32];
+  snprintf (path, sizeof (path), "fd/%d", fd);
+  int r = umount2 (path, MNT_DETACH);
+  int e = errno;
+  runcgo_fs_cwd_restore ();
+  errno = e;
+  return r;
+}
+
 static int
 fd_mount_id (int fd, uint64_t *id)
 {

@@ -52,6 +52,12 @@ int runcgo_container_list (struct runcgo_context *ctx, enum runcgo_list_format f
  * frees (runcgo_strv_free).  No match gives an empty list. */
 int runcgo_container_match (struct runcgo_context *ctx, const char *pattern, char ***ids, runcgo_error_t *err);
 
+/* live_mounts.c: crun's `mounts add` / `mounts remove`: FILE is a JSON
+ * array of OCI mounts, added to (or, by destination, removed from) the
+ * running container ID. */
+int runcgo_container_mounts (struct runcgo_context *ctx, const char *id, const char *file, bool add,
+                             runcgo_error_t *err);
+
 /* --pid-file: written atomically (engines poll for it). */
 int runcgo_write_pid_file (const char *path, pid_t pid, runcgo_error_t *err);
 

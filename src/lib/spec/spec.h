@@ -358,6 +358,8 @@ struct runcgo_spec
  * integer, got string").  Unknown fields are ignored (the spec allows them). */
 int runcgo_spec_parse (const char *json, size_t len, struct runcgo_spec **out, runcgo_error_t *err);
 /* Read and parse BUNDLE/config.json; errors name the file. */
+/* validate.c: the checks of mounts[I] (also for `mounts add`'s file). */
+int runcgo_spec_validate_mount (const struct runcgo_spec *spec, size_t i, runcgo_error_t *err);
 int runcgo_spec_load (const char *bundle, struct runcgo_spec **out, runcgo_error_t *err);
 /* The same from CONFIG (an absolute path) instead of BUNDLE/config.json when
  * CONFIG is not NULL (create/run --config). */
