@@ -265,6 +265,10 @@ make_cgroup (struct creation *c, runcgo_error_t *err)
     .enforce = annotation_is (c->spec, "run.oci.runcgo.cgroups", "required"),
     .before_mkdir = write_early_state,
     .before_mkdir_arg = c,
+    .subgroup = runcgo_spec_annotation (c->spec, RUNCGO_ANN_SYSTEMD_SUBGROUP),
+    .delegate = runcgo_spec_annotation (c->spec, RUNCGO_ANN_DELEGATE_CGROUP),
+    .delegate_uid = host_id_of_root (c->spec, true),
+    .delegate_gid = host_id_of_root (c->spec, false),
   };
   if (runcgo_cgroup_create (&cfg, &c->cgroup, err) < 0)
     return -1;
@@ -448,8 +452,8 @@ creation_run (struct creation *c, runcgo_error_t *err)
   if (make_state_dir (c, err) < 0 || prepare_notify (c, err) < 0 || make_cgroup (c, err) < 0
       || (!c->early_state_written && write_state (c, err) < 0) || spawn_init (c, err) < 0)
     return -1;
-  if (apply_intel_rdt (c, err) < 0 || write_state (c, err) < 0
-      || runcgo_write_pid_file (c->opts->pid_file, c->res.pid, err) < 0)
+  if (apply_intel_rdt (c, err) < 0 || runcgo_cgroup_delegate (c->cgroup, c->res.pid, err) < 0
+      || write_state (c, err) < 0 || runcgo_write_pid_file (c->opts->pid_file, c->res.pid, err) < 0)
     return -1;
   /* crun's annotation run.oci.pidfd_receiver is --pidfd-socket by another name */
   const char *pidfd_socket = c->opts->pidfd_socket ? c->opts->pidfd_socket

@@ -233,16 +233,21 @@ spawn_process (struct execution *x, runcgo_error_t *err)
   return 0;
 }
 
-/* exec --cgroup: the process goes to the named sub-cgroups instead. */
+/* exec --cgroup: the process goes to the named sub-cgroups instead; with
+ * run.oci.delegate-cgroup, by default to the init's (the container's own
+ * cgroup holds no process then: cgroup v2 refuses one in a cgroup that
+ * gives controllers to its children). */
 static int
 join_sub_cgroup (struct execution *x, runcgo_error_t *err)
 {
-  if (x->o->cgroups == NULL)
+  char *delegated[] = { (char *) runcgo_spec_annotation (x->spec, RUNCGO_ANN_DELEGATE_CGROUP), NULL };
+  char *const *subs = x->o->cgroups ? x->o->cgroups : delegated[0] ? delegated : NULL;
+  if (subs == NULL)
     return 0;
   struct runcgo_cgroup *sub;
   if (x->cgroup == NULL)
     return runcgo_fail (err, ENOENT, "exec --cgroup: the container has no cgroup");
-  if (runcgo_cgroup_open_sub (x->cgroup, x->o->cgroups, &sub, err) < 0)
+  if (runcgo_cgroup_open_sub (x->cgroup, subs, &sub, err) < 0)
     return -1;
   runcgo_cgroup_free (x->cgroup);
   x->cgroup = sub;
