@@ -1209,7 +1209,8 @@ reopened (struct runcgo_cgroup *cg, runcgo_error_t *err)
   cleanup_free char *path = xstrdup (cg->path);
   const char *name = path;
   bool scope = false, slice = false;
-  for (int up = 0; up < 2 && !scope && !slice; up++)
+  int up = 0;
+  for (; up < 2 && !scope && !slice; up++)
     {
       char *slash = strrchr (path, '/');
       name = slash ? slash + 1 : path;
@@ -1222,6 +1223,10 @@ reopened (struct runcgo_cgroup *cg, runcgo_error_t *err)
   if (!scope && !slice)
     return runcgo_fail (err, EINVAL, "systemd cgroup driver: cgroup path \"%s\" from the container state names no unit",
                         cg->path);
+  /* a subgroup's directories go, and the unit's in the hierarchies systemd
+   * does not manage (made by take_dirs): both are removed by destroy */
+  for (size_t i = 0; up == 2 && i < cg->n_dirs; i++)
+    cg->dirs[i].n_created = 2;
   struct runcgo_cg_systemd *sd = cg->systemd = xzalloc (sizeof (*sd));
   sd->unit.unit = xstrdup (name);
   sd->unit.slice = xstrdup ("");
