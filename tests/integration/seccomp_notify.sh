@@ -327,6 +327,32 @@ test_seccomp_receiver_annotation_and_env_reach_the_agent () {
   agent_done
 }
 
+# crun's run.oci.seccomp_bpf_data: a raw BPF program (base64) replaces
+# linux.seccomp.  This one (x86_64) makes mkdir/mkdirat fail with ENOSPC
+# where the config's profile says EPERM; exec gets it too.
+test_seccomp_bpf_data_annotation_replaces_the_profile () {
+  runc_differs "crun's annotation"
+  [ "$(uname -m)" = x86_64 ] || skip "the test program is for x86_64"
+  local prog
+  prog=$(python3 -c '
+import base64, struct
+ins = [(0x20, 0, 0, 4), (0x15, 0, 3, 0xc000003e), (0x20, 0, 0, 0), (0x15, 2, 0, 83), (0x15, 1, 0, 258),
+       (0x06, 0, 0, 0x7fff0000), (0x06, 0, 0, 0x00050000 | 28)]
+print(base64.b64encode(b"".join(struct.pack("<HBBI", *i) for i in ins)).decode())')
+  profile SCMP_ACT_ERRNO
+  cfg '.annotations["run.oci.seccomp_bpf_data"] = $p' --arg p "$prog"
+  out=$(inside sh -c "$MKDIR_PROBE")
+  assert_contains "$out" "No space left on device" "mkdir under the annotation's program"
+  assert_match "$out" '^touch-ok$' "other syscalls"
+  cfg_args sleep 1000
+  start_detached "$CID"
+  capture rt exec "$CID" mkdir /tmp/y
+  assert_contains "$output" "No space left on device" "mkdir of an exec"
+  capture rt delete -f "$CID"
+  cfg '.annotations["run.oci.seccomp_bpf_data"] = "AAAA"'
+  expect_error 'run.oci.seccomp_bpf_data: not a BPF program \(3 bytes decoded\)' rt run -b "$BUNDLE" "$CID-2"
+}
+
 test_unknown_action_is_an_error () {
   profile SCMP_ACT_NO_SUCH
   capture rt run -b "$BUNDLE" "$CID"

@@ -146,9 +146,9 @@ load_config (struct creation *c, runcgo_error_t *err)
   if (c->spec->linux_ && c->spec->linux_->mount_label && *c->spec->linux_->mount_label && !runcgo_selinux_enabled ())
     runcgo_warn ("linux.mountLabel \"%s\" ignored: SELinux is not enabled on this host", c->spec->linux_->mount_label);
   /* the compiled filter is cached under the state root (seccomp_cache.c) */
-  if (c->spec->linux_ && c->spec->linux_->seccomp
+  if (c->spec->linux_
       && (runcgo_context_open_root (c->ctx, true, err) < 0
-          || runcgo_seccomp_compile_cached (c->spec->linux_->seccomp, c->ctx->root_fd, &c->seccomp, err) < 0))
+          || runcgo_seccomp_prepare (c->spec, c->ctx->root_fd, &c->seccomp, err) < 0))
     return -1;
   if (c->seccomp
       && runcgo_seccomp_notify_connect (c->spec->linux_->seccomp, c->seccomp, &c->seccomp_notify_fd, err) < 0)

@@ -264,7 +264,7 @@ load_everything (struct runcgo_context *ctx, struct execution *x, runcgo_error_t
   if (build_process (x, err) < 0 || prepare_terminal (x, err) < 0)
     return -1;
   const struct runcgo_linux *l = x->spec->linux_;
-  if (l && l->seccomp && runcgo_seccomp_compile_cached (l->seccomp, ctx->root_fd, &x->seccomp, err) < 0)
+  if (l && runcgo_seccomp_prepare (x->spec, ctx->root_fd, &x->seccomp, err) < 0)
     return -1;
   if (x->seccomp && runcgo_seccomp_notify_connect (l->seccomp, x->seccomp, &x->seccomp_notify_fd, err) < 0)
     return -1;
