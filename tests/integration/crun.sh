@@ -215,6 +215,35 @@ test_keep_original_groups_keeps_the_runtime_s_supplementary_groups () {
   capture rt delete -f "$CID"
 }
 
+# ------------------------------------------------------------------ more run.oci.* annotations
+
+# run.oci.systemd.force_cgroup_v1=/PATH: the cgroup mount on PATH becomes a
+# tmpfs holding PATH/systemd, the host's v1 name=systemd hierarchy.
+test_force_cgroup_v1_mounts_the_name_systemd_hierarchy () {
+  crun_only
+  grep -q ' - cgroup .*name=systemd' /proc/self/mountinfo || skip "no v1 name=systemd hierarchy on this host"
+  cfg '.annotations["run.oci.systemd.force_cgroup_v1"] = "/sys/fs/cgroup"'
+  out=$(inside sh -c 'grep -E " /sys/fs/cgroup(/systemd)? " /proc/self/mountinfo | sed "s/.* - //"
+                      test -e /sys/fs/cgroup/systemd/cgroup.procs && echo procs; ls /sys/fs/cgroup')
+  assert_match "$out" '^tmpfs tmpfs .*size=1024k' "the mount on /sys/fs/cgroup"
+  assert_match "$out" '^cgroup cgroup .*name=systemd' "the mount on /sys/fs/cgroup/systemd"
+  assert_match "$out" '^procs$' "the hierarchy's files"
+  assert_eq "$(grep -vcE ' |^procs$|^systemd$' <<< "$out")" 0 "other entries in /sys/fs/cgroup"
+  cfg '.annotations["run.oci.systemd.force_cgroup_v1"] = "/nowhere"'
+  expect_error 'no mount in the config has the destination `/nowhere`' rt run -b "$BUNDLE" "$CID"
+}
+
+# run.oci.mount_context_type: crun's four SELinux context types; anything
+# else is refused.  (No SELinux here: linux.mountLabel itself is a warning.)
+test_mount_context_type_accepts_crun_s_values_only () {
+  crun_only
+  cfg '.annotations["run.oci.mount_context_type"] = "rootcontext"'
+  out=$(inside echo ok)
+  assert_eq "$out" ok "a run with rootcontext"
+  cfg '.annotations["run.oci.mount_context_type"] = "bogus"'
+  expect_error 'run.oci.mount_context_type: unknown context type "bogus"' rt run -b "$BUNDLE" "$CID"
+}
+
 # ------------------------------------------------------------------ copy-symlink, src-nofollow
 
 test_copy_symlink_recreates_a_symlink_source_as_a_symlink () {

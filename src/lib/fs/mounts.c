@@ -891,6 +891,9 @@ mount_cgroup (struct mount_job *j, const char *type, runcgo_error_t *err)
   struct statfs sfs;
   /* "cgroup2" asks for the unified hierarchy itself, even on a v1/hybrid
    * host; "cgroup" means whatever the host has */
+  /* one named v1 hierarchy ("none,name=systemd": run.oci.systemd.force_cgroup_v1) */
+  if (strcmp (type, "cgroup") == 0 && j->o.data && strstr (j->o.data, "name="))
+    return mount_filesystem (j, err);
   if (strcmp (type, "cgroup2") == 0 || (statfs ("/sys/fs/cgroup", &sfs) == 0 && sfs.f_type == CGROUP2_SUPER_MAGIC))
     return mount_cgroup2 (j, err);
   return mount_cgroup_v1 (j, err);

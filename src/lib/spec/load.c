@@ -880,16 +880,81 @@ runcgo_spec_load (const char *bundle, struct runcgo_spec **out, runcgo_error_t *
   return runcgo_spec_load_file (bundle, NULL, out, err);
 }
 
+static void
+mount_set (struct runcgo_mount *m, const char *dest, const char *type, const char *const *options, size_t n)
+{
+  memset (m, 0, sizeof (*m));
+  m->destination = xstrdup (dest);
+  m->type = xstrdup (type);
+  m->source = xstrdup (type);
+  m->options = xzalloc ((n + 1) * sizeof (char *));
+  for (size_t i = 0; i < n; i++)
+    m->options[i] = xstrdup (options[i]);
+}
+
+/* run.oci.systemd.force_cgroup_v1=/PATH (crun): the config's mount on PATH
+ * (its cgroup mount) becomes a small tmpfs holding PATH/systemd, the v1
+ * hierarchy "name=systemd" (for a systemd in the container that knows no
+ * cgroup v2; the host must have that hierarchy). */
+static int
+force_cgroup_v1 (struct runcgo_spec *spec, runcgo_error_t *err)
+{
+  static const char *const tmpfs[] = { "nosuid", "nodev", "noexec", "size=1024k", "mode=755" };
+  static const char *const named[] = { "none", "name=systemd", "xattr", "nosuid", "nodev", "noexec" };
+  const char *path = runcgo_spec_annotation (spec, RUNCGO_ANN_FORCE_CGROUP_V1);
+  size_t i = 0;
+  while (path && i < spec->n_mounts && strcmp (spec->mounts[i].destination, path) != 0)
+    i++;
+  if (path == NULL)
+    return 0;
+  if (i == spec->n_mounts)
+    return runcgo_fail_hint (err, EINVAL, "name the destination of the config's cgroup mount, e.g. /sys/fs/cgroup",
+                             "%s: no mount in the config has the destination `%s`", RUNCGO_ANN_FORCE_CGROUP_V1, path);
+  cleanup_free char *dest = xstrdup (path), *sub = xasprintf ("%s/systemd", path);
+  spec->mounts = xrealloc (spec->mounts, (spec->n_mounts + 1) * sizeof (*spec->mounts));
+  memmove (&spec->mounts[i + 2], &spec->mounts[i + 1], (spec->n_mounts - i - 1) * sizeof (*spec->mounts));
+  spec->n_mounts++;
+  struct runcgo_mount *old = &spec->mounts[i];
+  free (old->destination);
+  free (old->type);
+  free (old->source);
+  runcgo_strv_free (old->options);
+  free (old->uid_mappings);
+  free (old->gid_mappings);
+  mount_set (&spec->mounts[i], dest, "tmpfs", tmpfs, ARRAY_SIZE (tmpfs));
+  mount_set (&spec->mounts[i + 1], sub, "cgroup", named, ARRAY_SIZE (named));
+  return 0;
+}
+
+/* run.oci.mount_context_type names the SELinux mount option that carries
+ * linux.mountLabel; runcgo applies no SELinux context yet (see mountLabel)
+ * but refuses what crun refuses. */
+static int
+check_mount_context_type (const struct runcgo_spec *spec, runcgo_error_t *err)
+{
+  static const char *const types[] = { "context", "fscontext", "defcontext", "rootcontext" };
+  const char *t = runcgo_spec_annotation (spec, RUNCGO_ANN_MOUNT_CONTEXT_TYPE);
+  for (size_t i = 0; t && i < ARRAY_SIZE (types); i++)
+    if (strcmp (t, types[i]) == 0)
+      return 0;
+  if (t == NULL)
+    return 0;
+  return runcgo_fail_hint (err, EINVAL, "use context, fscontext, defcontext or rootcontext",
+                           "%s: unknown context type \"%s\"", RUNCGO_ANN_MOUNT_CONTEXT_TYPE, t);
+}
+
 /* crun's run.oci.* annotations that change what the config says, applied
  * once here so that create, exec and start see the same: keep_original_groups,
- * seccomp_fail_unknown_syscall and seccomp.receiver (or crun's environment
- * variable RUN_OCI_SECCOMP_RECEIVER): the listenerPath when the config
- * has none. */
+ * systemd.force_cgroup_v1, mount_context_type, seccomp_fail_unknown_syscall
+ * and seccomp.receiver (or crun's environment variable
+ * RUN_OCI_SECCOMP_RECEIVER): the listenerPath when the config has none. */
 static int
 apply_crun_annotations (struct runcgo_spec *spec, runcgo_error_t *err)
 {
   if (spec->process)
     spec->process->user.keep_groups = runcgo_spec_keeps_groups (spec);
+  if (force_cgroup_v1 (spec, err) < 0 || check_mount_context_type (spec, err) < 0)
+    return -1;
   struct runcgo_seccomp *s = spec->linux_ ? spec->linux_->seccomp : NULL;
   if (s == NULL)
     return 0;

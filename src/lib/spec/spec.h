@@ -398,6 +398,11 @@ const char *runcgo_spec_annotation (const struct runcgo_spec *spec, const char *
 /* run.oci.seccomp_fail_unknown_syscall (crun): present and not "0" = a
  * syscall name libseccomp does not know is an error, not skipped. */
 #define RUNCGO_ANN_SECCOMP_FAIL_UNKNOWN "run.oci.seccomp_fail_unknown_syscall"
+/* run.oci.systemd.force_cgroup_v1=/PATH (crun): a v1 "name=systemd"
+ * hierarchy mounted over PATH, after the config's mounts. */
+#define RUNCGO_ANN_FORCE_CGROUP_V1 "run.oci.systemd.force_cgroup_v1"
+/* run.oci.mount_context_type (crun): context|fscontext|defcontext|rootcontext. */
+#define RUNCGO_ANN_MOUNT_CONTEXT_TYPE "run.oci.mount_context_type"
 /* run.oci.pidfd_receiver (crun): a socket that gets the init's pidfd, as
  * with create --pidfd-socket (which wins when both are given). */
 #define RUNCGO_ANN_PIDFD_RECEIVER "run.oci.pidfd_receiver"
