@@ -244,6 +244,14 @@ test_mount_context_type_accepts_crun_s_values_only () {
   expect_error 'run.oci.mount_context_type: unknown context type "bogus"' rt run -b "$BUNDLE" "$CID"
 }
 
+# features says which config annotations change the runtime's behaviour
+test_features_names_the_run_oci_annotations_potentially_unsafe () {
+  crun_only
+  capture rt features
+  assert_status 0
+  assert_eq "$(jq -c .potentiallyUnsafeConfigAnnotations <<< "$stdout")" '["run.oci."]' potentiallyUnsafeConfigAnnotations
+}
+
 # ------------------------------------------------------------------ copy-symlink, src-nofollow
 
 test_copy_symlink_recreates_a_symlink_source_as_a_symlink () {

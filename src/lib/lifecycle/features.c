@@ -222,9 +222,11 @@ runcgo_features_json (void)
   if (access (slirp, X_OK) == 0)
     json_object_object_add (ann, "run.oci.runcgo.slirp.helper", json_object_new_string (slirp));
   json_object_object_add (f, "annotations", ann);
-  /* config.json annotations runcgo interprets: run.oci.runcgo.overlay, run.oci.runcgo.cgroups,
-   * run.oci.runcgo.network, run.oci.runcgo.publish, run.oci.runcgo.slirp.* */
-  json_object_object_add (f, "potentiallyUnsafeConfigAnnotations", json_object_new_array ());
+  /* config.json annotations runcgo interprets: its own run.oci.runcgo.* and crun's run.oci.*
+   * (hooks.stdout, seccomp_bpf_data, delegate-cgroup, ...): one prefix, as crun reports */
+  json_object *unsafe = json_object_new_array ();
+  json_object_array_add (unsafe, json_object_new_string ("run.oci."));
+  json_object_object_add (f, "potentiallyUnsafeConfigAnnotations", unsafe);
   char *text = xasprintf ("%s\n", json_object_to_json_string_ext (f, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED
                                                                          | JSON_C_TO_STRING_NOSLASHESCAPE));
   json_object_put (f);

@@ -955,6 +955,11 @@ apply_crun_annotations (struct runcgo_spec *spec, runcgo_error_t *err)
     spec->process->user.keep_groups = runcgo_spec_keeps_groups (spec);
   if (force_cgroup_v1 (spec, err) < 0 || check_mount_context_type (spec, err) < 0)
     return -1;
+  /* crun runs these libcrun plugins as the seccomp agent: refuse rather
+   * than start the container without the agent it expects */
+  if (runcgo_spec_annotation (spec, "run.oci.seccomp.plugins"))
+    return runcgo_fail_hint (err, ENOTSUP, "run an agent on linux.seccomp.listenerPath (or run.oci.seccomp.receiver)",
+                             "run.oci.seccomp.plugins: crun's seccomp plugins are not supported by runcgo");
   struct runcgo_seccomp *s = spec->linux_ ? spec->linux_->seccomp : NULL;
   if (s == NULL)
     return 0;
