@@ -32,6 +32,5 @@ RUNCGO_CMD (mounts)
                              "mounts: unknown subcommand \"%s\"", verb);
   if (runcgo_cli_context (g, &ctx, err) < 0)
     return -1;
-  return runcgo_container_mounts (ctx, argv[optind + 1], argv[optind + 2], strcmp (verb, "add") == 0, err) < 0 ? -1
-                                                                                                              : 0;
+  return runcgo_container_mounts (ctx, argv[optind + 1], argv[optind + 2], strcmp (verb, "add") == 0, err) < 0 ? -1 : 0;
 }

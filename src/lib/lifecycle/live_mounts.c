@@ -52,12 +52,12 @@ struct live
 {
   const struct runcgo_spec *spec; /* the container's (user namespace, bundle) */
   const char *bundle;
-  struct runcgo_mount *mounts;    /* from the file */
+  struct runcgo_mount *mounts; /* from the file */
   size_t n;
-  int *fds;                       /* add: the detached mounts, by index */
-  int root_fd;                    /* the init's root */
+  int *fds;    /* add: the detached mounts, by index */
+  int root_fd; /* the init's root */
   int init_pidfd;
-  bool join_userns;               /* rootless: make the mounts inside the container's user namespace */
+  bool join_userns; /* rootless: make the mounts inside the container's user namespace */
 };
 
 /* MS_* per-mount flags -> MOUNT_ATTR_*; sync, dirsync, mand and the like
@@ -65,8 +65,12 @@ struct live
 static int
 flags_to_attrs (const struct runcgo_mount_opts *o, size_t i, uint64_t *set, uint64_t *clr, runcgo_error_t *err)
 {
-  static const struct { unsigned long ms; uint64_t attr; } map[] = {
-    { MS_RDONLY, MOUNT_ATTR_RDONLY }, { MS_NOSUID, MOUNT_ATTR_NOSUID }, { MS_NODEV, MOUNT_ATTR_NODEV },
+  static const struct
+  {
+    unsigned long ms;
+    uint64_t attr;
+  } map[] = {
+    { MS_RDONLY, MOUNT_ATTR_RDONLY }, { MS_NOSUID, MOUNT_ATTR_NOSUID },         { MS_NODEV, MOUNT_ATTR_NODEV },
     { MS_NOEXEC, MOUNT_ATTR_NOEXEC }, { MS_NODIRATIME, MOUNT_ATTR_NODIRATIME },
   };
   unsigned long known = MS_BIND | MS_REC | MS_NOATIME | MS_STRICTATIME | MS_RELATIME;
@@ -80,16 +84,20 @@ flags_to_attrs (const struct runcgo_mount_opts *o, size_t i, uint64_t *set, uint
   if (o->flags & (MS_NOATIME | MS_STRICTATIME | MS_RELATIME))
     {
       *clr |= MOUNT_ATTR__ATIME;
-      *set |= (o->flags & MS_NOATIME) ? MOUNT_ATTR_NOATIME
-              : (o->flags & MS_STRICTATIME) ? MOUNT_ATTR_STRICTATIME : MOUNT_ATTR_RELATIME;
+      *set |= (o->flags & MS_NOATIME)       ? MOUNT_ATTR_NOATIME
+              : (o->flags & MS_STRICTATIME) ? MOUNT_ATTR_STRICTATIME
+                                            : MOUNT_ATTR_RELATIME;
     }
   if ((o->flags | o->clear) & ~known)
     return runcgo_fail_hint (err, EINVAL, "give that option in the config, not to a running container",
                              "mounts[%zu].options: a filesystem flag (sync, dirsync, mand, ...) cannot be added "
-                             "to a running container", i);
+                             "to a running container",
+                             i);
   if (o->tmpcopyup || o->copy_symlink || o->idmap || o->ridmap)
-    return runcgo_fail (err, EINVAL, "mounts[%zu].options: tmpcopyup, copy-symlink, idmap and ridmap are not "
-                        "supported by `mounts add`", i);
+    return runcgo_fail (err, EINVAL,
+                        "mounts[%zu].options: tmpcopyup, copy-symlink, idmap and ridmap are not "
+                        "supported by `mounts add`",
+                        i);
   return 0;
 }
 
@@ -106,7 +114,7 @@ set_attrs (int fd, const struct runcgo_mount_opts *o, size_t i, runcgo_error_t *
   if ((r.attr_set || r.attr_clr)
       && syscall (SYS_mount_setattr, fd, "", AT_EMPTY_PATH | AT_RECURSIVE, &r, sizeof (r)) < 0)
     return runcgo_fail (err, errno, "mounts[%zu]: set the recursive flags", i);
-  struct fs_mount_attr p = { .propagation = o->propagation & ~(unsigned long) MS_REC };
+  struct fs_mount_attr p = { .propagation = o->propagation & ~(unsigned long)MS_REC };
   unsigned rec = (o->propagation & MS_REC) ? AT_RECURSIVE : 0;
   if (p.propagation && syscall (SYS_mount_setattr, fd, "", AT_EMPTY_PATH | rec, &p, sizeof (p)) < 0)
     return runcgo_fail (err, errno, "mounts[%zu]: set the propagation", i);
@@ -116,14 +124,17 @@ set_attrs (int fd, const struct runcgo_mount_opts *o, size_t i, runcgo_error_t *
 static int
 prepare_bind (const struct live *lv, size_t i, const struct runcgo_mount_opts *o, runcgo_error_t *err)
 {
+  /* only a process privileged over the host's mount namespace may copy its
+   * mounts (open_tree), and in the container's namespaces the host's paths
+   * are out of sight */
+  if (lv->join_userns)
+    return runcgo_fail_hint (err, EPERM, "run `mounts add` as root, or add the bind to the config",
+                             "mounts[%zu]: a rootless runtime cannot bind a host path into a running container", i);
   const char *source = lv->mounts[i].source;
   cleanup_free char *src = source[0] == '/' ? xstrdup (source) : xasprintf ("%s/%s", lv->bundle, source);
   unsigned flags = OPEN_TREE_CLONE | OPEN_TREE_CLOEXEC | (o->rbind ? AT_RECURSIVE : 0)
                    | (o->src_nofollow ? AT_SYMLINK_NOFOLLOW : 0);
-  lv->fds[i] = (int) syscall (SYS_open_tree, AT_FDCWD, src, flags);
-  if (lv->fds[i] < 0 && lv->join_userns && (errno == EPERM || errno == EINVAL))
-    return runcgo_fail_hint (err, errno, "run `mounts add` as root, or add the bind to the config",
-                             "mounts[%zu]: a rootless runtime cannot bind a host path into a running container", i);
+  lv->fds[i] = (int)syscall (SYS_open_tree, AT_FDCWD, src, flags);
   if (lv->fds[i] < 0)
     return runcgo_fail (err, errno, "mounts[%zu]: open_tree of bind source `%s`", i, src);
   return 0;
@@ -133,8 +144,7 @@ prepare_bind (const struct live *lv, size_t i, const struct runcgo_mount_opts *o
 static int
 configure_fs (int fsfd, const struct runcgo_mount *m, const char *data, size_t i, runcgo_error_t *err)
 {
-  if (m->source && *m->source
-      && syscall (SYS_fsconfig, fsfd, FSCONFIG_SET_STRING, "source", m->source, 0) < 0)
+  if (m->source && *m->source && syscall (SYS_fsconfig, fsfd, FSCONFIG_SET_STRING, "source", m->source, 0) < 0)
     return runcgo_fail (err, errno, "mounts[%zu].source: \"%s\"", i, m->source);
   cleanup_free char *copy = xstrdup (data ? data : "");
   for (char *save = NULL, *kv = strtok_r (copy, ",", &save); kv; kv = strtok_r (NULL, ",", &save))
@@ -142,8 +152,8 @@ configure_fs (int fsfd, const struct runcgo_mount *m, const char *data, size_t i
       char *eq = strchr (kv, '=');
       if (eq)
         *eq = '\0';
-      int r = eq ? (int) syscall (SYS_fsconfig, fsfd, FSCONFIG_SET_STRING, kv, eq + 1, 0)
-                 : (int) syscall (SYS_fsconfig, fsfd, FSCONFIG_SET_FLAG, kv, NULL, 0);
+      int r = eq ? (int)syscall (SYS_fsconfig, fsfd, FSCONFIG_SET_STRING, kv, eq + 1, 0)
+                 : (int)syscall (SYS_fsconfig, fsfd, FSCONFIG_SET_FLAG, kv, NULL, 0);
       if (r < 0)
         return runcgo_fail (err, errno, "mounts[%zu].options: \"%s\" refused by %s", i, kv, m->type);
     }
@@ -156,12 +166,12 @@ static int
 prepare_fs (const struct live *lv, size_t i, const struct runcgo_mount_opts *o, runcgo_error_t *err)
 {
   const struct runcgo_mount *m = &lv->mounts[i];
-  cleanup_close int fsfd = (int) syscall (SYS_fsopen, m->type, FSOPEN_CLOEXEC);
+  cleanup_close int fsfd = (int)syscall (SYS_fsopen, m->type, FSOPEN_CLOEXEC);
   if (fsfd < 0)
     return runcgo_fail (err, errno, "mounts[%zu].type: fsopen \"%s\"", i, m->type);
   if (configure_fs (fsfd, m, o->data, i, err) < 0)
     return -1;
-  lv->fds[i] = (int) syscall (SYS_fsmount, fsfd, FSMOUNT_CLOEXEC, 0);
+  lv->fds[i] = (int)syscall (SYS_fsmount, fsfd, FSMOUNT_CLOEXEC, 0);
   if (lv->fds[i] < 0)
     return runcgo_fail (err, errno, "mounts[%zu]: fsmount", i);
   return 0;
@@ -175,9 +185,13 @@ prepare_one (const struct live *lv, size_t i, runcgo_error_t *err)
   if (runcgo_mount_opts_parse (m->options, &o, err) < 0)
     return -1;
   bool bind = o.bind || o.rbind || (m->type && strcmp (m->type, "bind") == 0);
-  int r = bind ? prepare_bind (lv, i, &o, err) : m->type == NULL ? runcgo_fail (err, EINVAL, "mounts[%zu].type: "
-                                                                                "missing (and not a bind)", i)
-                                                                 : prepare_fs (lv, i, &o, err);
+  int r;
+  if (bind)
+    r = prepare_bind (lv, i, &o, err);
+  else if (m->type == NULL)
+    r = runcgo_fail (err, EINVAL, "mounts[%zu].type: missing (and not a bind)", i);
+  else
+    r = prepare_fs (lv, i, &o, err);
   if (r == 0)
     r = set_attrs (lv->fds[i], &o, i, err);
   runcgo_mount_opts_free (&o);
@@ -270,7 +284,7 @@ run_child (struct live *lv, bool add, runcgo_error_t *err)
   while (waitpid (pid, &status, 0) < 0 && errno == EINTR)
     ;
   if (r == 0 && !(WIFEXITED (status) && WEXITSTATUS (status) == 0))
-    r = runcgo_fail (err, 0, "the mount helper died (wait status %#x)", (unsigned) status);
+    r = runcgo_fail (err, 0, "the mount helper died (wait status %#x)", (unsigned)status);
   return r;
 }
 
@@ -304,10 +318,10 @@ live_begin (struct runcgo_context *ctx, struct runcgo_loaded *l, struct live *lv
     return runcgo_fail (err, 0, "container \"%s\" is not running", l->st->id);
   if (runcgo_spec_namespace (lv->spec, RUNCGO_NS_MOUNT) == NULL)
     return runcgo_fail (err, EINVAL, "container \"%s\" shares the host's mount namespace", l->st->id);
-  lv->init_pidfd = (int) syscall (SYS_pidfd_open, l->st->pid, 0);
+  lv->init_pidfd = (int)syscall (SYS_pidfd_open, l->st->pid, 0);
   if (lv->init_pidfd < 0 || !runcgo_pid_is_alive (l->st->pid, l->st->start_time))
     return runcgo_fail (err, 0, "container \"%s\" is not running", l->st->id);
-  cleanup_free char *root = xasprintf ("/proc/%d/root", (int) l->st->pid);
+  cleanup_free char *root = xasprintf ("/proc/%d/root", (int)l->st->pid);
   lv->root_fd = open (root, O_PATH | O_DIRECTORY | O_CLOEXEC);
   if (lv->root_fd < 0)
     return runcgo_fail (err, errno, "open the root of container \"%s\"", l->st->id);
