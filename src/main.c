@@ -23,6 +23,7 @@ struct command
 static const struct command commands[] = {
   { "create", runcgo_cmd_create, "[OPTIONS] ID [BUNDLE]", "create a container (its process waits for 'start')",
     "  -b, --bundle DIR        bundle directory (default: current directory)\n"
+    "  -f, --config FILE       the config to use instead of BUNDLE/config.json\n"
     "      --pid-file FILE     write the init's PID to FILE\n"
     "      --console-socket S  AF_UNIX socket that receives the terminal master\n"
     "      --pidfd-socket S    AF_UNIX socket that receives the process's pidfd\n"
@@ -34,6 +35,7 @@ static const struct command commands[] = {
   { "start", runcgo_cmd_start, "ID", "start the process of a created container", "" },
   { "run", runcgo_cmd_run, "[OPTIONS] ID [BUNDLE]", "create and start a container, wait for it, delete it",
     "  -b, --bundle DIR        bundle directory (default: current directory)\n"
+    "  -f, --config FILE       the config to use instead of BUNDLE/config.json\n"
     "  -d, --detach            do not wait: leave the container running\n"
     "      --keep              do not delete the container after it exits\n"
     "      --no-subreaper      do not become a child subreaper\n"
@@ -108,9 +110,11 @@ static const struct command commands[] = {
     "  -f, --format table|json output format (default: table)\n"
     "  -q, --quiet             print only the container IDs\n" },
   { "kill", runcgo_cmd_kill, "[OPTIONS] ID [SIGNAL]", "send a signal (default SIGTERM) to the container's init",
-    "  -a, --all               signal every process of the container\n" },
+    "  -a, --all               signal every process of the container\n"
+    "  -r, --regex             ID is a POSIX extended regex: signal every container it matches\n" },
   { "delete", runcgo_cmd_delete, "[OPTIONS] ID", "delete a stopped container and everything it holds",
-    "  -f, --force             kill the container first if it still runs\n" },
+    "  -f, --force             kill the container first if it still runs\n"
+    "  -r, --regex             ID is a POSIX extended regex: delete every container it matches\n" },
   { "pause", runcgo_cmd_pause, "ID", "suspend every process of the container (cgroup freezer)", "" },
   { "resume", runcgo_cmd_resume, "ID", "resume the processes of a paused container", "" },
   { "update", runcgo_cmd_update, "[OPTIONS] ID", "change the resource limits of a running container",
@@ -141,6 +145,9 @@ static const struct command commands[] = {
   { "spec", runcgo_cmd_spec, "[OPTIONS]", "write a default config.json",
     "  -b, --bundle DIR        where to write config.json (default: current directory)\n"
     "      --rootless          a config that runs for an unprivileged user\n" },
+  { "mounts", runcgo_cmd_mounts, "add|remove ID FILE",
+    "add (remove) the mounts of FILE, a JSON array of OCI mounts, to (from) a running container", "" },
+  { "completion", runcgo_cmd_completion, "bash|zsh|fish", "print the shell's completion script", "" },
   { "check", runcgo_cmd_check, "[OPTIONS]", "show what rootless containers need from this host, and the fixes",
     "  -f, --format text|json output format (default: text)\n" },
   { "version", NULL, "", "print the version", "" },
@@ -157,7 +164,8 @@ static const char global_usage[] =
     "  --log-format text|json   format of --log entries (default text)\n"
     "  --debug                  log debug messages\n"
     "  --systemd-cgroup         manage cgroups through systemd (cgroupsPath \"slice:prefix:name\")\n"
-    "  --cgroup-manager systemd|cgroupfs  crun's spelling of --systemd-cgroup (or not)\n"
+    "  --cgroup-manager systemd|cgroupfs|disabled  crun's spelling of --systemd-cgroup (or not);\n"
+    "                           disabled: no cgroup at all (linux.resources are ignored)\n"
     "  --log-level debug|info|warning|error  crun's: debug = --debug, the others the default\n"
     "  --rootless auto|true|false  rootless mode (default auto: when not root)\n"
     "  --criu PATH              the criu binary for checkpoint/restore (default: criu from PATH)\n"
@@ -248,6 +256,7 @@ runcgo_cli_context (struct runcgo_cli *g, struct runcgo_context **out, runcgo_er
       if (runcgo_context_init (&g->ctx, g->root, g->rootless, g->systemd_cgroup, err) < 0)
         return -1;
       g->ctx.debug = g->debug;
+      g->ctx.no_cgroup = g->no_cgroup;
       g->ctx.strict_devices = g->strict_devices;
       g->ctx_ready = true;
     }
@@ -286,7 +295,8 @@ static const struct option global_options[] = {
 };
 
 /* crun's --cgroup-manager and --log-level, mapped onto runc's flags:
- * systemd = --systemd-cgroup, cgroupfs = the default; debug = --debug, the
+ * systemd = --systemd-cgroup, cgroupfs = the default, disabled = no cgroup
+ * (the container stays in the caller's); debug = --debug, the
  * other levels keep the default (warnings and errors).  false = a bad value
  * (reported here). */
 static bool
@@ -295,12 +305,14 @@ parse_crun_global (int opt, const char *val, struct runcgo_cli *g)
   static const char *const levels[] = { "debug", "info", "warning", "error" };
   if (opt == OPT_CGROUP_MANAGER)
     {
-      if (strcmp (val, "systemd") == 0 || strcmp (val, "cgroupfs") == 0)
+      if (strcmp (val, "systemd") == 0 || strcmp (val, "cgroupfs") == 0 || strcmp (val, "disabled") == 0)
         {
           g->systemd_cgroup = strcmp (val, "systemd") == 0;
+          g->no_cgroup = strcmp (val, "disabled") == 0;
           return true;
         }
-      fprintf (stderr, "runcgo: --cgroup-manager: invalid value \"%s\" (hint: use systemd or cgroupfs)\n", val);
+      fprintf (stderr, "runcgo: --cgroup-manager: invalid value \"%s\" (hint: use systemd, cgroupfs or disabled)\n",
+               val);
       return false;
     }
   for (size_t i = 0; i < ARRAY_SIZE (levels); i++)
@@ -326,7 +338,7 @@ parse_globals (int argc, char **argv, struct runcgo_cli *g, const char **log, co
         case OPT_LOG: *log = optarg; break;
         case OPT_LOG_FORMAT: *log_format = optarg; break;
         case OPT_DEBUG: g->debug = true; break;
-        case OPT_SYSTEMD_CGROUP: g->systemd_cgroup = true; break;
+        case OPT_SYSTEMD_CGROUP: g->systemd_cgroup = true; g->no_cgroup = false; break;
         case OPT_ROOTLESS: g->rootless = optarg; break;
         case OPT_CRIU: g->criu = optarg; break;
         case OPT_DEVICE_POLICY:

@@ -4,7 +4,7 @@
 # of src/cmd/*.c; tests/package/completions.sh fails when they drift apart.
 # Installed as $(datadir)/fish/vendor_completions.d/runcgo.fish.
 
-set -l commands create start run exec checkpoint restore state list kill delete pause resume update ps events features spec check version
+set -l commands create start run exec checkpoint restore state list kill delete pause resume update ps events features spec mounts completion check version
 
 function __runcgo_ids
     command -sq runcgo; or return
@@ -30,7 +30,7 @@ complete -c runcgo -n $g -l systemd-cgroup -d 'manage cgroups through systemd'
 complete -c runcgo -n $g -l rootless -x -a 'auto true false' -d 'rootless mode'
 complete -c runcgo -n $g -l criu -r -F -d 'the criu binary for checkpoint/restore'
 complete -c runcgo -n $g -l device-policy -x -a 'default strict' -d 'which linux.devices are allowed'
-complete -c runcgo -n $g -l cgroup-manager -x -a 'systemd cgroupfs' -d 'crun: the cgroup driver'
+complete -c runcgo -n $g -l cgroup-manager -x -a 'systemd cgroupfs disabled' -d 'crun: the cgroup driver (disabled: none)'
 complete -c runcgo -n $g -l log-level -x -a 'debug info warning error' -d 'crun: debug is --debug'
 complete -c runcgo -n $g -s v -l version -d 'print the version'
 complete -c runcgo -n $g -s h -l help -d 'print the help'
@@ -53,6 +53,8 @@ complete -c runcgo -n $g -a ps -d 'list the processes of a container'
 complete -c runcgo -n $g -a events -d 'print cgroup statistics and OOM events'
 complete -c runcgo -n $g -a features -d 'print the runtime-spec features JSON'
 complete -c runcgo -n $g -a spec -d 'write a default config.json'
+complete -c runcgo -n $g -a mounts -d 'add or remove mounts of a running container'
+complete -c runcgo -n $g -a completion -d 'print the completion script of a shell'
 complete -c runcgo -n $g -a check -d 'show what rootless containers need from this host'
 complete -c runcgo -n $g -a version -d 'print the version'
 
@@ -63,6 +65,7 @@ complete -c runcgo -n '__fish_seen_subcommand_from start state kill delete pause
 # create and run
 set -l cr '__fish_seen_subcommand_from create run'
 complete -c runcgo -n $cr -s b -l bundle -r -a '(__fish_complete_directories)' -d 'bundle directory'
+complete -c runcgo -n $cr -s f -l config -r -F -d 'the config to use instead of BUNDLE/config.json'
 complete -c runcgo -n $cr -l pid-file -r -F -d 'write the PID of the init to FILE'
 complete -c runcgo -n $cr -l console-socket -r -F -d 'AF_UNIX socket that receives the terminal master'
 complete -c runcgo -n $cr -l no-pivot -d 'use chroot instead of pivot_root'
@@ -130,6 +133,7 @@ complete -c runcgo -n $rs -l no-subreaper -d 'do not become a child subreaper'
 complete -c runcgo -n '__fish_seen_subcommand_from list ps' -s f -l format -x -a 'table json' -d 'output format'
 complete -c runcgo -n '__fish_seen_subcommand_from list' -s q -l quiet -d 'print only the container IDs'
 complete -c runcgo -n '__fish_seen_subcommand_from kill' -s a -l all -d 'signal every process of the container'
+complete -c runcgo -n '__fish_seen_subcommand_from kill delete' -s r -l regex -d 'ID is a regex: every container it matches'
 complete -c runcgo -n '__fish_seen_subcommand_from kill' -a 'TERM KILL HUP INT QUIT USR1 USR2 STOP CONT WINCH' -d signal
 complete -c runcgo -n '__fish_seen_subcommand_from delete' -s f -l force -d 'kill the container first'
 complete -c runcgo -n '__fish_seen_subcommand_from events' -l stats -d 'print the statistics once and exit'
@@ -160,3 +164,10 @@ complete -c runcgo -n $up -l kernel-memory -x -d 'ignored (obsolete)'
 complete -c runcgo -n $up -l kernel-memory-tcp -x -d 'ignored (obsolete)'
 complete -c runcgo -n $up -l l3-cache-schema -x -d 'Intel RDT L3 cache schema'
 complete -c runcgo -n $up -l mem-bw-schema -x -d 'Intel RDT memory bandwidth schema'
+
+# mounts add|remove ID FILE; completion SHELL
+set -l mo '__fish_seen_subcommand_from mounts'
+complete -c runcgo -n "$mo; and not __fish_seen_subcommand_from add remove" -a 'add remove' -d 'mounts subcommand'
+complete -c runcgo -n "$mo; and __fish_seen_subcommand_from add remove" -a '(__runcgo_ids)'
+complete -c runcgo -n "$mo; and __fish_seen_subcommand_from add remove" -F
+complete -c runcgo -n '__fish_seen_subcommand_from completion' -a 'bash zsh fish' -d shell

@@ -23,6 +23,7 @@ enum
 
 static const struct option create_options[] = {
   { "bundle", required_argument, NULL, 'b' },
+  { "config", required_argument, NULL, 'f' },
   { "pid-file", required_argument, NULL, OPT_PID_FILE },
   { "console-socket", required_argument, NULL, OPT_CONSOLE_SOCKET },
   { "pidfd-socket", required_argument, NULL, OPT_PIDFD_SOCKET },
@@ -57,11 +58,12 @@ runcgo_cli_parse_create (const char *command, int argc, char **argv, struct runc
   static const char **publish;
   memset (o, 0, sizeof (*o));
   optind = 1;
-  while ((c = getopt_long (argc, argv, is_run ? "b:dp:h" : "b:p:h", create_options, NULL)) != -1)
+  while ((c = getopt_long (argc, argv, is_run ? "b:f:dp:h" : "b:f:p:h", create_options, NULL)) != -1)
     {
       switch (c)
         {
         case 'b': o->bundle = optarg; break;
+        case 'f': o->config = optarg; break;
         case OPT_PID_FILE: o->pid_file = optarg; break;
         case OPT_CONSOLE_SOCKET: o->console_socket = optarg; break;
         case OPT_PIDFD_SOCKET: o->pidfd_socket = optarg; break;

@@ -505,4 +505,47 @@ test_v2_pause_stats_kill_all_and_delete () {
   [ ! -d "$dir" ] || fail "cgroup $dir left after delete"
 }
 
+# crun's run.oci.delegate-cgroup: the init moves on into a sub-cgroup that
+# the container's root owns; the limits stay on the container's cgroup, and
+# the cgroup namespace (made at the clone) is rooted above the sub-cgroup.
+test_v2_delegate_cgroup_annotation_moves_the_init_below_the_limits () {
+  runc_differs "crun's annotation"
+  need_v2
+  local limited=false
+  grep -qw hugetlb /sys/fs/cgroup/unified/cgroup.controllers 2> /dev/null ||
+    grep -qw hugetlb /sys/fs/cgroup/cgroup.controllers && limited=true
+  [ -e /sys/kernel/mm/hugepages/hugepages-2048kB ] || limited=false
+  cfg_ns_add cgroup
+  cfg '.annotations["run.oci.delegate-cgroup"] = "payload/inner"'
+  if $limited; then cfg '.linux.resources.hugepageLimits = [{"pageSize": "2MB", "limit": 4194304}]'; fi
+  cfg_args sleep 1000
+  capture v2rt run -d -b "$BUNDLE" "$CID"
+  assert_status 0
+  dir=$(v2_dir)
+  pid=$(v2rt state "$CID" | jq -r .pid)
+  assert_eq "$(cat "$dir/payload/inner/cgroup.procs")" "$pid" "processes of the delegated sub-cgroup"
+  assert_eq "$(cat "$dir/cgroup.procs")" "" "processes left in the container's cgroup"
+  if $limited; then
+    assert_eq "$(cat "$dir/hugetlb.2MB.max")" 4194304 "the limit on the container's cgroup"
+    assert_ne "$(cat "$dir/payload/hugetlb.2MB.max")" 4194304 "the sub-cgroup gets the controller, not the limit"
+  fi
+  # an exec joins the init's cgroup (the container's holds no process now)
+  capture v2rt exec "$CID" sh -c 'grep -h ^0:: /proc/1/cgroup /proc/self/cgroup'
+  assert_eq "$(echo $stdout)" "0::/payload/inner 0::/payload/inner" "the container's view of the init's and exec's cgroup"
+  capture v2rt ps -f json "$CID"
+  assert_eq "$(jq -c . <<< "$stdout")" "[$pid]" "processes ps finds below the container's cgroup"
+  capture v2rt delete -f "$CID"
+  assert_status 0
+  [ ! -d "$dir" ] || fail "cgroup $dir left after delete"
+  cfg '.annotations["run.oci.delegate-cgroup"] = "../out"'
+  expect_error 'run.oci.delegate-cgroup: "../out" is not a relative path' v2rt run -b "$BUNDLE" "$CID-2"
+}
+
+test_delegate_cgroup_annotation_is_refused_without_cgroup_v2 () {
+  runc_differs "crun's annotation"
+  [ "$(stat -f -c %T /sys/fs/cgroup)" != cgroup2fs ] || skip "this host is on cgroup v2"
+  cfg '.annotations["run.oci.delegate-cgroup"] = "payload"'
+  expect_error 'run.oci.delegate-cgroup: this host is not on cgroup v2 alone' rt run -b "$BUNDLE" "$CID"
+}
+
 run_tests

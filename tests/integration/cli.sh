@@ -91,7 +91,7 @@ test_crun_cgroup_manager_and_log_level_flags () {
   assert_status 0
   capture rt --log-level error run -b "$BUNDLE" "$CID-4"
   assert_status 0
-  expect_error 'use systemd or cgroupfs' rt --cgroup-manager disabled list
+  expect_error 'use systemd, cgroupfs or disabled' rt --cgroup-manager bogus list
   expect_error 'use debug, info, warning or error' rt --log-level loud list
 }
 

@@ -325,6 +325,19 @@ test_pidfd_socket_that_nobody_listens_on_fails_create () {
   expect_error '--pidfd-socket: connect to' rt create -b "$BUNDLE" --pidfd-socket "$T/nobody.sock" "$CID"
 }
 
+# crun's annotation run.oci.pidfd_receiver is --pidfd-socket by another name.
+test_pidfd_receiver_annotation_receives_the_pidfd_of_init () {
+  runc_differs "crun's annotation"
+  pidfd_receiver "$T/init.sock" "$T/init.got"
+  cfg '.annotations["run.oci.pidfd_receiver"] = $s' --arg s "$T/init.sock"
+  cfg_args sleep 1000
+  start_detached "$CID"
+  wait_file "$T/init.got"
+  assert_eq "$(cat "$T/init.got")" "pidfd $(pid_of "$CID")" "what the annotation's socket got"
+  wait
+  capture rt delete -f "$CID"
+}
+
 # The process freezes as it enters the frozen cgroup: exec (even -d)
 # returns only once the container is resumed, and nothing ran before.
 test_exec_ignore_paused_execs_into_a_paused_container () {

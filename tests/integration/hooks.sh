@@ -184,4 +184,29 @@ test_poststop_hook_failure_does_not_fail_delete () {
   [ -e "$SHARED/poststop2.json" ] || fail "the hook after the failed one did not run"
 }
 
+# crun's run.oci.hooks.stdout / run.oci.hooks.stderr: every hook's stdout
+# and stderr go to these files (appended; created when missing), not to the
+# runtime's; startContainer writes there from inside the container.
+test_hooks_stdout_and_stderr_annotations_collect_the_hooks_output () {
+  runc_differs "crun's annotations"
+  local k h hooks='{}'
+  for k in prestart createRuntime createContainer startContainer poststart poststop; do
+    h=$(jq -n --arg k "$k" '{"path": "/bin/sh", "args": ["sh", "-c", "echo out-\($k); echo err-\($k) >&2"]}')
+    hooks=$(jq --arg k "$k" --argjson h "$h" '.[$k] = [$h]' <<< "$hooks")
+  done
+  echo "old line" > "$T/hooks.out"
+  cfg '.hooks = $h | .annotations["run.oci.hooks.stdout"] = $o | .annotations["run.oci.hooks.stderr"] = $e' \
+    --argjson h "$hooks" --arg o "$T/hooks.out" --arg e "$T/hooks.err"
+  cfg_args true
+  capture rt run -b "$BUNDLE" "$CID"
+  assert_status 0
+  assert_no_match "$output" 'out-|err-' "the runtime's own output"
+  assert_eq "$(tr '\n' ' ' < "$T/hooks.out")" \
+    "old line out-prestart out-createRuntime out-createContainer out-startContainer out-poststart out-poststop " \
+    "run.oci.hooks.stdout"
+  assert_eq "$(tr '\n' ' ' < "$T/hooks.err")" \
+    "err-prestart err-createRuntime err-createContainer err-startContainer err-poststart err-poststop " \
+    "run.oci.hooks.stderr"
+}
+
 run_tests "$@"

@@ -157,6 +157,36 @@ test_exec_as_unprivileged_user_lands_in_the_pid_namespace () {
   done
 }
 
+# crun's `mounts add` as an unprivileged user: the mounts are made inside the
+# container's user namespace, so a tmpfs works and a bind of a host path is
+# refused with the reason (the kernel copies host mounts only for a process
+# privileged over the host's mount namespace).
+test_mounts_add_as_user_makes_a_tmpfs_and_refuses_host_binds () {
+  runc_differs "crun's command"
+  rl_prepare "$RL_USER"
+  cfg_args sleep 1000
+  capture urt run -d -b "$BUNDLE" "$CID"
+  assert_status 0
+  echo '[{"destination": "/scratch", "type": "tmpfs", "source": "tmpfs", "options": ["size=1m"]}]' > "$T/tmpfs.json"
+  capture urt mounts add "$CID" "$T/tmpfs.json"
+  assert_status 0
+  # seen from the host in the init's mount table, and from inside
+  local pid
+  pid=$(urt state "$CID" | jq -r .pid)
+  assert_eq "$(grep " /scratch " "/proc/$pid/mountinfo" | sed "s/.* - //" | cut -d" " -f1)" tmpfs \
+    "the filesystem on /scratch"
+  capture urt exec "$CID" sh -c 'echo hi > /scratch/f && cat /scratch/f'
+  assert_eq "$status:$stdout" "0:hi" "the tmpfs is writable from inside"
+  jq -n --arg d "$SHARED" '[{"destination": "/host", "type": "bind", "source": $d, "options": ["bind"]}]' \
+    > "$T/bind.json"
+  expect_error 'a rootless runtime cannot bind a host path into a running container' urt mounts add "$CID" "$T/bind.json"
+  capture urt mounts remove "$CID" "$T/tmpfs.json"
+  assert_status 0
+  assert_eq "$(grep -c " /scratch " "/proc/$pid/mountinfo")" 0 "mounts on /scratch after mounts remove"
+  capture urt delete -f "$CID"
+  assert_status 0
+}
+
 test_spec_rootless_then_run_in_the_default_state_root () {
   rl_prepare "$RL_USER"
   cfg_args sh -c 'id -u; cat /proc/self/uid_map'

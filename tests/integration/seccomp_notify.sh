@@ -288,6 +288,74 @@ test_unknown_syscall_name_is_ignored () {
   assert_contains "$out" "Operation not permitted" "mkdir (the known names still apply)"
 }
 
+# crun's run.oci.seccomp_fail_unknown_syscall: the same profile fails, naming
+# the syscall; "0" keeps the default (crun).  Checked twice: the compiled
+# filter is cached, and the cache must not hide the difference.
+test_seccomp_fail_unknown_syscall_annotation_makes_it_an_error () {
+  runc_differs "crun's annotation"
+  profile SCMP_ACT_ERRNO '.linux.seccomp.syscalls[0].names += ["no_such_syscall_in_any_kernel"]'
+  out=$(inside sh -c "$MKDIR_PROBE")
+  assert_contains "$out" "Operation not permitted" "mkdir without the annotation"
+  cfg '.annotations["run.oci.seccomp_fail_unknown_syscall"] = "1"'
+  capture rt run -b "$BUNDLE" "$CID"
+  assert_status 1
+  assert_contains "$stderr" 'linux.seccomp.syscalls[0].names[2]: unknown syscall "no_such_syscall_in_any_kernel"' error
+  cfg '.annotations["run.oci.seccomp_fail_unknown_syscall"] = "0"'
+  out=$(inside sh -c "$MKDIR_PROBE")
+  assert_contains "$out" "Operation not permitted" "mkdir with the annotation at 0"
+}
+
+# crun's run.oci.seccomp.receiver (and its environment variable
+# RUN_OCI_SECCOMP_RECEIVER): the listener goes there when the config has no
+# listenerPath; it must be absolute.
+test_seccomp_receiver_annotation_and_env_reach_the_agent () {
+  runc_differs "crun's annotation"
+  notify_profile 'del(.linux.seccomp.listenerPath) | del(.linux.seccomp.listenerMetadata)'
+  cfg '.annotations["run.oci.seccomp.receiver"] = "agent.sock"'
+  expect_error 'run.oci.seccomp.receiver: `agent.sock` is not an absolute path' rt run -b "$BUNDLE" "$CID"
+  cfg '.annotations["run.oci.seccomp.receiver"] = $p' --arg p "$T/agent.sock"
+  agent -e 28
+  out=$(inside sh -c "$MKDIR_PROBE")
+  assert_contains "$out" "No space left on device" "mkdir answered through the annotation's agent"
+  agent_done
+  cfg 'del(.annotations["run.oci.seccomp.receiver"])'
+  agent -e 28
+  cfg_args sh -c "$MKDIR_PROBE"
+  capture env RUN_OCI_SECCOMP_RECEIVER="$T/agent.sock" "$RUNCGO" --root "$ROOT" run -b "$BUNDLE" "$CID-env"
+  assert_status 0
+  assert_contains "$stdout" "No space left on device" "mkdir answered through RUN_OCI_SECCOMP_RECEIVER's agent"
+  agent_done
+  # crun's plugins (libcrun's agent interface) are refused, not ignored
+  cfg '.annotations["run.oci.seccomp.plugins"] = "/usr/lib/plugin.so"'
+  expect_error "run.oci.seccomp.plugins: crun's seccomp plugins are not supported" rt run -b "$BUNDLE" "$CID-plugins"
+}
+
+# crun's run.oci.seccomp_bpf_data: a raw BPF program (base64) replaces
+# linux.seccomp.  This one (x86_64) makes mkdir/mkdirat fail with ENOSPC
+# where the config's profile says EPERM; exec gets it too.
+test_seccomp_bpf_data_annotation_replaces_the_profile () {
+  runc_differs "crun's annotation"
+  [ "$(uname -m)" = x86_64 ] || skip "the test program is for x86_64"
+  local prog
+  prog=$(python3 -c '
+import base64, struct
+ins = [(0x20, 0, 0, 4), (0x15, 0, 3, 0xc000003e), (0x20, 0, 0, 0), (0x15, 2, 0, 83), (0x15, 1, 0, 258),
+       (0x06, 0, 0, 0x7fff0000), (0x06, 0, 0, 0x00050000 | 28)]
+print(base64.b64encode(b"".join(struct.pack("<HBBI", *i) for i in ins)).decode())')
+  profile SCMP_ACT_ERRNO
+  cfg '.annotations["run.oci.seccomp_bpf_data"] = $p' --arg p "$prog"
+  out=$(inside sh -c "$MKDIR_PROBE")
+  assert_contains "$out" "No space left on device" "mkdir under the annotation's program"
+  assert_match "$out" '^touch-ok$' "other syscalls"
+  cfg_args sleep 1000
+  start_detached "$CID"
+  capture rt exec "$CID" mkdir /tmp/y
+  assert_contains "$output" "No space left on device" "mkdir of an exec"
+  capture rt delete -f "$CID"
+  cfg '.annotations["run.oci.seccomp_bpf_data"] = "AAAA"'
+  expect_error 'run.oci.seccomp_bpf_data: not a BPF program \(3 bytes decoded\)' rt run -b "$BUNDLE" "$CID-2"
+}
+
 test_unknown_action_is_an_error () {
   profile SCMP_ACT_NO_SUCH
   capture rt run -b "$BUNDLE" "$CID"

@@ -63,6 +63,38 @@ test_root_scope_holds_the_container_with_delegate_and_limits () {
   assert_guest_clean
 }
 
+# crun's run.oci.systemd.subgroup: the init and the limits go to a
+# sub-cgroup of the unit; state.json records it, so exec, kill and delete
+# find it (and the unit above it).
+test_root_systemd_subgroup_annotation_holds_the_init_and_the_limits () {
+  need_guest
+  runc_differs "crun's annotation"
+  guest_bundle '.process.args = ["sleep", "300"] | .linux.cgroupsPath = "system.slice:runcgo:" + $cid
+    | .linux.resources = {pids: {limit: 50}} | .annotations["run.oci.systemd.subgroup"] = "ctr"'
+  local unit=runcgo-$CID.scope sub=/system.slice/runcgo-$CID.scope/ctr c pid
+  capture gr --systemd-cgroup run -d "$CID"
+  assert_status 0
+  pid=$(gr state "$CID" | jq -r .pid)
+  for c in name=systemd pids memory; do
+    assert_contains "$(g cat "/proc/$pid/cgroup")" ":$c:$sub" "/proc/$pid/cgroup ($c)"
+  done
+  assert_eq "$(g cat "/sys/fs/cgroup/pids$sub/pids.max")" 50 "pids.max of the subgroup"
+  assert_eq "$(g cat "/run/runcgo/$CID/state.json" | jq -r .cgroup_path)" "$sub" "state.json cgroup_path"
+  assert_eq "$(g systemctl is-active "$unit")" active "the unit"
+  capture gr exec "$CID" sh -c 'cat /proc/self/cgroup'
+  assert_status 0
+  assert_contains "$stdout" ":pids:$sub" "an exec's cgroup"
+  capture gr kill "$CID" KILL
+  assert_status 0
+  capture gr delete "$CID"
+  assert_status 0
+  assert_guest_clean
+  local cfg=$GUEST_ROOTFS/var/lib/runcgo-test/$CID/config.json
+  jq '.annotations["run.oci.systemd.subgroup"] = "a/b"' "$cfg" > "$cfg.new" && mv "$cfg.new" "$cfg"
+  expect_error 'run.oci.systemd.subgroup: "a/b" is not a cgroup name' gr --systemd-cgroup run -d "$CID"
+  assert_guest_clean
+}
+
 test_root_memory_limit_oom_kills_a_hog_in_the_scope () {
   need_guest
   guest_bundle '.process.args = ["dd", "if=/dev/zero", "of=/dev/null", "bs=128M", "count=1"]

@@ -236,6 +236,22 @@ test_man_page_names_every_command_and_flag () {
   return $bad
 }
 
+# `runcgo completion SHELL` prints exactly the script that is installed, and
+# bash can load it from there
+test_completion_command_prints_the_installed_scripts () {
+  local bad=0 shell file
+  for shell in bash:bash/runcgo zsh:zsh/_runcgo fish:fish/runcgo.fish; do
+    file=$COMPLETIONS/${shell#*:}
+    "$RUNCGO" completion "${shell%%:*}" > "$TMP/printed" || { echo "completion ${shell%%:*} failed"; bad=1; }
+    cmp -s "$TMP/printed" "$file" || { echo "completion ${shell%%:*} differs from $file"; bad=1; }
+  done
+  out=$(bash -c 'source <("$0" completion bash) && complete -p runcgo' "$RUNCGO" 2>&1)
+  [ "$out" = "complete -F _runcgo runcgo" ] || { echo "bash did not load it: $out"; bad=1; }
+  "$RUNCGO" completion tcsh > /dev/null 2> "$TMP/err" && { echo "completion tcsh succeeded"; bad=1; }
+  grep -q 'unknown shell "tcsh"' "$TMP/err" || { echo "completion tcsh: $(cat "$TMP/err")"; bad=1; }
+  return $bad
+}
+
 tap "help lists commands and flags (the parsers of this test work)" test_help_lists_commands_and_flags
 tap "bash completes every command" test_bash_completes_every_command
 tap "bash completes every flag of every command" test_bash_completes_every_flag
@@ -244,5 +260,6 @@ tap "fish completes every command and flag" test_fish_completes_every_command_an
 tap "zsh completes every command and flag" test_zsh_completes_every_command_and_flag
 tap "completions offer every long option of src/" test_completions_offer_every_option_of_the_source
 tap "man page names every command and flag" test_man_page_names_every_command_and_flag
+tap "completion command prints the installed scripts" test_completion_command_prints_the_installed_scripts
 echo "1..$N"
 exit 0   # failures are in the TAP lines (a non-zero exit would count twice)

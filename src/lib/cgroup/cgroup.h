@@ -37,6 +37,10 @@ enum runcgo_cgroup_driver
   RUNCGO_CGROUP_DRIVER_DISABLED,
 };
 
+/* The driver the global flags chose: --cgroup-manager disabled, --systemd-cgroup, or cgroupfs. */
+struct runcgo_context;
+enum runcgo_cgroup_driver runcgo_cgroup_driver_of (const struct runcgo_context *ctx);
+
 struct runcgo_cgroup_config
 {
   const char *id;
@@ -53,7 +57,18 @@ struct runcgo_cgroup_config
    * state naming it for `delete -f`).  Optional; an error aborts. */
   int (*before_mkdir) (const char *path, void *arg, runcgo_error_t *err);
   void *before_mkdir_arg;
+  /* crun's annotations: run.oci.systemd.subgroup (systemd driver: the init
+   * and the limits go to this sub-cgroup of the unit) and
+   * run.oci.delegate-cgroup (cgroup v2: the init is moved on into this
+   * sub-cgroup of the container's, which gets no limit and belongs to the
+   * container's root, uid/gid below).  NULL = none. */
+  const char *subgroup;
+  const char *delegate;
+  uid_t delegate_uid;
+  gid_t delegate_gid;
 };
+#define RUNCGO_ANN_SYSTEMD_SUBGROUP "run.oci.systemd.subgroup"
+#define RUNCGO_ANN_DELEGATE_CGROUP "run.oci.delegate-cgroup"
 
 /* One file write of the resource plan. */
 struct runcgo_cgroup_write
@@ -91,6 +106,13 @@ int runcgo_cgroup_clone_fd (const struct runcgo_cgroup *cg);
 /* Move pid into the cgroup (every hierarchy); a no-op for a process cloned
  * into it already (cloned_into = true) except on the v1 hierarchies. */
 int runcgo_cgroup_enter (struct runcgo_cgroup *cg, pid_t pid, bool cloned_into, runcgo_error_t *err);
+/* run.oci.delegate-cgroup: once the init is ready (its cgroup namespace,
+ * if any, made: rooted at the container's cgroup, above the sub-cgroup, as
+ * crun), move it on into the sub-cgroup (made here, owned by the
+ * container's root with the files delegation hands over).  The container's
+ * cgroup then holds no process and gives its controllers to it; the limits
+ * stay where they are.  No-op without the annotation. */
+int runcgo_cgroup_delegate (struct runcgo_cgroup *cg, pid_t pid, runcgo_error_t *err);
 /* What state.json records ("/runcgo-test/abc"), and how to open it again. */
 const char *runcgo_cgroup_path (const struct runcgo_cgroup *cg);
 enum runcgo_cgroup_driver runcgo_cgroup_get_driver (const struct runcgo_cgroup *cg);

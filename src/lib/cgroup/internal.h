@@ -43,6 +43,9 @@ struct runcgo_cgroup
   size_t n_dirs;
   int clone_fd; /* v2 leaf, O_PATH|O_DIRECTORY; -1 */
   struct runcgo_cg_systemd *systemd; /* systemd.c's unit and bus; NULL for the other drivers */
+  char *delegate;         /* run.oci.delegate-cgroup, for enter; NULL = none */
+  uid_t delegate_uid;
+  gid_t delegate_gid;
 };
 
 /* ---------------------------------------------------------------- fs.c */

@@ -17,6 +17,7 @@
 #ifdef HAVE_SYSTEMD
 #include "cgroup/systemd.h"
 #endif
+#include "core/context.h"
 #include "core/util.h"
 
 enum runcgo_cgroup_mode
@@ -388,12 +389,51 @@ auto_systemd (const struct runcgo_cgroup_config *cfg, struct runcgo_cgroup *cg)
 }
 #endif
 
+enum runcgo_cgroup_driver
+runcgo_cgroup_driver_of (const struct runcgo_context *ctx)
+{
+  if (ctx->no_cgroup)
+    return RUNCGO_CGROUP_DRIVER_DISABLED;
+  return ctx->systemd_cgroup ? RUNCGO_CGROUP_DRIVER_SYSTEMD : RUNCGO_CGROUP_DRIVER_FS;
+}
+
+/* run.oci.delegate-cgroup is a relative path below the container's cgroup;
+ * only cgroup v2 delegates safely (crun refuses v1 too). */
+static int
+check_delegate (const struct runcgo_cgroup_config *cfg, enum runcgo_cgroup_mode mode, runcgo_error_t *err)
+{
+  const char *d = cfg->delegate;
+  if (d == NULL)
+    return 0;
+  cleanup_free char *abs = xasprintf ("/%s", d), *clean = NULL;
+  if (*d == '\0' || *d == '/' || strstr (abs, "/../") || strcmp (abs + strlen (abs) - 3, "/..") == 0
+      || runcgo_cg_clean_path (abs, &clean, err) < 0)
+    return runcgo_fail_hint (err, EINVAL, "name a sub-cgroup such as \"payload\"",
+                             "%s: \"%s\" is not a relative path below the container's cgroup",
+                             RUNCGO_ANN_DELEGATE_CGROUP, d);
+  if (mode != RUNCGO_CGROUP_V2)
+    return runcgo_fail_hint (err, ENOTSUP, "delegation is safe on cgroup v2 only (as crun)",
+                             "%s: this host is not on cgroup v2 alone", RUNCGO_ANN_DELEGATE_CGROUP);
+  if (cfg->driver == RUNCGO_CGROUP_DRIVER_DISABLED)
+    return runcgo_fail (err, EINVAL, "%s: the container has no cgroup (--cgroup-manager disabled)",
+                        RUNCGO_ANN_DELEGATE_CGROUP);
+  return 0;
+}
+
 int
 runcgo_cgroup_create (const struct runcgo_cgroup_config *cfg, struct runcgo_cgroup **out, runcgo_error_t *err)
 {
   struct runcgo_cgroup *cg = manager_new (cfg->driver);
   cg->rootless = cfg->rootless;
   cg->enforce = cfg->enforce;
+  if (check_delegate (cfg, cg->mode, err) < 0)
+    {
+      runcgo_cgroup_free (cg);
+      return -1;
+    }
+  cg->delegate = cfg->delegate ? xstrdup (cfg->delegate) : NULL;
+  cg->delegate_uid = cfg->delegate_uid;
+  cg->delegate_gid = cfg->delegate_gid;
   int r = 0;
   switch (cfg->driver)
     {
@@ -580,14 +620,51 @@ runcgo_cgroup_is_active (const struct runcgo_cgroup *cg)
 }
 
 int
+runcgo_cgroup_delegate (struct runcgo_cgroup *cg, pid_t pid, runcgo_error_t *err)
+{
+  if (cg == NULL || cg->delegate == NULL)
+    return 0;
+  static const char *const owned[] = { "", "cgroup.procs", "cgroup.threads", "cgroup.subtree_control" };
+  const struct runcgo_cg_dir *parent = cg->active ? runcgo_cg_dir_for (cg, NULL) : NULL;
+  if (parent == NULL)
+    return runcgo_fail (err, ENOENT, "%s: the container has no cgroup2 directory", RUNCGO_ANN_DELEGATE_CGROUP);
+  struct runcgo_cg_dir d = { .hier = parent->hier };
+  cleanup_free char *joined = xasprintf ("%s/%s", parent->cgpath, cg->delegate);
+  if (runcgo_cg_clean_path (joined, &d.cgpath, err) < 0)
+    return -1;
+  d.dir = xasprintf ("%s%s", parent->hier->mount, d.cgpath);
+  int r = runcgo_cg_mkdir (&d, err) < 0 || runcgo_cg_add_pid (&d, pid, err) < 0 ? -1 : 0;
+  for (size_t i = 0; r == 0 && i < ARRAY_SIZE (owned); i++)
+    {
+      cleanup_free char *f = xasprintf ("%s/%s", d.dir, owned[i]);
+      if (chown (f, cg->delegate_uid, cg->delegate_gid) < 0 && errno != ENOENT)
+        r = runcgo_fail (err, errno, "%s: chown %s", RUNCGO_ANN_DELEGATE_CGROUP, f);
+    }
+  /* best effort: what the container's cgroup has, its sub-cgroups may use */
+  cleanup_free char *avail = NULL;
+  runcgo_error_t ignored = NULL;
+  if (r == 0 && runcgo_cg_read (parent->dir, "cgroup.controllers", &avail, &ignored) == 0)
+    for (char *save = NULL, *c = strtok_r (avail, " \n", &save); c; c = strtok_r (NULL, " \n", &save))
+      {
+        cleanup_free char *plus = xasprintf ("+%s", c);
+        runcgo_cg_write_errno (parent->dir, "cgroup.subtree_control", plus);
+      }
+  runcgo_error_release (&ignored);
+  free (d.cgpath);
+  free (d.dir);
+  return r;
+}
+
+int
 runcgo_cgroup_enter (struct runcgo_cgroup *cg, pid_t pid, bool cloned_into, runcgo_error_t *err)
 {
+  int r = 0;
 #ifdef HAVE_SYSTEMD
   /* systemd: the unit is started here, with the pid in it */
   if (cg->systemd)
-    return runcgo_cg_systemd_enter (cg, pid, err);
+    r = runcgo_cg_systemd_enter (cg, pid, err);
 #endif
-  for (size_t i = 0; cg->active && i < cg->n_dirs; i++)
+  for (size_t i = 0; !cg->systemd && cg->active && i < cg->n_dirs; i++)
     {
       /* CLONE_INTO_CGROUP placed it in the v2 directory already; v1
        * hierarchies are always joined by pid */
@@ -596,7 +673,7 @@ runcgo_cgroup_enter (struct runcgo_cgroup *cg, pid_t pid, bool cloned_into, runc
       if (runcgo_cg_add_pid (&cg->dirs[i], pid, err) < 0)
         return -1;
     }
-  return 0;
+  return r;
 }
 
 int
@@ -711,6 +788,7 @@ runcgo_cgroup_free (struct runcgo_cgroup *cg)
 #ifdef HAVE_SYSTEMD
   runcgo_cg_systemd_free (cg->systemd);
 #endif
+  free (cg->delegate);
   free (cg->path);
   free (cg);
 }

@@ -568,6 +568,7 @@ struct runcgo_cg_systemd
   char *description;
   bool user;    /* the user manager (rootless) rather than the system one */
   bool started; /* the unit exists: destroy stops it */
+  char *subgroup; /* run.oci.systemd.subgroup: the init and limits go to UNIT/SUBGROUP; NULL = the unit */
   unsigned version;
   sd_bus *bus;
 };
@@ -588,6 +589,7 @@ runcgo_cg_systemd_free (struct runcgo_cg_systemd *sd)
   bus_close (sd);
   runcgo_sd_unit_clear (&sd->unit);
   free (sd->description);
+  free (sd->subgroup);
   free (sd);
 }
 
@@ -1040,7 +1042,8 @@ take_dirs (struct runcgo_cgroup *cg, const char *cgpath, runcgo_error_t *err)
     {
       struct runcgo_cg_dir d = cg->dirs[i];
       d.n_created = 0;
-      bool keep = is_dir (d.dir) || !cg->systemd->user;
+      /* a rootless caller makes its subgroup in the delegated cgroup2 unit */
+      bool keep = is_dir (d.dir) || !cg->systemd->user || (cg->systemd->subgroup && d.hier->unified);
       if (keep && ret == 0 && !is_dir (d.dir))
         ret = runcgo_cg_mkdir (&d, err) < 0 || runcgo_cg_cpuset_init (&d, err) < 0 ? -1 : 0;
       if (keep)
@@ -1101,6 +1104,15 @@ runcgo_cg_systemd_create (const struct runcgo_cgroup_config *cfg, struct runcgo_
     return -1;
   sd->resources = cfg->resources;
   sd->user = cfg->rootless;
+  /* crun's run.oci.systemd.subgroup; "" means none (crun) */
+  if (cfg->subgroup && *cfg->subgroup)
+    {
+      if (strchr (cfg->subgroup, '/') || strcmp (cfg->subgroup, ".") == 0 || strcmp (cfg->subgroup, "..") == 0
+          || strchr (cfg->subgroup, '\n'))
+        return runcgo_fail_hint (err, EINVAL, "name one sub-cgroup, such as \"container\"",
+                                 "run.oci.systemd.subgroup: \"%s\" is not a cgroup name", cfg->subgroup);
+      sd->subgroup = xstrdup (cfg->subgroup);
+    }
   sd->description = xasprintf ("runcgo container %s", cfg->id ? cfg->id : sd->unit.unit);
   if (runcgo_sd_unit_props (&sd->unit, sd->description, 1, sd->resources, cg->mode, 0, &props, err) < 0)
     return -1;
@@ -1166,6 +1178,14 @@ runcgo_cg_systemd_enter (struct runcgo_cgroup *cg, pid_t pid, runcgo_error_t *er
   /* a slice gets no PIDs= (systemd refuses it): the pid joins by cgroupfs */
   if (!sd->unit.is_slice && verify_pid (sd, pid, cgpath, err) < 0)
     return -1;
+  /* run.oci.systemd.subgroup: everything below happens in UNIT/SUBGROUP,
+   * which state.json then records (reopened() finds the unit above it) */
+  if (sd->subgroup)
+    {
+      char *sub = xasprintf ("%s/%s", cgpath, sd->subgroup);
+      free (cgpath);
+      cgpath = sub;
+    }
   if (take_dirs (cg, cgpath, err) < 0 || join_dirs (cg, pid, err) < 0 || enable_v2_controllers (cg, err) < 0)
     return -1;
   /* every limit into the files too: what systemd has no property for,
@@ -1185,13 +1205,28 @@ reopened (struct runcgo_cgroup *cg, runcgo_error_t *err)
 {
   if (cg->systemd)
     return 0;
-  const char *slash = strrchr (cg->path, '/');
-  const char *name = slash ? slash + 1 : cg->path;
-  size_t nl = strlen (name);
-  bool scope = nl > 6 && strcmp (name + nl - 6, ".scope") == 0, slice = nl > 6 && strcmp (name + nl - 6, ".slice") == 0;
+  /* the last component, or the one above it (a run.oci.systemd.subgroup) */
+  cleanup_free char *path = xstrdup (cg->path);
+  const char *name = path;
+  bool scope = false, slice = false;
+  int up = 0;
+  for (; up < 2 && !scope && !slice; up++)
+    {
+      char *slash = strrchr (path, '/');
+      name = slash ? slash + 1 : path;
+      size_t nl = strlen (name);
+      scope = nl > 6 && strcmp (name + nl - 6, ".scope") == 0;
+      slice = nl > 6 && strcmp (name + nl - 6, ".slice") == 0;
+      if (!scope && !slice && slash)
+        *slash = '\0';
+    }
   if (!scope && !slice)
     return runcgo_fail (err, EINVAL, "systemd cgroup driver: cgroup path \"%s\" from the container state names no unit",
                         cg->path);
+  /* a subgroup's directories go, and the unit's in the hierarchies systemd
+   * does not manage (made by take_dirs): both are removed by destroy */
+  for (size_t i = 0; up == 2 && i < cg->n_dirs; i++)
+    cg->dirs[i].n_created = 2;
   struct runcgo_cg_systemd *sd = cg->systemd = xzalloc (sizeof (*sd));
   sd->unit.unit = xstrdup (name);
   sd->unit.slice = xstrdup ("");

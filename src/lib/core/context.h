@@ -16,6 +16,7 @@ struct runcgo_context
                           Podman runs the runtime so): cgroups, devices and the state root are
                           handled as for a rootless caller, the config needs no user namespace */
   bool systemd_cgroup;
+  bool no_cgroup;      /* --cgroup-manager disabled: the container gets no cgroup at all */
   bool debug;
   bool strict_devices; /* --device-policy strict */
 };

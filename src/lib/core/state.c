@@ -217,6 +217,8 @@ runcgo_state_write (int dir_fd, const struct runcgo_container_state *st, runcgo_
       json_object_object_add (o, "creator_start_time", json_object_new_uint64 (st->creator_start_time));
     }
   json_object_object_add (o, "bundle", json_object_new_string (st->bundle));
+  if (st->config)
+    json_object_object_add (o, "config", json_object_new_string (st->config));
   json_object_object_add (o, "rootfs", json_object_new_string (st->rootfs));
   json_object_object_add (o, "created", json_object_new_string (st->created));
   json_object_object_add (o, "owner", json_object_new_int64 (st->owner));
@@ -354,6 +356,7 @@ runcgo_state_decode (const char *json, size_t len, struct runcgo_container_state
       || get_string (o, "rootfs", false, &st->rootfs, err) < 0 || get_string (o, "created", false, &st->created, err) < 0
       || get_string (o, "cgroup_path", false, &st->cgroup_path, err) < 0
       || get_string (o, "notify_socket", false, &st->notify_socket, err) < 0
+      || get_string (o, "config", false, &st->config, err) < 0
       || get_int (o, "pid", 0, INT32_MAX, &pid, err) < 0 || get_int (o, "owner", 0, UINT32_MAX, &owner, err) < 0
       || get_int (o, "cgroup_driver", 0, 16, &driver, err) < 0 || get_int (o, "start_time", 0, INT64_MAX, &start, err) < 0
       || get_int (o, "creator", 0, INT32_MAX, &creator, err) < 0
@@ -391,6 +394,12 @@ runcgo_state_decode (const char *json, size_t len, struct runcgo_container_state
 }
 
 int
+runcgo_state_load_spec (const struct runcgo_container_state *st, struct runcgo_spec **out, runcgo_error_t *err)
+{
+  return runcgo_spec_load_file (st->bundle, st->config, out, err);
+}
+
+int
 runcgo_state_read (int dir_fd, struct runcgo_container_state **out, runcgo_error_t *err)
 {
   cleanup_free char *buf = NULL;
@@ -407,6 +416,7 @@ runcgo_state_free (struct runcgo_container_state *st)
     return;
   free (st->id);
   free (st->bundle);
+  free (st->config);
   free (st->rootfs);
   free (st->created);
   free (st->cgroup_path);
@@ -480,6 +490,8 @@ runcgo_state_format (const struct runcgo_container_state *st, enum runcgo_status
   json_object_object_add (o, "pid", json_object_new_int64 (status == RUNCGO_STATUS_STOPPED ? 0 : st->pid));
   json_object_object_add (o, "status", json_object_new_string (runcgo_status_name (status)));
   json_object_object_add (o, "bundle", json_object_new_string (st->bundle));
+  if (st->config)
+    json_object_object_add (o, "config", json_object_new_string (st->config));
   json_object_object_add (o, "rootfs", json_object_new_string (st->rootfs));
   json_object_object_add (o, "created", json_object_new_string (st->created));
   json_object_object_add (o, "owner", json_object_new_string (owner));

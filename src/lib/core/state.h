@@ -39,6 +39,7 @@ struct runcgo_container_state
   pid_t pid;
   uint64_t start_time;     /* /proc/PID/stat field 22 at create */
   char *bundle;
+  char *config;            /* create --config FILE (absolute); NULL = BUNDLE/config.json */
   char *rootfs;
   char *created;           /* RFC 3339, UTC, nanoseconds */
   uid_t owner;
@@ -56,6 +57,9 @@ struct runcgo_container_state
   size_t n_poststop;
   char **intelrdt_dirs;    /* resctrl groups runcgo made, rmdir'ed at delete (linux/intelrdt.c) */
 };
+
+/* The container's config, from --config or its bundle. */
+int runcgo_state_load_spec (const struct runcgo_container_state *st, struct runcgo_spec **out, runcgo_error_t *err);
 
 /* mkdirat ROOT/ID 0700; EEXIST -> `container "ID" already exists`. */
 int runcgo_state_dir_create (int root_fd, const char *id, runcgo_error_t *err);

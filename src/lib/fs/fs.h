@@ -137,6 +137,8 @@ void runcgo_idmap_fds_close (int *by_index, size_t n_mounts);
  * can redirect.  Returns -1 with errno. */
 int runcgo_fs_mount_fd (const char *source, int src_fd, int dst_fd, const char *type, unsigned long flags,
                         const char *data);
+/* umount2(MNT_DETACH) of the mount FD leads to, by the same route. */
+int runcgo_fs_umount_fd (int fd);
 /* Open the procfs handle used above now (before pivot_root hides the host
  * /proc); release it at the end of the init's filesystem work. */
 int runcgo_fs_proc_open (void);

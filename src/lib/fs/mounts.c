@@ -128,22 +128,44 @@ runcgo_fs_mount_fd (const char *source, int src_fd, int dst_fd, const char *type
   return mount (source, dst, type, flags, data);
 }
 
+int
+runcgo_fs_umount_fd (int fd)
+{
+  int dir = runcgo_fs_proc_open ();
+  if (dir < 0 || cwd_to_proc (dir) < 0)
+    return -1;
+  char path[32];
+  snprintf (path, sizeof (path), "fd/%d", fd);
+  int r = umount2 (path, MNT_DETACH);
+  int e = errno;
+  runcgo_fs_cwd_restore ();
+  errno = e;
+  return r;
+}
+
 static int
 fd_mount_id (int fd, uint64_t *id)
 {
   return runcgo_fd_mount_id (fd, runcgo_fs_proc_open, id);
 }
 
-int
-runcgo_fs_reopen_mounted (int root_fd, const char *path, int old_fd, runcgo_error_t *err)
+/* FLAGS: O_NOFOLLOW when the mount just made is a symlink (src-nofollow). */
+static int
+reopen_mounted (int root_fd, const char *path, int old_fd, int flags, runcgo_error_t *err)
 {
-  cleanup_close int fd = runcgo_safe_open (root_fd, path, O_PATH, 0, err);
+  cleanup_close int fd = runcgo_safe_open (root_fd, path, O_PATH | flags, 0, err);
   if (fd < 0)
     return -1;
   uint64_t before, after;
   if (fd_mount_id (old_fd, &before) == 0 && fd_mount_id (fd, &after) == 0 && before == after)
     return runcgo_fail (err, EXDEV, "`%s` no longer leads to the mount just made (changed while mounting)", path);
   return steal_fd (&fd);
+}
+
+int
+runcgo_fs_reopen_mounted (int root_fd, const char *path, int old_fd, runcgo_error_t *err)
+{
+  return reopen_mounted (root_fd, path, old_fd, 0, err);
 }
 
 static unsigned long
@@ -200,6 +222,7 @@ struct mount_job
   char *dest;             /* absolute and clean, inside the rootfs */
   bool attrs_best_effort; /* recursive attrs we added ourselves: ENOSYS is fine */
   int idmap_fd;           /* detached idmapped mount from the runtime, or -1 */
+  bool mounted_symlink;   /* src-nofollow bound a symlink: reopen it without following it */
 };
 
 static const char *
@@ -271,7 +294,8 @@ static int
 finish_mount (struct mount_job *j, int old_fd, int locked_fd, bool is_bind, int *out, runcgo_error_t *err)
 {
   cleanup_close int fd = strcmp (j->dest, "/") == 0 ? reopen_mounted_root (j, old_fd, err)
-                                                    : runcgo_fs_reopen_mounted (j->root_fd, j->dest, old_fd, err);
+                                                    : reopen_mounted (j->root_fd, j->dest, old_fd,
+                                                                      j->mounted_symlink ? O_NOFOLLOW : 0, err);
   if (fd < 0)
     return -1;
   if (apply_post_mount (j, fd, locked_fd, is_bind, err) < 0)
@@ -374,6 +398,7 @@ mount_bind (struct mount_job *j, runcgo_error_t *err)
       if (src_fd < 0 || fstat (src_fd, &st) < 0)
         return runcgo_fail (err, errno, "open bind source `%s`", src);
     }
+  j->mounted_symlink = S_ISLNK (st.st_mode);
   return bind_from_fd (j, src_fd, src, !S_ISDIR (st.st_mode), err);
 }
 
@@ -866,6 +891,9 @@ mount_cgroup (struct mount_job *j, const char *type, runcgo_error_t *err)
   struct statfs sfs;
   /* "cgroup2" asks for the unified hierarchy itself, even on a v1/hybrid
    * host; "cgroup" means whatever the host has */
+  /* one named v1 hierarchy ("none,name=systemd": run.oci.systemd.force_cgroup_v1) */
+  if (strcmp (type, "cgroup") == 0 && j->o.data && strstr (j->o.data, "name="))
+    return mount_filesystem (j, err);
   if (strcmp (type, "cgroup2") == 0 || (statfs ("/sys/fs/cgroup", &sfs) == 0 && sfs.f_type == CGROUP2_SUPER_MAGIC))
     return mount_cgroup2 (j, err);
   return mount_cgroup_v1 (j, err);

@@ -446,7 +446,7 @@ dump_load (struct dump *d, runcgo_error_t *err)
                              "container \"%s\" is %s", d->o->id, runcgo_status_name (d->l.status));
   if (runcgo_criu_find (d->o->criu, &d->criu, err) < 0)
     return -1;
-  if (runcgo_spec_load (d->l.st->bundle, &d->spec, err) < 0)
+  if (runcgo_state_load_spec (d->l.st, &d->spec, err) < 0)
     return runcgo_error_wrap (err, "checkpoint of container \"%s\"", d->o->id);
   d->image_path = d->o->image_path ? d->o->image_path : "checkpoint";
   d->work_path = d->o->work_path ? d->o->work_path : d->image_path;
@@ -781,6 +781,8 @@ restore_config (struct restoration *r, runcgo_error_t *err)
     return -1;
   if (runcgo_spec_validate (r->spec, flags, err) < 0)
     return runcgo_error_wrap (err, "config.json");
+  if (runcgo_hooks_open_output (&r->spec->hooks, r->spec->annotations, r->spec->n_annotations, err) < 0)
+    return -1;
   const char *p = r->spec->root_path;
   cleanup_free char *joined = p[0] == '/' ? xstrdup (p) : xasprintf ("%s/%s", r->bundle, p);
   if (realpath (joined, buf) == NULL)
@@ -1001,7 +1003,7 @@ restore_make_container (struct restoration *r, runcgo_error_t *err)
     .id = r->o->id,
     .cgroups_path = l ? l->cgroups_path : NULL,
     .resources = l ? l->resources : NULL,
-    .driver = r->ctx->systemd_cgroup ? RUNCGO_CGROUP_DRIVER_SYSTEMD : RUNCGO_CGROUP_DRIVER_FS,
+    .driver = runcgo_cgroup_driver_of (r->ctx),
     .rootless = r->ctx->rootless,
   };
   if (runcgo_cgroup_create (&cfg, &r->cgroup, err) < 0)

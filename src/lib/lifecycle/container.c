@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
+#include <regex.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -45,6 +46,7 @@ struct creation
   const struct runcgo_create_opts *opts;
   bool run_mode;
   char *bundle;
+  char *config;        /* --config, absolute; NULL = BUNDLE/config.json */
   char *rootfs;
   struct runcgo_spec *spec;
   struct runcgo_seccomp_filter *seccomp;
@@ -79,6 +81,11 @@ resolve_bundle (struct creation *c, runcgo_error_t *err)
   if (realpath (b, buf) == NULL)
     return runcgo_fail_hint (err, errno, "pass an existing bundle directory with --bundle", "bundle `%s`", b);
   c->bundle = xstrdup (buf);
+  /* crun resolves --config against the cwd, before it enters the bundle */
+  if (c->opts->config && realpath (c->opts->config, buf) == NULL)
+    return runcgo_fail_hint (err, errno, "pass an existing file to --config", "--config `%s`", c->opts->config);
+  if (c->opts->config)
+    c->config = xstrdup (buf);
   return 0;
 }
 
@@ -103,7 +110,7 @@ load_config (struct creation *c, runcgo_error_t *err)
 {
   unsigned flags = RUNCGO_VALIDATE_NEED_PROCESS | (c->ctx->rootless ? RUNCGO_VALIDATE_ROOTLESS : 0)
                    | (c->ctx->strict_devices ? RUNCGO_VALIDATE_STRICT_DEVICES : 0);
-  if (runcgo_spec_load (c->bundle, &c->spec, err) < 0)
+  if (runcgo_spec_load_file (c->bundle, c->config, &c->spec, err) < 0)
     return -1;
   /* rootless with a user namespace but no maps: build them (crun does;
    * runc refuses) */
@@ -112,6 +119,8 @@ load_config (struct creation *c, runcgo_error_t *err)
     return -1;
   if (runcgo_spec_validate (c->spec, flags, err) < 0)
     return runcgo_error_wrap (err, "config.json");
+  if (runcgo_hooks_open_output (&c->spec->hooks, c->spec->annotations, c->spec->n_annotations, err) < 0)
+    return -1;
   /* newuidmap/newgidmap take longer than all that follows up to the clone
    * (seccomp, state dir, cgroup, state): they start now, on a user
    * namespace made for them (spawn/early.c) */
@@ -147,9 +156,9 @@ load_config (struct creation *c, runcgo_error_t *err)
   if (c->spec->linux_ && c->spec->linux_->mount_label && *c->spec->linux_->mount_label && !runcgo_selinux_enabled ())
     runcgo_warn ("linux.mountLabel \"%s\" ignored: SELinux is not enabled on this host", c->spec->linux_->mount_label);
   /* the compiled filter is cached under the state root (seccomp_cache.c) */
-  if (c->spec->linux_ && c->spec->linux_->seccomp
+  if (c->spec->linux_
       && (runcgo_context_open_root (c->ctx, true, err) < 0
-          || runcgo_seccomp_compile_cached (c->spec->linux_->seccomp, c->ctx->root_fd, &c->seccomp, err) < 0))
+          || runcgo_seccomp_prepare (c->spec, c->ctx->root_fd, &c->seccomp, err) < 0))
     return -1;
   if (c->seccomp
       && runcgo_seccomp_notify_connect (c->spec->linux_->seccomp, c->seccomp, &c->seccomp_notify_fd, err) < 0)
@@ -260,12 +269,16 @@ make_cgroup (struct creation *c, runcgo_error_t *err)
     .id = c->opts->id,
     .cgroups_path = l ? l->cgroups_path : NULL,
     .resources = l ? l->resources : NULL,
-    .driver = c->ctx->systemd_cgroup ? RUNCGO_CGROUP_DRIVER_SYSTEMD : RUNCGO_CGROUP_DRIVER_FS,
+    .driver = runcgo_cgroup_driver_of (c->ctx),
     /* root of a nested user namespace may not write the host's cgroups either */
     .rootless = c->ctx->rootless || c->ctx->userns_root,
     .enforce = annotation_is (c->spec, "run.oci.runcgo.cgroups", "required"),
     .before_mkdir = write_early_state,
     .before_mkdir_arg = c,
+    .subgroup = runcgo_spec_annotation (c->spec, RUNCGO_ANN_SYSTEMD_SUBGROUP),
+    .delegate = runcgo_spec_annotation (c->spec, RUNCGO_ANN_DELEGATE_CGROUP),
+    .delegate_uid = host_id_of_root (c->spec, true),
+    .delegate_gid = host_id_of_root (c->spec, false),
   };
   if (runcgo_cgroup_create (&cfg, &c->cgroup, err) < 0)
     return -1;
@@ -344,6 +357,7 @@ write_state (struct creation *c, runcgo_error_t *err)
     .creator = getpid (),
     .creator_start_time = runcgo_proc_start_time (getpid ()),
     .bundle = c->bundle,
+    .config = c->config,
     .rootfs = c->rootfs,
     .created = created,
     .owner = geteuid (),
@@ -421,6 +435,7 @@ static void
 creation_release (struct creation *c)
 {
   free (c->bundle);
+  free (c->config);
   free (c->rootfs);
   runcgo_spec_free (c->spec);
   runcgo_seccomp_filter_free (c->seccomp);
@@ -451,10 +466,13 @@ creation_run (struct creation *c, runcgo_error_t *err)
   if (make_state_dir (c, err) < 0 || prepare_notify (c, err) < 0 || make_cgroup (c, err) < 0
       || (!c->early_state_written && write_state (c, err) < 0) || spawn_init (c, err) < 0)
     return -1;
-  if (apply_intel_rdt (c, err) < 0 || write_state (c, err) < 0
-      || runcgo_write_pid_file (c->opts->pid_file, c->res.pid, err) < 0)
+  if (apply_intel_rdt (c, err) < 0 || runcgo_cgroup_delegate (c->cgroup, c->res.pid, err) < 0
+      || write_state (c, err) < 0 || runcgo_write_pid_file (c->opts->pid_file, c->res.pid, err) < 0)
     return -1;
-  if (c->opts->pidfd_socket && runcgo_pidfd_socket_send (c->opts->pidfd_socket, c->res.pidfd, err) < 0)
+  /* crun's annotation run.oci.pidfd_receiver is --pidfd-socket by another name */
+  const char *pidfd_socket = c->opts->pidfd_socket ? c->opts->pidfd_socket
+                                                   : runcgo_spec_annotation (c->spec, RUNCGO_ANN_PIDFD_RECEIVER);
+  if (pidfd_socket && runcgo_pidfd_socket_send (pidfd_socket, c->res.pidfd, err) < 0)
     return -1;
   /* the state is complete: let other commands (kill, delete -f) in while a
    * foreground run waits */
@@ -584,23 +602,35 @@ wait_fifo_reader (int fifo, int pidfd, runcgo_error_t *err)
     }
 }
 
-/* poststart and poststop failures only warn, and the remaining hooks still
- * run (runtime.md): run them one at a time. */
 static void
-run_hooks_warn (const struct runcgo_hook *list, size_t n, enum runcgo_hook_kind kind, const char *state)
+warn_and_release (runcgo_error_t *err)
 {
+  runcgo_warn ("%s", runcgo_error_text (*err));
+  runcgo_error_release (err);
+}
+
+/* poststart and poststop failures only warn, and the remaining hooks still
+ * run (runtime.md): run them one at a time.  ANN: the container's
+ * annotations (run.oci.hooks.stdout/stderr). */
+static void
+run_hooks_warn (const struct runcgo_hook *list, size_t n, enum runcgo_hook_kind kind, const char *state,
+                const struct runcgo_kv *ann, size_t n_ann)
+{
+  struct runcgo_hooks one = { 0 };
+  runcgo_error_t err = NULL;
+  if (runcgo_hooks_open_output (&one, ann, n_ann, &err) < 0)
+    warn_and_release (&err);
   for (size_t i = 0; i < n; i++)
     {
-      struct runcgo_hooks one = { 0 };
       one.list[kind] = (struct runcgo_hook *) &list[i];
       one.n[kind] = 1;
-      runcgo_error_t err = NULL;
       if (runcgo_hooks_run (&one, kind, state, &err) < 0)
-        {
-          runcgo_warn ("%s", runcgo_error_text (err));
-          runcgo_error_release (&err);
-        }
+        warn_and_release (&err);
     }
+  if (one.out_fd > 0)
+    close (one.out_fd);
+  if (one.err_fd > 0)
+    close (one.err_fd);
 }
 
 static void
@@ -611,7 +641,7 @@ poststart_hooks (const struct runcgo_spec *spec, const char *id, pid_t pid, cons
   cleanup_free char *state = runcgo_state_oci_json (id, RUNCGO_STATUS_RUNNING, pid, bundle, spec->annotations,
                                                     spec->n_annotations);
   run_hooks_warn (spec->hooks.list[RUNCGO_HOOK_POSTSTART], spec->hooks.n[RUNCGO_HOOK_POSTSTART],
-                  RUNCGO_HOOK_POSTSTART, state);
+                  RUNCGO_HOOK_POSTSTART, state, spec->annotations, spec->n_annotations);
 }
 
 /* Release a created container: notify socket first (opening the fifo
@@ -642,7 +672,7 @@ start_created (struct runcgo_context *ctx, const struct runcgo_loaded *l, runcgo
     return -1;
   struct runcgo_spec *spec = NULL;
   runcgo_error_t ignored = NULL;
-  if (runcgo_spec_load (st->bundle, &spec, &ignored) == 0)
+  if (runcgo_state_load_spec (st, &spec, &ignored) == 0)
     poststart_hooks (spec, st->id, st->pid, st->bundle);
   runcgo_error_release (&ignored);
   runcgo_spec_free (spec);
@@ -801,7 +831,8 @@ destroy_container (struct runcgo_context *ctx, struct runcgo_loaded *l, runcgo_e
     {
       cleanup_free char *state = runcgo_state_oci_json (l->st->id, RUNCGO_STATUS_STOPPED, 0, l->st->bundle,
                                                         l->st->annotations, l->st->n_annotations);
-      run_hooks_warn (l->st->poststop, l->st->n_poststop, RUNCGO_HOOK_POSTSTOP, state);
+      run_hooks_warn (l->st->poststop, l->st->n_poststop, RUNCGO_HOOK_POSTSTOP, state, l->st->annotations,
+                      l->st->n_annotations);
     }
   return runcgo_state_dir_remove (ctx->root_fd, l->st->id, err);
 }
@@ -1017,5 +1048,46 @@ runcgo_container_list (struct runcgo_context *ctx, enum runcgo_list_format forma
   if (format == RUNCGO_LIST_JSON)
     fprintf (out, "%s\n", json_object_to_json_string_ext (arr, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE));
   json_object_put (arr);
+  return 0;
+}
+
+/* kill/delete --regex (crun): the IDs of ROOT that PATTERN, a POSIX
+ * extended regex, matches anywhere (unanchored, as crun's regexec), sorted;
+ * none is not an error. */
+int
+runcgo_container_match (struct runcgo_context *ctx, const char *pattern, char ***ids, runcgo_error_t *err)
+{
+  regex_t re;
+  int rc = regcomp (&re, pattern, REG_EXTENDED | REG_NOSUB);
+  *ids = xzalloc (sizeof (char *));
+  if (rc != 0)
+    {
+      char msg[256];
+      regerror (rc, &re, msg, sizeof (msg));
+      return runcgo_fail_hint (err, 0, "anchor with ^ and $ to match whole IDs, e.g. '^web-[0-9]+$'",
+                               "--regex: invalid regular expression \"%s\": %s", pattern, msg);
+    }
+  struct dirent **names = NULL;
+  int n = 0;
+  if (runcgo_context_open_root (ctx, false, err) < 0)
+    runcgo_error_release (err); /* no state root yet: no container */
+  else if ((n = scandirat (ctx->root_fd, ".", &names, NULL, alphasort)) < 0)
+    {
+      regfree (&re);
+      return runcgo_fail (err, errno, "read state root `%s`", ctx->state_root);
+    }
+  size_t k = 0;
+  for (int i = 0; i < n; i++)
+    {
+      if (names[i]->d_name[0] != '.' && regexec (&re, names[i]->d_name, 0, NULL, 0) == 0)
+        {
+          *ids = xrealloc (*ids, (k + 2) * sizeof (char *));
+          (*ids)[k++] = xstrdup (names[i]->d_name);
+          (*ids)[k] = NULL;
+        }
+      free (names[i]);
+    }
+  free (names);
+  regfree (&re);
   return 0;
 }

@@ -14,6 +14,7 @@ struct runcgo_create_opts
 {
   const char *id;
   const char *bundle;          /* NULL = current directory */
+  const char *config;          /* -f, --config FILE: instead of BUNDLE/config.json (relative: to the cwd) */
   const char *pid_file;
   const char *console_socket;
   const char *pidfd_socket;    /* receives the init's pidfd once it exists */
@@ -45,6 +46,17 @@ enum runcgo_list_format
   RUNCGO_LIST_QUIET,
 };
 int runcgo_container_list (struct runcgo_context *ctx, enum runcgo_list_format format, FILE *out, runcgo_error_t *err);
+
+/* kill/delete --regex: the IDs that the POSIX extended regex PATTERN
+ * matches (unanchored, as crun), sorted; a NULL-terminated list, caller
+ * frees (runcgo_strv_free).  No match gives an empty list. */
+int runcgo_container_match (struct runcgo_context *ctx, const char *pattern, char ***ids, runcgo_error_t *err);
+
+/* live_mounts.c: crun's `mounts add` / `mounts remove`: FILE is a JSON
+ * array of OCI mounts, added to (or, by destination, removed from) the
+ * running container ID. */
+int runcgo_container_mounts (struct runcgo_context *ctx, const char *id, const char *file, bool add,
+                             runcgo_error_t *err);
 
 /* --pid-file: written atomically (engines poll for it). */
 int runcgo_write_pid_file (const char *path, pid_t pid, runcgo_error_t *err);

@@ -174,6 +174,7 @@ build_process (struct execution *x, runcgo_error_t *err)
   if (o->process_label)
     x->proc.selinux_label = (char *) o->process_label;
   add_caps (x);
+  x->proc.user.keep_groups = runcgo_spec_keeps_groups (x->spec);
   return runcgo_process_validate (&x->proc, o->process_file ? "process" : "exec", err);
 }
 
@@ -232,16 +233,21 @@ spawn_process (struct execution *x, runcgo_error_t *err)
   return 0;
 }
 
-/* exec --cgroup: the process goes to the named sub-cgroups instead. */
+/* exec --cgroup: the process goes to the named sub-cgroups instead; with
+ * run.oci.delegate-cgroup, by default to the init's (the container's own
+ * cgroup holds no process then: cgroup v2 refuses one in a cgroup that
+ * gives controllers to its children). */
 static int
 join_sub_cgroup (struct execution *x, runcgo_error_t *err)
 {
-  if (x->o->cgroups == NULL)
+  char *delegated[] = { (char *) runcgo_spec_annotation (x->spec, RUNCGO_ANN_DELEGATE_CGROUP), NULL };
+  char *const *subs = x->o->cgroups ? x->o->cgroups : delegated[0] ? delegated : NULL;
+  if (subs == NULL)
     return 0;
   struct runcgo_cgroup *sub;
   if (x->cgroup == NULL)
     return runcgo_fail (err, ENOENT, "exec --cgroup: the container has no cgroup");
-  if (runcgo_cgroup_open_sub (x->cgroup, x->o->cgroups, &sub, err) < 0)
+  if (runcgo_cgroup_open_sub (x->cgroup, subs, &sub, err) < 0)
     return -1;
   runcgo_cgroup_free (x->cgroup);
   x->cgroup = sub;
@@ -253,12 +259,12 @@ load_everything (struct runcgo_context *ctx, struct execution *x, runcgo_error_t
 {
   if (runcgo_container_load (ctx, x->o->id, false, &x->l, err) < 0 || check_status (x, err) < 0)
     return -1;
-  if (runcgo_spec_load (x->l.st->bundle, &x->spec, err) < 0)
+  if (runcgo_state_load_spec (x->l.st, &x->spec, err) < 0)
     return runcgo_error_wrap (err, "exec: the container's config");
   if (build_process (x, err) < 0 || prepare_terminal (x, err) < 0)
     return -1;
   const struct runcgo_linux *l = x->spec->linux_;
-  if (l && l->seccomp && runcgo_seccomp_compile_cached (l->seccomp, ctx->root_fd, &x->seccomp, err) < 0)
+  if (l && runcgo_seccomp_prepare (x->spec, ctx->root_fd, &x->seccomp, err) < 0)
     return -1;
   if (x->seccomp && runcgo_seccomp_notify_connect (l->seccomp, x->seccomp, &x->seccomp_notify_fd, err) < 0)
     return -1;

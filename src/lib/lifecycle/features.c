@@ -231,10 +231,10 @@ runcgo_features_json (void)
       json_object_object_add (ann, "run.oci.runcgo.wasm.helper", json_object_new_string (wasm));
     }
   json_object_object_add (f, "annotations", ann);
-  /* config.json annotations runcgo interprets: run.oci.runcgo.overlay, run.oci.runcgo.cgroups,
-   * run.oci.runcgo.network, run.oci.runcgo.publish, run.oci.runcgo.slirp.*; of those, the
-   * handler's change what the container runs (crun lists them too) */
-  static const char *const unsafe[] = { RUNCGO_ANNOTATION_HANDLER, RUNCGO_ANNOTATION_WASM_VARIANT, NULL };
+  /* config.json annotations runcgo interprets: its own run.oci.runcgo.* and crun's run.oci.*
+   * (hooks.stdout, seccomp_bpf_data, delegate-cgroup, handler, ...): one prefix, as crun reports;
+   * and the wasm variant annotation, which changes what the container runs */
+  static const char *const unsafe[] = { "run.oci.", RUNCGO_ANNOTATION_WASM_VARIANT, NULL };
   json_object_object_add (f, "potentiallyUnsafeConfigAnnotations", strv_json (unsafe, 0));
   char *text = xasprintf ("%s\n", json_object_to_json_string_ext (f, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED
                                                                          | JSON_C_TO_STRING_NOSLASHESCAPE));

@@ -136,7 +136,7 @@ runcgo_container_update_rdt (struct runcgo_context *ctx, const char *id, const c
       runcgo_fail (err, 0, "container \"%s\" is not running", id);
       goto out;
     }
-  if (runcgo_spec_load (l.st->bundle, &spec, err) < 0)
+  if (runcgo_state_load_spec (l.st, &spec, err) < 0)
     {
       runcgo_error_wrap (err, "update: the container's config");
       goto out;

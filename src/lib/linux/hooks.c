@@ -1,7 +1,8 @@
 /* hooks.c -- OCI hooks: run every hook of one kind, in order, each with the
  * container state on its stdin and an optional timeout.
  *
- * Hooks inherit the runtime's stdout/stderr.  One poll loop feeds stdin and
+ * Hooks inherit the runtime's stdout/stderr, or write to the files that the
+ * annotations run.oci.hooks.stdout/stderr name (crun).  One poll loop feeds stdin and
  * waits for the exit (pidfd), so a hook that never reads its stdin cannot
  * block the runtime past its timeout, and one that closes it early cannot
  * kill the runtime with SIGPIPE. */
@@ -25,7 +26,7 @@
  * SIGPIPE, would otherwise survive execve), and its own process group so a
  * timeout kills whatever the hook started too. */
 static int
-spawn_hook (const struct runcgo_hook *h, int stdin_fd, pid_t *pid)
+spawn_hook (const struct runcgo_hook *h, const struct runcgo_hooks *out, int stdin_fd, pid_t *pid)
 {
   posix_spawn_file_actions_t fa;
   posix_spawnattr_t attr;
@@ -36,6 +37,10 @@ spawn_hook (const struct runcgo_hook *h, int stdin_fd, pid_t *pid)
   sigfillset (&all);
   posix_spawn_file_actions_init (&fa);
   posix_spawn_file_actions_adddup2 (&fa, stdin_fd, STDIN_FILENO);
+  if (out->out_fd > 0)
+    posix_spawn_file_actions_adddup2 (&fa, out->out_fd, STDOUT_FILENO);
+  if (out->err_fd > 0)
+    posix_spawn_file_actions_adddup2 (&fa, out->err_fd, STDERR_FILENO);
   posix_spawnattr_init (&attr);
   posix_spawnattr_setsigmask (&attr, &none);
   posix_spawnattr_setsigdefault (&attr, &all);
@@ -141,14 +146,15 @@ hook_status_error (const char *label, int status, runcgo_error_t *err)
 
 /* Runs with SIGPIPE blocked (see runcgo_hooks_run). */
 static int
-run_hook (const struct runcgo_hook *h, const char *label, const char *state, runcgo_error_t *err)
+run_hook (const struct runcgo_hook *h, const struct runcgo_hooks *out, const char *label, const char *state,
+          runcgo_error_t *err)
 {
   int pfd[2];
   if (pipe2 (pfd, O_CLOEXEC) < 0)
     return runcgo_fail (err, errno, "%s: pipe", label);
   cleanup_close int rfd = pfd[0];
   struct hook_io io = { .wfd = pfd[1], .data = state ? state : "", .len = state ? strlen (state) : 0 };
-  int r = spawn_hook (h, rfd, &io.pid);
+  int r = spawn_hook (h, out, rfd, &io.pid);
   close_fd (&rfd);
   if (r != 0)
     {
@@ -200,7 +206,7 @@ runcgo_hooks_run (const struct runcgo_hooks *hooks, enum runcgo_hook_kind kind, 
     {
       const struct runcgo_hook *h = &hooks->list[kind][i];
       cleanup_free char *label = xasprintf ("hook %s[%zu] (%s)", runcgo_hook_kind_names[kind], i, h->path);
-      ret = run_hook (h, label, state_json, err);
+      ret = run_hook (h, hooks, label, state_json, err);
     }
 
   struct timespec zero = { 0, 0 };
@@ -208,4 +214,32 @@ runcgo_hooks_run (const struct runcgo_hooks *hooks, enum runcgo_hook_kind kind, 
     ;
   pthread_sigmask (SIG_SETMASK, &old, NULL);
   return ret;
+}
+
+/* Opened by the runtime on the host, in append mode and created when
+ * missing (crun); above fd 2 so that 0 can mean "not opened".  The init
+ * keeps them for createContainer and startContainer. */
+static int
+open_output (const char *path, const char *key, int *fd, runcgo_error_t *err)
+{
+  if (path == NULL)
+    return 0;
+  int raw = open (path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOCTTY, 0600);
+  if (raw < 0)
+    return runcgo_fail_hint (err, errno, "the annotation names a file the runtime can create or append to",
+                             "%s: open `%s`", key, path);
+  *fd = raw > 2 ? raw : fcntl (raw, F_DUPFD_CLOEXEC, 3);
+  if (raw <= 2)
+    close (raw);
+  return *fd < 0 ? runcgo_fail (err, errno, "%s: dup", key) : 0;
+}
+
+int
+runcgo_hooks_open_output (struct runcgo_hooks *hooks, const struct runcgo_kv *ann, size_t n, runcgo_error_t *err)
+{
+  if (open_output (runcgo_kv_get (ann, n, RUNCGO_ANN_HOOKS_STDOUT), RUNCGO_ANN_HOOKS_STDOUT, &hooks->out_fd, err) < 0
+      || open_output (runcgo_kv_get (ann, n, RUNCGO_ANN_HOOKS_STDERR), RUNCGO_ANN_HOOKS_STDERR, &hooks->err_fd, err)
+             < 0)
+    return -1;
+  return 0;
 }

@@ -26,6 +26,12 @@ char *runcgo_sysctl_key_to_path (const char *key);
  * spec's failure rules: poststart/poststop failures only warn). */
 int runcgo_hooks_run (const struct runcgo_hooks *hooks, enum runcgo_hook_kind kind, const char *state_json,
                       runcgo_error_t *err);
+/* run.oci.hooks.stdout / run.oci.hooks.stderr (crun): open the files they
+ * name (append, create) into hooks->out_fd/err_fd; runcgo_spec_free closes
+ * them. */
+#define RUNCGO_ANN_HOOKS_STDOUT "run.oci.hooks.stdout"
+#define RUNCGO_ANN_HOOKS_STDERR "run.oci.hooks.stderr"
+int runcgo_hooks_open_output (struct runcgo_hooks *hooks, const struct runcgo_kv *ann, size_t n, runcgo_error_t *err);
 
 /* terminal.c: consoles.
  * Connect to --console-socket before anything is created (a bad path fails

@@ -222,6 +222,9 @@ static int
 set_groups (const struct runcgo_user *user, runcgo_error_t *err)
 {
   size_t n = user->n_additional_gids;
+  /* run.oci.keep_original_groups: the runtime's groups stay (crun) */
+  if (user->keep_groups)
+    return 0;
   if (syscall (NR_SETGROUPS, n, user->additional_gids) == 0)
     return 0;
   int e = errno;

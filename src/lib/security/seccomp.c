@@ -104,6 +104,68 @@ runcgo_seccomp_load (const struct runcgo_seccomp_filter *f, runcgo_error_t *err)
   return runcgo_fail (err, e, "load seccomp filter (%zu instructions)", f->len);
 }
 
+/* Base64 (RFC 4648, padding optional, whitespace skipped) -> bytes; -1 on
+ * a character outside the alphabet. */
+static ssize_t
+base64_decode (const char *in, unsigned char *out)
+{
+  static const char alphabet[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  uint32_t acc = 0;
+  int bits = 0;
+  size_t n = 0;
+  for (const char *p = in; *p && *p != '='; p++)
+    {
+      if (isspace ((unsigned char)*p))
+        continue;
+      const char *c = strchr (alphabet, *p);
+      if (c == NULL)
+        return -1;
+      acc = (acc << 6) | (uint32_t)(c - alphabet);
+      bits += 6;
+      if (bits >= 8)
+        {
+          bits -= 8;
+          out[n++] = (unsigned char)(acc >> bits);
+        }
+    }
+  return (ssize_t)n;
+}
+
+/* run.oci.seccomp_bpf_data (crun): the filter is the annotation's program,
+ * a base64 array of struct sock_filter, loaded as it is. */
+static int
+filter_from_bpf_data (const char *b64, struct runcgo_seccomp_filter **out, runcgo_error_t *err)
+{
+  static const char hint[] = "give a base64 array of struct sock_filter (8 bytes each)";
+  unsigned char *buf = xmalloc (strlen (b64) * 3 / 4 + 3);
+  ssize_t n = base64_decode (b64, buf);
+  size_t insns = n > 0 ? (size_t)n / sizeof (struct sock_filter) : 0;
+  if (n <= 0 || (size_t)n % sizeof (struct sock_filter) != 0 || insns > BPF_MAXINSNS)
+    {
+      free (buf);
+      return runcgo_fail_hint (err, EINVAL, hint, "%s: not a BPF program (%zd bytes decoded)",
+                               RUNCGO_ANN_SECCOMP_BPF_DATA, n);
+    }
+  struct runcgo_seccomp_filter *f = xzalloc (sizeof (*f));
+  f->bpf = buf;
+  f->len = insns;
+  *out = f;
+  return 0;
+}
+
+int
+runcgo_seccomp_prepare (const struct runcgo_spec *spec, int root_fd, struct runcgo_seccomp_filter **out,
+                        runcgo_error_t *err)
+{
+  *out = NULL;
+  const char *data = runcgo_spec_annotation (spec, RUNCGO_ANN_SECCOMP_BPF_DATA);
+  if (spec->linux_ == NULL)
+    return 0;
+  if (data)
+    return filter_from_bpf_data (data, out, err);
+  return runcgo_seccomp_compile_cached (spec->linux_->seccomp, root_fd, out, err);
+}
+
 #ifdef HAVE_SECCOMP
 
 struct action_name
@@ -266,9 +328,10 @@ build_conditions (const struct runcgo_seccomp_syscall *sc, const char *field, st
 }
 
 static int
-add_syscall_rules (scmp_filter_ctx ctx, uint32_t default_action, const struct runcgo_seccomp_syscall *sc, size_t idx,
+add_syscall_rules (scmp_filter_ctx ctx, uint32_t default_action, const struct runcgo_seccomp *s, size_t idx,
                    bool *notify, size_t *n_rules, runcgo_error_t *err)
 {
+  const struct runcgo_seccomp_syscall *sc = &s->syscalls[idx];
   char field[64], errno_field[96], action_field[96];
   snprintf (field, sizeof (field), "linux.seccomp.syscalls[%zu]", idx);
   snprintf (action_field, sizeof (action_field), "%s.action", field);
@@ -287,8 +350,12 @@ add_syscall_rules (scmp_filter_ctx ctx, uint32_t default_action, const struct ru
   for (size_t j = 0; sc->names && sc->names[j]; j++)
     {
       /* Unknown to libseccomp (newer than it, or a typo): runc and crun skip
-       * it, and profiles written for newer kernels rely on that. */
+       * it, and profiles written for newer kernels rely on that; crun's
+       * run.oci.seccomp_fail_unknown_syscall makes it an error. */
       int nr = seccomp_syscall_resolve_name (sc->names[j]);
+      if (nr == __NR_SCMP_ERROR && s->fail_unknown)
+        return runcgo_fail_hint (err, EINVAL, "fix the name, or drop the annotation run.oci.seccomp_fail_unknown_syscall",
+                                 "%s.names[%zu]: unknown syscall \"%s\"", field, j, sc->names[j]);
       if (nr == __NR_SCMP_ERROR)
         continue;
       int rc = 0;
@@ -342,7 +409,7 @@ compile_ctx (scmp_filter_ctx ctx, uint32_t def, const struct runcgo_seccomp *s, 
     return -1;
   size_t n_rules = 0;
   for (size_t i = 0; i < s->n_syscalls; i++)
-    if (add_syscall_rules (ctx, def, &s->syscalls[i], i, &f->notify, &n_rules, err) < 0)
+    if (add_syscall_rules (ctx, def, s, i, &f->notify, &n_rules, err) < 0)
       return -1;
   /* A binary tree instead of a linear list: the usual ~350-syscall profiles
    * then cost a handful of comparisons per syscall instead of hundreds.  Not

@@ -130,6 +130,7 @@ runcgo_seccomp_cache_key (const struct runcgo_seccomp *s, uint8_t key[RUNCGO_SHA
   put_opt (&h, s->default_errno_ret);
   put_strv (&h, s->architectures);
   put_strv (&h, s->flags);
+  put_u64 (&h, s->fail_unknown);
   put_u64 (&h, s->n_syscalls);
   for (size_t i = 0; i < s->n_syscalls; i++)
     {

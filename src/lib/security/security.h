@@ -38,6 +38,12 @@ struct runcgo_seccomp_filter
   bool notify;     /* the filter uses SCMP_ACT_NOTIFY (listener fd wanted) */
 };
 int runcgo_seccomp_compile (const struct runcgo_seccomp *s, struct runcgo_seccomp_filter **out, runcgo_error_t *err);
+/* The container's filter: linux.seccomp through the cache below, or the raw
+ * program of crun's annotation run.oci.seccomp_bpf_data (base64 of struct
+ * sock_filter[]), which replaces it; *out NULL when there is none. */
+#define RUNCGO_ANN_SECCOMP_BPF_DATA "run.oci.seccomp_bpf_data"
+int runcgo_seccomp_prepare (const struct runcgo_spec *spec, int root_fd, struct runcgo_seccomp_filter **out,
+                            runcgo_error_t *err);
 /* Load in the calling thread; returns the listener fd when notify, else 0. */
 int runcgo_seccomp_load (const struct runcgo_seccomp_filter *f, runcgo_error_t *err);
 void runcgo_seccomp_filter_free (struct runcgo_seccomp_filter *f);

@@ -154,7 +154,8 @@ static void
 sweep_fds (const struct init_ctx *c)
 {
   int keep[] = { c->sync_fd, c->cfg->exec_fifo_fd, runcgo_log_fd (), c->cfg->console_socket_fd,
-                 c->cfg->seccomp_notify_fd, c->cfg->wasm ? c->cfg->wasm_fd : -1 };
+                 c->cfg->seccomp_notify_fd, c->cfg->wasm ? c->cfg->wasm_fd : -1,
+                 c->cfg->spec->hooks.out_fd, c->cfg->spec->hooks.err_fd };
   runcgo_close_fds_except (3 + c->cfg->preserve_fds, keep, ARRAY_SIZE (keep));
 }
 

@@ -5,6 +5,7 @@
 #include "config.h"
 
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "core/util.h"
 #include "spec/spec.h"
@@ -94,6 +95,12 @@ hooks_free (struct runcgo_hooks *h)
         }
       free (h->list[k]);
     }
+  /* hooks' output files (run.oci.hooks.stdout/stderr), when opened */
+  if (h->out_fd > 0)
+    close (h->out_fd);
+  if (h->err_fd > 0)
+    close (h->err_fd);
+  h->out_fd = h->err_fd = 0;
 }
 
 static void

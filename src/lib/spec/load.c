@@ -843,7 +843,7 @@ runcgo_process_parse (const char *json, size_t len, struct runcgo_process **out,
 }
 
 static int
-read_config (int fd, const char *bundle, char **out, size_t *len, runcgo_error_t *err)
+read_config (int fd, const char *path, char **out, size_t *len, runcgo_error_t *err)
 {
   size_t cap = 16384, n = 0;
   cleanup_free char *buf = xmalloc (cap + 1);
@@ -853,7 +853,7 @@ read_config (int fd, const char *bundle, char **out, size_t *len, runcgo_error_t
         {
           if (cap > CONFIG_MAX_SIZE)
             return runcgo_fail_hint (err, EFBIG, "a config.json is normally a few KiB",
-                                     "read config.json in bundle \"%s\": larger than %u bytes", bundle,
+                                     "read `%s`: larger than %u bytes", path,
                                      CONFIG_MAX_SIZE);
           /* one byte past the limit tells "too large" from "exactly full" */
           cap = cap * 2 > CONFIG_MAX_SIZE ? CONFIG_MAX_SIZE + 1 : cap * 2;
@@ -863,7 +863,7 @@ read_config (int fd, const char *bundle, char **out, size_t *len, runcgo_error_t
       if (r < 0 && errno == EINTR)
         continue;
       if (r < 0)
-        return runcgo_fail (err, errno, "read config.json in bundle \"%s\"", bundle);
+        return runcgo_fail (err, errno, "read `%s`", path);
       if (r == 0)
         break;
       n += (size_t)r;
@@ -877,20 +877,135 @@ read_config (int fd, const char *bundle, char **out, size_t *len, runcgo_error_t
 int
 runcgo_spec_load (const char *bundle, struct runcgo_spec **out, runcgo_error_t *err)
 {
+  return runcgo_spec_load_file (bundle, NULL, out, err);
+}
+
+static void
+mount_set (struct runcgo_mount *m, const char *dest, const char *type, const char *const *options, size_t n)
+{
+  memset (m, 0, sizeof (*m));
+  m->destination = xstrdup (dest);
+  m->type = xstrdup (type);
+  m->source = xstrdup (type);
+  m->options = xzalloc ((n + 1) * sizeof (char *));
+  for (size_t i = 0; i < n; i++)
+    m->options[i] = xstrdup (options[i]);
+}
+
+/* run.oci.systemd.force_cgroup_v1=/PATH (crun): the config's mount on PATH
+ * (its cgroup mount) becomes a small tmpfs holding PATH/systemd, the v1
+ * hierarchy "name=systemd" (for a systemd in the container that knows no
+ * cgroup v2; the host must have that hierarchy). */
+static int
+force_cgroup_v1 (struct runcgo_spec *spec, runcgo_error_t *err)
+{
+  static const char *const tmpfs[] = { "nosuid", "nodev", "noexec", "size=1024k", "mode=755" };
+  static const char *const named[] = { "none", "name=systemd", "xattr", "nosuid", "nodev", "noexec" };
+  const char *path = runcgo_spec_annotation (spec, RUNCGO_ANN_FORCE_CGROUP_V1);
+  size_t i = 0;
+  while (path && i < spec->n_mounts && strcmp (spec->mounts[i].destination, path) != 0)
+    i++;
+  if (path == NULL)
+    return 0;
+  if (i == spec->n_mounts)
+    return runcgo_fail_hint (err, EINVAL, "name the destination of the config's cgroup mount, e.g. /sys/fs/cgroup",
+                             "%s: no mount in the config has the destination `%s`", RUNCGO_ANN_FORCE_CGROUP_V1, path);
+  cleanup_free char *dest = xstrdup (path), *sub = xasprintf ("%s/systemd", path);
+  spec->mounts = xrealloc (spec->mounts, (spec->n_mounts + 1) * sizeof (*spec->mounts));
+  memmove (&spec->mounts[i + 2], &spec->mounts[i + 1], (spec->n_mounts - i - 1) * sizeof (*spec->mounts));
+  spec->n_mounts++;
+  struct runcgo_mount *old = &spec->mounts[i];
+  free (old->destination);
+  free (old->type);
+  free (old->source);
+  runcgo_strv_free (old->options);
+  free (old->uid_mappings);
+  free (old->gid_mappings);
+  mount_set (&spec->mounts[i], dest, "tmpfs", tmpfs, ARRAY_SIZE (tmpfs));
+  mount_set (&spec->mounts[i + 1], sub, "cgroup", named, ARRAY_SIZE (named));
+  return 0;
+}
+
+/* run.oci.mount_context_type names the SELinux mount option that carries
+ * linux.mountLabel; runcgo applies no SELinux context yet (see mountLabel)
+ * but refuses what crun refuses. */
+static int
+check_mount_context_type (const struct runcgo_spec *spec, runcgo_error_t *err)
+{
+  static const char *const types[] = { "context", "fscontext", "defcontext", "rootcontext" };
+  const char *t = runcgo_spec_annotation (spec, RUNCGO_ANN_MOUNT_CONTEXT_TYPE);
+  for (size_t i = 0; t && i < ARRAY_SIZE (types); i++)
+    if (strcmp (t, types[i]) == 0)
+      return 0;
+  if (t == NULL)
+    return 0;
+  return runcgo_fail_hint (err, EINVAL, "use context, fscontext, defcontext or rootcontext",
+                           "%s: unknown context type \"%s\"", RUNCGO_ANN_MOUNT_CONTEXT_TYPE, t);
+}
+
+/* crun's run.oci.* annotations that change what the config says, applied
+ * once here so that create, exec and start see the same: keep_original_groups,
+ * systemd.force_cgroup_v1, mount_context_type, seccomp_fail_unknown_syscall
+ * and seccomp.receiver (or crun's environment variable
+ * RUN_OCI_SECCOMP_RECEIVER): the listenerPath when the config has none. */
+static int
+apply_crun_annotations (struct runcgo_spec *spec, runcgo_error_t *err)
+{
+  if (spec->process)
+    spec->process->user.keep_groups = runcgo_spec_keeps_groups (spec);
+  if (force_cgroup_v1 (spec, err) < 0 || check_mount_context_type (spec, err) < 0)
+    return -1;
+  /* crun runs these libcrun plugins as the seccomp agent: refuse rather
+   * than start the container without the agent it expects */
+  if (runcgo_spec_annotation (spec, "run.oci.seccomp.plugins"))
+    return runcgo_fail_hint (err, ENOTSUP, "run an agent on linux.seccomp.listenerPath (or run.oci.seccomp.receiver)",
+                             "run.oci.seccomp.plugins: crun's seccomp plugins are not supported by runcgo");
+  struct runcgo_seccomp *s = spec->linux_ ? spec->linux_->seccomp : NULL;
+  if (s == NULL)
+    return 0;
+  const char *fail = runcgo_spec_annotation (spec, RUNCGO_ANN_SECCOMP_FAIL_UNKNOWN);
+  s->fail_unknown = fail && strcmp (fail, "0") != 0;
+  const char *receiver = runcgo_spec_annotation (spec, RUNCGO_ANN_SECCOMP_RECEIVER);
+  if (receiver == NULL)
+    receiver = getenv ("RUN_OCI_SECCOMP_RECEIVER");
+  if (s->listener_path || receiver == NULL || *receiver == '\0')
+    return 0;
+  if (receiver[0] != '/')
+    return runcgo_fail_hint (err, EINVAL, "give the absolute path of the agent's socket",
+                             "%s: `%s` is not an absolute path", RUNCGO_ANN_SECCOMP_RECEIVER, receiver);
+  s->listener_path = xstrdup (receiver);
+  return 0;
+}
+
+/* CONFIG (create/run --config, crun's -f) replaces BUNDLE/config.json; the
+ * bundle stays the base of a relative root.path. */
+int
+runcgo_spec_load_file (const char *bundle, const char *config, struct runcgo_spec **out, runcgo_error_t *err)
+{
   if (bundle == NULL || *bundle == '\0')
     bundle = ".";
-  cleanup_free char *path = xasprintf ("%s/config.json", bundle);
+  cleanup_free char *path = config ? xstrdup (config) : xasprintf ("%s/config.json", bundle);
+  const char *what = config ? "--config" : "config.json in bundle";
+  const char *name = config ? config : bundle;
   cleanup_close int fd = open (path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
   if (fd < 0 && errno == ENOENT)
-    return runcgo_fail_hint (err, errno, "run 'runcgo spec' to create one, or pass --bundle",
-                             "open config.json in bundle \"%s\"", bundle);
+    return runcgo_fail_hint (err, errno,
+                             config ? "pass an existing file to --config"
+                                    : "run 'runcgo spec' to create one, or pass --bundle",
+                             "open %s \"%s\"", what, name);
   if (fd < 0)
-    return runcgo_fail (err, errno, "open config.json in bundle \"%s\"", bundle);
+    return runcgo_fail (err, errno, "open %s \"%s\"", what, name);
   cleanup_free char *text = NULL;
   size_t len = 0;
-  if (read_config (fd, bundle, &text, &len, err) < 0)
+  if (read_config (fd, path, &text, &len, err) < 0)
     return -1;
   if (runcgo_spec_parse (text, len, out, err) < 0)
     return runcgo_error_wrap (err, "%s", path);
+  if (apply_crun_annotations (*out, err) < 0)
+    {
+      runcgo_spec_free (*out);
+      *out = NULL;
+      return runcgo_error_wrap (err, "%s", path);
+    }
   return 0;
 }

@@ -94,12 +94,25 @@ runcgo_spec_namespace (const struct runcgo_spec *spec, enum runcgo_ns_kind kind)
 }
 
 const char *
+runcgo_kv_get (const struct runcgo_kv *kv, size_t n, const char *key)
+{
+  for (size_t i = 0; key && i < n; i++)
+    if (strcmp (kv[i].key, key) == 0)
+      return kv[i].value;
+  return NULL;
+}
+
+bool
+runcgo_spec_keeps_groups (const struct runcgo_spec *spec)
+{
+  const char *v = runcgo_spec_annotation (spec, RUNCGO_ANN_KEEP_GROUPS);
+  return v && strcmp (v, "0") != 0;
+}
+
+const char *
 runcgo_spec_annotation (const struct runcgo_spec *spec, const char *key)
 {
-  if (spec == NULL || key == NULL)
+  if (spec == NULL)
     return NULL;
-  for (size_t i = 0; i < spec->n_annotations; i++)
-    if (strcmp (spec->annotations[i].key, key) == 0)
-      return spec->annotations[i].value;
-  return NULL;
+  return runcgo_kv_get (spec->annotations, spec->n_annotations, key);
 }

@@ -46,6 +46,7 @@ struct runcgo_user
   uint32_t *additional_gids;
   size_t n_additional_gids;
   char *username; /* windows only; kept for round trips */
+  bool keep_groups; /* not from JSON: run.oci.keep_original_groups, no setgroups at all */
 };
 
 struct runcgo_scheduler
@@ -125,6 +126,9 @@ struct runcgo_hooks
 {
   struct runcgo_hook *list[RUNCGO_HOOK_KINDS];
   size_t n[RUNCGO_HOOK_KINDS];
+  /* not from JSON: run.oci.hooks.stdout/stderr opened for writing by
+   * runcgo_hooks_open_output (linux/hooks.c); 0 = the runtime's own */
+  int out_fd, err_fd;
 };
 extern const char *const runcgo_hook_kind_names[RUNCGO_HOOK_KINDS]; /* "prestart", "createRuntime", ... */
 
@@ -201,6 +205,7 @@ struct runcgo_seccomp
   char *listener_metadata;
   struct runcgo_seccomp_syscall *syscalls;
   size_t n_syscalls;
+  bool fail_unknown; /* not from JSON: run.oci.seccomp_fail_unknown_syscall */
 };
 
 /* linux.resources */
@@ -353,7 +358,12 @@ struct runcgo_spec
  * integer, got string").  Unknown fields are ignored (the spec allows them). */
 int runcgo_spec_parse (const char *json, size_t len, struct runcgo_spec **out, runcgo_error_t *err);
 /* Read and parse BUNDLE/config.json; errors name the file. */
+/* validate.c: the checks of mounts[I] (also for `mounts add`'s file). */
+int runcgo_spec_validate_mount (const struct runcgo_spec *spec, size_t i, runcgo_error_t *err);
 int runcgo_spec_load (const char *bundle, struct runcgo_spec **out, runcgo_error_t *err);
+/* The same from CONFIG (an absolute path) instead of BUNDLE/config.json when
+ * CONFIG is not NULL (create/run --config). */
+int runcgo_spec_load_file (const char *bundle, const char *config, struct runcgo_spec **out, runcgo_error_t *err);
 /* Parse a process object alone (exec -p process.json). */
 int runcgo_process_parse (const char *json, size_t len, struct runcgo_process **out, runcgo_error_t *err);
 /* Parse a linux.resources object alone (update -r FILE); errors name the
@@ -382,6 +392,25 @@ int runcgo_resources_validate (const struct runcgo_resources *r, runcgo_error_t 
 /* lookups shared by validate.c and the appliers */
 const struct runcgo_namespace *runcgo_spec_namespace (const struct runcgo_spec *spec, enum runcgo_ns_kind kind);
 const char *runcgo_spec_annotation (const struct runcgo_spec *spec, const char *key);
+/* run.oci.keep_original_groups (crun): present and not "0" = the process
+ * keeps the runtime's supplementary groups (no setgroups call). */
+#define RUNCGO_ANN_KEEP_GROUPS "run.oci.keep_original_groups"
+/* run.oci.seccomp_fail_unknown_syscall (crun): present and not "0" = a
+ * syscall name libseccomp does not know is an error, not skipped. */
+#define RUNCGO_ANN_SECCOMP_FAIL_UNKNOWN "run.oci.seccomp_fail_unknown_syscall"
+/* run.oci.systemd.force_cgroup_v1=/PATH (crun): a v1 "name=systemd"
+ * hierarchy mounted over PATH, after the config's mounts. */
+#define RUNCGO_ANN_FORCE_CGROUP_V1 "run.oci.systemd.force_cgroup_v1"
+/* run.oci.mount_context_type (crun): context|fscontext|defcontext|rootcontext. */
+#define RUNCGO_ANN_MOUNT_CONTEXT_TYPE "run.oci.mount_context_type"
+/* run.oci.pidfd_receiver (crun): a socket that gets the init's pidfd, as
+ * with create --pidfd-socket (which wins when both are given). */
+#define RUNCGO_ANN_PIDFD_RECEIVER "run.oci.pidfd_receiver"
+/* run.oci.seccomp.receiver (crun): linux.seccomp.listenerPath when absent. */
+#define RUNCGO_ANN_SECCOMP_RECEIVER "run.oci.seccomp.receiver"
+bool runcgo_spec_keeps_groups (const struct runcgo_spec *spec);
+/* The same in a bare list (a state's annotations). */
+const char *runcgo_kv_get (const struct runcgo_kv *kv, size_t n, const char *key);
 int runcgo_rlimit_from_name (const char *name); /* -1 when unknown */
 
 #endif

@@ -374,8 +374,8 @@ validate_mount_idmaps (size_t i, const struct runcgo_mount *m, bool userns, runc
   return runcgo_vcheck_idmaps (field, m->gid_mappings, m->n_gid_mappings, err);
 }
 
-static int
-validate_mount (const struct runcgo_spec *spec, size_t i, runcgo_error_t *err)
+int
+runcgo_spec_validate_mount (const struct runcgo_spec *spec, size_t i, runcgo_error_t *err)
 {
   const struct runcgo_mount *m = &spec->mounts[i];
   const char *d = m->destination;
@@ -563,7 +563,7 @@ runcgo_spec_validate (const struct runcgo_spec *spec, unsigned flags, runcgo_err
   if (validate_top (spec, flags, err) < 0)
     return -1;
   for (size_t i = 0; i < spec->n_mounts; i++)
-    if (validate_mount (spec, i, err) < 0)
+    if (runcgo_spec_validate_mount (spec, i, err) < 0)
       return -1;
   if (validate_hooks (&spec->hooks, err) < 0)
     return -1;
