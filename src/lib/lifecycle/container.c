@@ -570,8 +570,8 @@ wait_fifo_reader (int fifo, int pidfd, runcgo_error_t *err)
     }
 }
 
-/* poststart and poststop failures only warn, and the remaining hooks still
- * run (runtime.md): run them one at a time. */
+/* poststop failures only warn, and the remaining hooks still run
+ * (runtime.md, lifecycle step 13): run them one at a time. */
 static void
 run_hooks_warn (const struct runcgo_hook *list, size_t n, enum runcgo_hook_kind kind, const char *state)
 {
@@ -589,15 +589,31 @@ run_hooks_warn (const struct runcgo_hook *list, size_t n, enum runcgo_hook_kind 
     }
 }
 
-static void
-poststart_hooks (const struct runcgo_spec *spec, const char *id, pid_t pid, const char *bundle)
+/* A failing poststart hook fails the operation (runtime.md, lifecycle step 9:
+ * "generate an error, stop the container"; runtime-spec 1.0.0 only asked for
+ * a warning): the hooks after it do not run and the caller stops the
+ * container. */
+static int
+poststart_hooks (const struct runcgo_spec *spec, const char *id, pid_t pid, const char *bundle, runcgo_error_t *err)
 {
   if (spec == NULL || spec->hooks.n[RUNCGO_HOOK_POSTSTART] == 0)
-    return;
+    return 0;
   cleanup_free char *state = runcgo_state_oci_json (id, RUNCGO_STATUS_RUNNING, pid, bundle, spec->annotations,
                                                     spec->n_annotations);
-  run_hooks_warn (spec->hooks.list[RUNCGO_HOOK_POSTSTART], spec->hooks.n[RUNCGO_HOOK_POSTSTART],
-                  RUNCGO_HOOK_POSTSTART, state);
+  if (runcgo_hooks_run (&spec->hooks, RUNCGO_HOOK_POSTSTART, state, err) == 0)
+    return 0;
+  return runcgo_error_wrap (err, "container \"%s\" stopped", id);
+}
+
+/* Stop a container whose start failed after its process ran: SIGKILL its
+ * init (with a pid namespace, everything in it) and wait until it is gone,
+ * so that `state` says stopped when start returns. */
+static void
+stop_started (int pidfd)
+{
+  struct pollfd p = { .fd = pidfd, .events = POLLIN };
+  if (syscall (SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0) == 0)
+    poll (&p, 1, 10000);
 }
 
 /* Release a created container: notify socket first (opening the fifo
@@ -628,11 +644,15 @@ start_created (struct runcgo_context *ctx, const struct runcgo_loaded *l, runcgo
     return -1;
   struct runcgo_spec *spec = NULL;
   runcgo_error_t ignored = NULL;
-  if (runcgo_spec_load (st->bundle, &spec, &ignored) == 0)
-    poststart_hooks (spec, st->id, st->pid, st->bundle);
+  int r = 0;
+  if (runcgo_spec_load (st->bundle, &spec, &ignored) == 0 && poststart_hooks (spec, st->id, st->pid, st->bundle, err) < 0)
+    {
+      stop_started (pidfd);
+      r = -1;
+    }
   runcgo_error_release (&ignored);
   runcgo_spec_free (spec);
-  return 0;
+  return r;
 }
 
 int
@@ -894,13 +914,14 @@ runcgo_container_run (struct runcgo_context *ctx, const struct runcgo_create_opt
     r = release_init (&c, err);
   if (r == 0 && notify >= 0)
     r = runcgo_notify_forward_ready (notify, c.res.pidfd, c.res.pid, c.notify_socket, err);
+  if (r == 0)
+    r = poststart_hooks (c.spec, o->id, c.res.pid, c.bundle, err);
   if (r < 0)
     {
       creation_unwind (&c);
       creation_release (&c);
       return -1;
     }
-  poststart_hooks (c.spec, o->id, c.res.pid, c.bundle);
   *exit_status = 0;
   if (!o->detach)
     {
