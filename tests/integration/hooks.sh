@@ -146,6 +146,23 @@ test_hook_timeout_fails_create () {
   assert_status 1
 }
 
+# config.md "Poststart": after the process is executed.  The init writes the
+# exec fifo's byte before it drops privileges and calls execve: start must
+# wait for the hang-up of the fifo, not only for the byte.
+test_poststart_hook_runs_after_the_process_is_executed () {
+  cfg_share
+  cfg '.hooks.poststart = [{"path": "/bin/sh", "args": ["sh", "-c", $cmd]}]' \
+    --arg cmd "pid=\$(jq -r .pid); readlink /proc/\$pid/exe > $SHARED/exe"
+  cfg_args sleep 1000
+  capture rt create -b "$BUNDLE" "$CID"
+  assert_status 0
+  capture rt start "$CID"
+  assert_status 0
+  assert_eq "$(cat "$SHARED/exe")" /bin/busybox "executable of the container process seen by the poststart hook"
+  capture rt delete -f "$CID"
+  assert_status 0
+}
+
 # runtime.md, lifecycle step 9 (runtime-spec 1.0.0 only asked for a warning)
 test_poststart_hook_failure_fails_start_and_stops_the_container () {
   cfg_share

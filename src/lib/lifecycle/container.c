@@ -570,6 +570,29 @@ wait_fifo_reader (int fifo, int pidfd, runcgo_error_t *err)
     }
 }
 
+/* After its byte the init keeps the fifo's write end open, close-on-exec:
+ * it hangs up when the process is executed (or the init died), and the
+ * poststart hooks must not run before that (config.md, "Poststart"). */
+static void
+wait_fifo_hangup (int fifo)
+{
+  struct pollfd p = { .fd = fifo, .events = POLLIN };
+  char b;
+  for (;;)
+    {
+      if (poll (&p, 1, -1) < 0)
+        {
+          if (errno == EINTR)
+            continue;
+          return;
+        }
+      if (p.revents & (POLLHUP | POLLERR))
+        return;
+      if (p.revents & POLLIN && read (fifo, &b, 1) == 0)
+        return;
+    }
+}
+
 /* poststop failures only warn, and the remaining hooks still run
  * (runtime.md, lifecycle step 13): run them one at a time. */
 static void
@@ -640,6 +663,7 @@ start_created (struct runcgo_context *ctx, const struct runcgo_loaded *l, runcgo
   if (wait_fifo_reader (fifo, pidfd, err) < 0)
     return -1;
   unlinkat (l->dir_fd, RUNCGO_EXEC_FIFO, 0);
+  wait_fifo_hangup (fifo);
   if (notify >= 0 && runcgo_notify_forward_ready (notify, pidfd, st->pid, st->notify_socket, err) < 0)
     return -1;
   struct runcgo_spec *spec = NULL;
