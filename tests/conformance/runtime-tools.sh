@@ -83,8 +83,9 @@ fi
 remove_hidden_unified_writes () {
   local e
   [ -n "$HIDDEN_UNIFIED" ] || return 0
-  for e in $(ls -A "$HIDDEN_UNIFIED"); do
-    grep -Fqx -- "$e" <<< "$HIDDEN_BEFORE" || rm -rf --one-file-system "${HIDDEN_UNIFIED:?}/$e"
+  for e in "$HIDDEN_UNIFIED"/* "$HIDDEN_UNIFIED"/.[!.]*; do
+    [ -e "$e" ] || continue
+    grep -Fqx -- "${e##*/}" <<< "$HIDDEN_BEFORE" || rm -rf --one-file-system "$e"
   done
 }
 
@@ -183,11 +184,12 @@ tap_counts () {
 }
 
 N=0 FAILED_BINS=0 TOTAL_P=0 TOTAL_F=0 TOTAL_S=0 TOTAL_T=0
-SUMMARY=()
 run_validation () {
   local bin=$1 name rc=0 p f s t plan verdict note leaks
   name=$(basename "$bin" .t)
   N=$((N + 1))
+  # what common.sh's leak_report and cleanup_test look at: the test's
+  # directory, the state root, and container IDs (the suite picks UUIDs)
   T=$SUITE_TMP/t$N
   ROOT=$SUITE_TMP/state
   CID=none-
@@ -234,7 +236,7 @@ run_validation () {
 }
 
 # ------------------------------------------------------------------ run
-mapfile -t BINS < <(ls "$RUNTIME_TOOLS_DIR"/validation/*/*.t | sort)
+BINS=("$RUNTIME_TOOLS_DIR"/validation/*/*.t)
 SELECTED=()
 for bin in "${BINS[@]}"; do
   if [ -z "$FILTER" ] || grep -Eq -- "$FILTER" <<< "$(basename "$bin" .t)"; then
