@@ -146,7 +146,25 @@ test_hook_timeout_fails_create () {
   assert_status 1
 }
 
-test_poststart_hook_failure_is_only_a_warning () {
+# config.md "Poststart": after the process is executed.  The init writes the
+# exec fifo's byte before it drops privileges and calls execve: start must
+# wait for the hang-up of the fifo, not only for the byte.
+test_poststart_hook_runs_after_the_process_is_executed () {
+  cfg_share
+  cfg '.hooks.poststart = [{"path": "/bin/sh", "args": ["sh", "-c", $cmd]}]' \
+    --arg cmd "pid=\$(jq -r .pid); readlink /proc/\$pid/exe > $SHARED/exe"
+  cfg_args sleep 1000
+  capture rt create -b "$BUNDLE" "$CID"
+  assert_status 0
+  capture rt start "$CID"
+  assert_status 0
+  assert_eq "$(cat "$SHARED/exe")" /bin/busybox "executable of the container process seen by the poststart hook"
+  capture rt delete -f "$CID"
+  assert_status 0
+}
+
+# runtime.md, lifecycle step 9 (runtime-spec 1.0.0 only asked for a warning)
+test_poststart_hook_failure_fails_start_and_stops_the_container () {
   cfg_share
   cfg '.hooks.poststart = [{"path": "/bin/false"}, $next]' --argjson next "$(hook "$SHARED" poststart2)"
   cfg_args sleep 1000
@@ -154,11 +172,22 @@ test_poststart_hook_failure_is_only_a_warning () {
   capture rt create -b "$BUNDLE" "$CID"
   assert_status 0
   capture rt start "$CID"
+  assert_status 1
+  assert_match "$output" 'hook poststart\[0\] \(/bin/false\)' "error message"
+  assert_eq "$(status_of "$CID")" stopped "status after the failed start"
+  [ ! -e "$SHARED/poststart2.json" ] || fail "the hook after the failed one ran"
+  capture rt delete "$CID"
   assert_status 0
-  assert_eq "$(status_of "$CID")" running "status"
-  [ -e "$SHARED/poststart2.json" ] || fail "the hook after the failed one did not run"
-  capture rt delete -f "$CID"
-  assert_status 0
+}
+
+test_poststart_hook_failure_fails_run_and_leaves_nothing () {
+  cfg '.hooks.poststart = [{"path": "/bin/false"}]'
+  cfg_args sleep 1000
+  capture rt run -b "$BUNDLE" "$CID"
+  assert_status 1
+  assert_match "$output" 'hook' "error message"
+  capture rt state "$CID"
+  assert_status 1
 }
 
 test_poststop_hook_runs_on_delete () {

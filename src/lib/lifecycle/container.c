@@ -602,6 +602,29 @@ wait_fifo_reader (int fifo, int pidfd, runcgo_error_t *err)
     }
 }
 
+/* After its byte the init keeps the fifo's write end open, close-on-exec:
+ * it hangs up when the process is executed (or the init died), and the
+ * poststart hooks must not run before that (config.md, "Poststart"). */
+static void
+wait_fifo_hangup (int fifo)
+{
+  struct pollfd p = { .fd = fifo, .events = POLLIN };
+  char b;
+  for (;;)
+    {
+      if (poll (&p, 1, -1) < 0)
+        {
+          if (errno == EINTR)
+            continue;
+          return;
+        }
+      if (p.revents & (POLLHUP | POLLERR))
+        return;
+      if (p.revents & POLLIN && read (fifo, &b, 1) == 0)
+        return;
+    }
+}
+
 static void
 warn_and_release (runcgo_error_t *err)
 {
@@ -633,15 +656,32 @@ run_hooks_warn (const struct runcgo_hook *list, size_t n, enum runcgo_hook_kind 
     close (one.err_fd);
 }
 
-static void
-poststart_hooks (const struct runcgo_spec *spec, const char *id, pid_t pid, const char *bundle)
+/* A failing poststart hook fails the operation (runtime.md, lifecycle step 9:
+ * "generate an error, stop the container"; runtime-spec 1.0.0 only asked for
+ * a warning): the hooks after it do not run and the caller stops the
+ * container. */
+static int
+poststart_hooks (struct runcgo_spec *spec, const char *id, pid_t pid, const char *bundle, runcgo_error_t *err)
 {
   if (spec == NULL || spec->hooks.n[RUNCGO_HOOK_POSTSTART] == 0)
-    return;
+    return 0;
   cleanup_free char *state = runcgo_state_oci_json (id, RUNCGO_STATUS_RUNNING, pid, bundle, spec->annotations,
                                                     spec->n_annotations);
-  run_hooks_warn (spec->hooks.list[RUNCGO_HOOK_POSTSTART], spec->hooks.n[RUNCGO_HOOK_POSTSTART],
-                  RUNCGO_HOOK_POSTSTART, state, spec->annotations, spec->n_annotations);
+  if (runcgo_hooks_open_output (&spec->hooks, spec->annotations, spec->n_annotations, err) == 0
+      && runcgo_hooks_run (&spec->hooks, RUNCGO_HOOK_POSTSTART, state, err) == 0)
+    return 0;
+  return runcgo_error_wrap (err, "container \"%s\" stopped", id);
+}
+
+/* Stop a container whose start failed after its process ran: SIGKILL its
+ * init (with a pid namespace, everything in it) and wait until it is gone,
+ * so that `state` says stopped when start returns. */
+static void
+stop_started (int pidfd)
+{
+  struct pollfd p = { .fd = pidfd, .events = POLLIN };
+  if (syscall (SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0) == 0)
+    poll (&p, 1, 10000);
 }
 
 /* Release a created container: notify socket first (opening the fifo
@@ -668,15 +708,21 @@ start_created (struct runcgo_context *ctx, const struct runcgo_loaded *l, runcgo
   if (wait_fifo_reader (fifo, pidfd, err) < 0)
     return -1;
   unlinkat (l->dir_fd, RUNCGO_EXEC_FIFO, 0);
+  wait_fifo_hangup (fifo);
   if (notify >= 0 && runcgo_notify_forward_ready (notify, pidfd, st->pid, st->notify_socket, err) < 0)
     return -1;
   struct runcgo_spec *spec = NULL;
   runcgo_error_t ignored = NULL;
-  if (runcgo_state_load_spec (st, &spec, &ignored) == 0)
-    poststart_hooks (spec, st->id, st->pid, st->bundle);
+  int r = 0;
+  if (runcgo_state_load_spec (st, &spec, &ignored) == 0
+      && poststart_hooks (spec, st->id, st->pid, st->bundle, err) < 0)
+    {
+      stop_started (pidfd);
+      r = -1;
+    }
   runcgo_error_release (&ignored);
   runcgo_spec_free (spec);
-  return 0;
+  return r;
 }
 
 int
@@ -939,13 +985,14 @@ runcgo_container_run (struct runcgo_context *ctx, const struct runcgo_create_opt
     r = release_init (&c, err);
   if (r == 0 && notify >= 0)
     r = runcgo_notify_forward_ready (notify, c.res.pidfd, c.res.pid, c.notify_socket, err);
+  if (r == 0)
+    r = poststart_hooks (c.spec, o->id, c.res.pid, c.bundle, err);
   if (r < 0)
     {
       creation_unwind (&c);
       creation_release (&c);
       return -1;
     }
-  poststart_hooks (c.spec, o->id, c.res.pid, c.bundle);
   *exit_status = 0;
   if (!o->detach)
     {

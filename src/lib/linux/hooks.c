@@ -222,7 +222,7 @@ runcgo_hooks_run (const struct runcgo_hooks *hooks, enum runcgo_hook_kind kind, 
 static int
 open_output (const char *path, const char *key, int *fd, runcgo_error_t *err)
 {
-  if (path == NULL)
+  if (path == NULL || *fd > 0) /* not named, or already open */
     return 0;
   int raw = open (path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC | O_NOCTTY, 0600);
   if (raw < 0)

@@ -43,6 +43,7 @@ struct init_ctx
   const int *ns_fds;
   int sync_fd;
   pid_t host_pid;      /* from HOOKS_DONE, for the hooks' state */
+  int fifo_wfd;        /* exec fifo, open until execve (see wait_for_start) */
   struct runcgo_rootfs_ctx rctx;
   struct runcgo_exec_process proc;
 };
@@ -253,7 +254,9 @@ request_parent_hooks (struct init_ctx *c, runcgo_error_t *err)
 /* startContainer hooks run once `start` arrived and before `start` returns
  * (it then runs poststart): for create/start the byte goes into the fifo only
  * after them, so a failed hook makes `start` fail; for run, the parent waits
- * for the channel to close on exec (or an ERROR). */
+ * for the channel to close on exec (or an ERROR).  The fifo's write end stays
+ * open, close-on-exec: `start` sees it hang up once the process is executed
+ * (poststart must run after that) or the init died. */
 static int
 wait_for_start (struct init_ctx *c, runcgo_error_t *err)
 {
@@ -268,12 +271,12 @@ wait_for_start (struct init_ctx *c, runcgo_error_t *err)
    * /proc/self/fd works after pivot_root, where the path is unreachable */
   char path[64];
   snprintf (path, sizeof (path), "/proc/self/fd/%d", c->cfg->exec_fifo_fd);
-  cleanup_close int fd = open (path, O_WRONLY | O_CLOEXEC);
-  if (fd < 0)
+  c->fifo_wfd = open (path, O_WRONLY | O_CLOEXEC);
+  if (c->fifo_wfd < 0)
     return runcgo_fail (err, errno, "open exec fifo");
   if (run_own_hooks (c, RUNCGO_HOOK_START_CONTAINER, RUNCGO_STATUS_CREATED, err) < 0)
     return -1;
-  if (write (fd, "0", 1) != 1)
+  if (write (c->fifo_wfd, "0", 1) != 1)
     return runcgo_fail (err, errno, "write exec fifo");
   close (c->cfg->exec_fifo_fd);
   return 0;
@@ -335,7 +338,7 @@ void
 runcgo_init_main (const struct runcgo_spawn_config *cfg, const struct runcgo_ns_plan *plan, const int *ns_fds,
                   int sync_fd)
 {
-  struct init_ctx c = { .cfg = cfg, .plan = plan, .ns_fds = ns_fds, .sync_fd = sync_fd };
+  struct init_ctx c = { .cfg = cfg, .plan = plan, .ns_fds = ns_fds, .sync_fd = sync_fd, .fifo_wfd = -1 };
   runcgo_error_t err = NULL;
   /* a foreground run blocked the signals it forwards, and the caller may
    * have ignored some: the container starts with a clean slate */
