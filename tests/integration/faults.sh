@@ -8,6 +8,8 @@
 # The kills need no hook in the product: strace (not following children, so
 # only the runtime's own process) delivers SIGKILL on entry to the Nth call
 # of a syscall that marks the step (strace(1) -e inject=SET:signal=SIGKILL).
+# The rootless kill point runs as a user that the suite creates and removes
+# (tests/lib/rootless.sh).
 . "$(dirname "$0")/../lib/common.sh"
 # one unprivileged user (with subordinate IDs) for the rootless kill points
 RL_OPEN_DEVICES=''
