@@ -204,14 +204,29 @@ hostname "clients-${SCRIPT_NAME//_/-}"
 # CLIENT_TRACE=2 also logs each call's exit status: the wrapper then stays
 # the runtime's parent (a different PID, signals reach the wrapper), for
 # debugging only.
+# A sanitizer build (make check-clients-asan): the engines do not pass the
+# suite's environment on (rootless Podman runs with a clean one, shims filter
+# it) and swallow the runtime's stderr, so the wrapper sets ASAN_OPTIONS and
+# UBSAN_OPTIONS itself, each log_path=P made P.SUITE (reports land in files,
+# named after the suite and the PID).
 RUNTIME_NAME=$(basename "$RUNTIME")
 RUNTIME_TRACE=$CLIENT_TMP/runtime-calls.log
 : > "$RUNTIME_TRACE"
+sanitizer_env () {
+  local v val
+  for v in ASAN_OPTIONS UBSAN_OPTIONS; do
+    val=${!v:-}
+    [ -n "$val" ] || continue
+    val=$(sed -E "s|(log_path=[^:]+)|\\1.$SCRIPT_NAME|" <<< "$val")
+    printf 'export %s=%q\n' "$v" "$val"
+  done
+}
 if [ "${CLIENT_TRACE:-1}" != 0 ]; then
   mkdir -p "$CLIENT_TMP/rt"
   RT_PATH=$CLIENT_TMP/rt/$RUNTIME_NAME
   {
     echo '#!/bin/bash'
+    sanitizer_env
     echo "printf '%s [%s] %s%s%s\\n' \"\$(date +%T.%3N)\" \"\$\$\" \"\${NOTIFY_SOCKET:+NOTIFY_SOCKET=\$NOTIFY_SOCKET }\" \\"
     echo "  \"\${LISTEN_FDS:+LISTEN_FDS=\$LISTEN_FDS }\" \"\$*\" >> '$RUNTIME_TRACE'"
     if [ "${CLIENT_TRACE:-1}" = 2 ]; then

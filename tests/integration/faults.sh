@@ -8,16 +8,31 @@
 # The kills need no hook in the product: strace (not following children, so
 # only the runtime's own process) delivers SIGKILL on entry to the Nth call
 # of a syscall that marks the step (strace(1) -e inject=SET:signal=SIGKILL).
+# The rootless kill point runs as a user that the suite creates and removes
+# (tests/lib/rootless.sh).
 . "$(dirname "$0")/../lib/common.sh"
+# one unprivileged user (with subordinate IDs) for the rootless kill points
+RL_OPEN_DEVICES=''
+. "$(dirname "$0")/../lib/rootless.sh"
 
 command -v strace > /dev/null || STRACE_MISSING=1
+
+# Each state write renames the recovery record, then state.json (state.c):
+# the early state is renameat 1 and 2, the final one (with the pid) 3 and 4.
+FINAL_STATE_WRITE=3
+
+# The runtime as root (rt), or as the rootless user (RT=urt, AS=as_user).
+RT=rt
+AS=()
 
 # kill_create_at SYSCALL N: `create` $CID of $BUNDLE, killed on entering the
 # Nth SYSCALL of the runtime process; checks it was killed.
 kill_create_at () {
   [ -z "${STRACE_MISSING:-}" ] || skip "strace is not installed"
-  mkdir -p "$ROOT" # no mkdir of the state root: mkdir counts only the cgroup's
-  capture timeout -k 5 60 strace -o "$T/strace.out" -e "inject=$1:signal=SIGKILL:when=$2" \
+  [ -d "$ROOT" ] || mkdir -p "$ROOT" # no mkdir of the state root: mkdir counts only the cgroup's
+  : > "$T/strace.out"
+  [ ${#AS[@]} = 0 ] || chown "$RU" "$T/strace.out"
+  capture "${AS[@]}" timeout -k 5 60 strace -o "$T/strace.out" -e "inject=$1:signal=SIGKILL:when=$2" \
     "$RUNCGO" --root "$ROOT" create -b "$BUNDLE" "$CID"
   tail -n 3 "$T/strace.out" | sed 's/^/# strace: /' >&2
   grep -q 'killed by SIGKILL' "$T/strace.out" || fail "create was not killed at $1 #$2 (status $status)"
@@ -28,24 +43,24 @@ kill_create_at () {
 # stopped, or not at all), delete -f succeeds and nothing is left.
 after_kill_cleans_up () {
   local want=${1:-creating|created|stopped}
-  capture rt list
+  capture "$RT" list
   assert_status 0
-  capture rt list -q
+  capture "$RT" list -q
   assert_status 0
   if [ -n "$stdout" ]; then
     assert_eq "$stdout" "$CID" "list -q"
-    capture rt state "$CID"
+    capture "$RT" state "$CID"
     assert_status 0
     assert_match "$(jq -r .status <<< "$stdout")" "^($want)\$" "status after the kill"
   else
-    capture rt state "$CID"
+    capture "$RT" state "$CID"
     assert_status 1
     assert_match "$output" "$CID" "error of state"
   fi
-  capture rt delete -f "$CID"
+  capture "$RT" delete -f "$CID"
   assert_status 0
   [ ! -e "$ROOT/$CID" ] || fail "state dir left: $(ls -A "$ROOT/$CID")"
-  capture rt list -q
+  capture "$RT" list -q
   assert_eq "$stdout" "" "containers after delete -f"
 }
 
@@ -84,9 +99,10 @@ test_kill_after_clone_before_the_init_is_released () {
 
 test_kill_after_mounts_before_the_final_state_write () {
   cfg_args sleep 1000
-  # the second state.json rename: the init has mounted everything, sent
-  # READY and waits on exec.fifo; state.json still has no pid
-  kill_create_at renameat 2
+  # the init has mounted everything, sent READY and waits for `start`;
+  # state.json still has no pid
+  kill_create_at renameat "$FINAL_STATE_WRITE"
+  [ "$(rt state "$CID" | jq -r .pid)" = 0 ] || fail "the state has a pid: the kill came too late"
   after_kill_cleans_up
 }
 
@@ -97,6 +113,22 @@ test_kill_after_the_final_state_write () {
   assert_status 0
   assert_eq "$(jq -r .status <<< "$stdout")" created "status"
   after_kill_cleans_up
+}
+
+# Rootless without a cgroup (as rootless Podman runs on a v1 or hybrid host):
+# nothing but the state names the init.  Killed after the init sent READY
+# (it waits for `start`) and before state.json got its pid, the runtime
+# leaves a state without pid: the init must go by itself, not wait forever.
+test_rootless_without_cgroup_kill_after_ready_before_the_state_write () {
+  rl_prepare "$RL_USER"
+  RT=urt AS=(as_user "$RU")
+  cfg_args sleep 1000
+  kill_create_at renameat "$FINAL_STATE_WRITE"
+  # the early state names the cgroup the runtime would have made
+  assert_eq "$(find /sys/fs/cgroup -type d -name "$CID")" "" "cgroups of the container"
+  [ "$(urt state "$CID" | jq -r .pid)" = 0 ] || fail "the state has a pid: the kill came too late"
+  after_kill_cleans_up
+  wait_until "the init of the killed create to exit" no_user_process
 }
 
 test_kill_of_a_foreground_run_then_delete_cleans_up () {

@@ -17,73 +17,14 @@
 #include "config.h" /* absent when a test script builds this file on the fly */
 #endif
 
-#include <dirent.h>
-#include <errno.h>
-#include <fcntl.h>
+#include "attack.h"
+
 #include <signal.h>
-#include <stdarg.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
 #include <sys/ptrace.h>
-#include <sys/stat.h>
 #include <sys/wait.h>
-#include <time.h>
-#include <unistd.h>
 
-#define MAX_EVENTS 60
-#define MAX_PIDS 4096
-
-static struct stat known[2];
-static char events[MAX_EVENTS][320];
-static int n_events;
-static long scans, targets, attach_denied, attached, attached_in_exec, mem_opened;
-static int seen_pid[MAX_PIDS];
-
-/* Record an event once (the same attempt repeats on every scan).  */
-__attribute__ ((format (printf, 1, 2))) static void
-event (const char *fmt, ...)
-{
-  va_list ap;
-  int i;
-
-  if (n_events >= MAX_EVENTS)
-    return;
-  va_start (ap, fmt);
-  vsnprintf (events[n_events], sizeof events[0], fmt, ap);
-  va_end (ap);
-  for (i = 0; i < n_events; i++)
-    if (strcmp (events[i], events[n_events]) == 0)
-      return;
-  n_events++;
-}
-
-static double
-now (void)
-{
-  struct timespec ts;
-
-  clock_gettime (CLOCK_MONOTONIC, &ts);
-  return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static void
-comm_of (int pid, char *buf, size_t len)
-{
-  char path[64];
-  ssize_t n;
-  int fd;
-
-  snprintf (path, sizeof path, "/proc/%d/comm", pid);
-  buf[0] = '\0';
-  fd = open (path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0)
-    return;
-  n = read (fd, buf, len - 1);
-  close (fd);
-  buf[n > 0 ? n : 0] = '\0';
-  buf[strcspn (buf, "\n")] = '\0';
-}
+static long targets, attach_denied, attached, attached_in_exec, mem_opened;
+static int seen_pid[ATTACK_MAX_PIDS];
 
 /* 1 when PID runs busybox or this program, 0 otherwise (or unreadable).  */
 static int
@@ -91,15 +32,9 @@ runs_container_binary (int pid)
 {
   char path[64];
   struct stat st;
-  int i;
 
   snprintf (path, sizeof path, "/proc/%d/exe", pid);
-  if (stat (path, &st) < 0)
-    return 0;
-  for (i = 0; i < 2; i++)
-    if (st.st_dev == known[i].st_dev && st.st_ino == known[i].st_ino)
-      return 1;
-  return 0;
+  return stat (path, &st) == 0 && attack_is_container_binary (&st);
 }
 
 static void
@@ -110,12 +45,12 @@ attack (int pid)
 
   if (runs_container_binary (pid))
     return;
-  if (pid < MAX_PIDS && !seen_pid[pid])
+  if (pid < ATTACK_MAX_PIDS && !seen_pid[pid])
     {
       seen_pid[pid] = 1;
       targets++;
     }
-  comm_of (pid, comm, sizeof comm);
+  attack_comm_of (pid, comm, sizeof comm);
   /* Attaches that reach a process in the middle of its execve(2) prove
      nothing: past the point of no return the kernel has made it dumpable for
      the new image.  PTRACE_O_TRACEEXEC makes such an exec the first stop;
@@ -135,18 +70,18 @@ attack (int pid)
       if (in_exec)
         {
           if (attached_in_exec++ < 3)
-            event ("attached to %d (%s) during its execve (allowed)", pid, comm);
+            attack_event ("attached to %d (%s) during its execve (allowed)", pid, comm);
         }
       else if (foreign_image)
         {
           attached++;
-          event ("ATTACHED to %d (%s) running a foreign image", pid, comm);
+          attack_event ("ATTACHED to %d (%s) running a foreign image", pid, comm);
         }
     }
   else if (errno == EPERM || errno == EACCES)
     {
       if (attach_denied++ < 5)
-        event ("denied: ptrace %d (%s): %s", pid, comm, strerror (errno));
+        attack_event ("denied: ptrace %d (%s): %s", pid, comm, strerror (errno));
     }
   snprintf (path, sizeof path, "/proc/%d/mem", pid);
   fd = open (path, O_RDONLY | O_CLOEXEC);
@@ -157,101 +92,28 @@ attack (int pid)
       if (!runs_container_binary (pid))
         {
           mem_opened++;
-          event ("OPENED %s (%s)", path, comm);
+          attack_event ("OPENED %s (%s)", path, comm);
         }
       close (fd);
     }
 }
 
-static void
-scan (void)
-{
-  struct dirent *de;
-  DIR *d = opendir ("/proc");
-  int self = getpid ();
+static const struct attack_counter counters[] = {
+  { "targets", &targets },   { "attach_denied", &attach_denied }, { "attached", &attached },
+  { "attached_in_exec", &attached_in_exec }, { "mem_opened", &mem_opened },  { NULL, NULL },
+};
 
-  if (d == NULL)
-    return;
-  scans++;
-  while ((de = readdir (d)) != NULL)
-    {
-      int pid = atoi (de->d_name);
-      if (pid > 0 && pid != self)
-        attack (pid);
-    }
-  closedir (d);
-}
-
-static int
-write_report (const char *report)
-{
-  char tmp[4096];
-  FILE *f;
-  int i;
-
-  snprintf (tmp, sizeof tmp, "%s.tmp", report);
-  f = fopen (tmp, "we");
-  if (f == NULL)
-    return -1;
-  fprintf (f, "scans=%ld\ntargets=%ld\nattach_denied=%ld\nattached=%ld\nattached_in_exec=%ld\nmem_opened=%ld\n", scans,
-           targets, attach_denied, attached, attached_in_exec, mem_opened);
-  for (i = 0; i < n_events; i++)
-    fprintf (f, "event: %s\n", events[i]);
-  if (fclose (f) != 0)
-    return -1;
-  return rename (tmp, report);
-}
+static const struct attack_tool tool = {
+  .name = "ptrace_attach",
+  .usage = "[-s STOPFILE] [-g GRACE] [-d DEADLINE] -r REPORT",
+  .extra_opts = "",
+  .grace = 0.5,
+  .attack = attack,
+  .counters = counters,
+};
 
 int
 main (int argc, char **argv)
 {
-  const char *stopfile = NULL, *report = NULL;
-  double grace = 0.5, deadline = 60, stop_at = 0, t0;
-  int opt;
-
-  while ((opt = getopt (argc, argv, "s:g:d:r:")) != -1)
-    switch (opt)
-      {
-      case 's':
-        stopfile = optarg;
-        break;
-      case 'g':
-        grace = atof (optarg);
-        break;
-      case 'd':
-        deadline = atof (optarg);
-        break;
-      case 'r':
-        report = optarg;
-        break;
-      default:
-        fprintf (stderr, "usage: ptrace_attach [-s STOPFILE] [-g GRACE] [-d DEADLINE] -r REPORT\n");
-        return 2;
-      }
-  if (report == NULL)
-    {
-      fprintf (stderr, "usage: ptrace_attach [-s STOPFILE] [-g GRACE] [-d DEADLINE] -r REPORT\n");
-      return 2;
-    }
-  if (stat ("/proc/self/exe", &known[0]) < 0 || stat ("/bin/busybox", &known[1]) < 0)
-    {
-      perror ("ptrace_attach: stat of the container's own binaries");
-      return 2;
-    }
-  t0 = now ();
-  for (;;)
-    {
-      double t = now ();
-      if (stop_at == 0 && stopfile != NULL && access (stopfile, F_OK) == 0)
-        stop_at = t + grace;
-      if ((stop_at != 0 && t >= stop_at) || t - t0 >= deadline)
-        break;
-      scan ();
-    }
-  if (write_report (report) < 0)
-    {
-      perror ("ptrace_attach: write the report");
-      return 2;
-    }
-  return 0;
+  return attack_main (&tool, argc, argv);
 }

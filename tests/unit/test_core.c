@@ -104,6 +104,11 @@ test_sync_decode (void)
   ok (runcgo_sync_decode (buf, 12 + 5, &msg, &err) < 0, "an oversized length is refused");
   runcgo_error_release (&err);
   ok (strcmp (runcgo_sync_type_name (RUNCGO_SYNC_HOOKS_DONE), "HOOKS_DONE") == 0, "type names");
+  bool named = true;
+  for (uint32_t t = 1; t <= RUNCGO_SYNC_MAX_TYPE; t++)
+    named = named && runcgo_sync_type_name (t) && strcmp (runcgo_sync_type_name (t), "unknown") != 0;
+  ok (named && strcmp (runcgo_sync_type_name (RUNCGO_SYNC_CREATED), "CREATED") == 0, "every type has a name");
+  ok (RUNCGO_SYNC_ERROR == 10, "ERROR keeps its number (the fuzz corpus encodes it)");
 }
 
 static void

@@ -474,6 +474,10 @@ creation_run (struct creation *c, runcgo_error_t *err)
                                                    : runcgo_spec_annotation (c->spec, RUNCGO_ANN_PIDFD_RECEIVER);
   if (pidfd_socket && runcgo_pidfd_socket_send (pidfd_socket, c->res.pidfd, err) < 0)
     return -1;
+  /* the init may outlive us from now on (until this message, it exits when
+   * our end of the channel closes: sync.h); `run` sends START instead */
+  if (!c->run_mode && runcgo_sync_send (c->res.sync_fd, RUNCGO_SYNC_CREATED, 0, NULL) < 0)
+    return runcgo_fail (err, errno, "the container init exited before create finished");
   /* the state is complete: let other commands (kill, delete -f) in while a
    * foreground run waits */
   flock (c->dir_fd, LOCK_UN);

@@ -26,6 +26,7 @@
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "core/mount_api.h"
@@ -157,6 +158,35 @@ open_readonly_clone (void)
   return open (path, O_RDONLY | O_CLOEXEC);
 }
 
+#if defined(__SANITIZE_ADDRESS__)
+#define UNDER_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define UNDER_ASAN 1
+#endif
+#endif
+
+/* A whole segment is copied, the redzones AddressSanitizer keeps between
+ * globals included: an ASan build lets the kernel copy (process_vm_readv
+ * checks only the local buffer), or every shield would be a report. */
+static int
+copy_segment (void *dst, const void *src, size_t len)
+{
+#ifdef UNDER_ASAN
+  for (size_t done = 0; done < len;)
+    {
+      struct iovec local = { (char *) dst + done, len - done }, remote = { (char *) src + done, len - done };
+      ssize_t n = process_vm_readv (getpid (), &local, 1, &remote, 1, 0);
+      if (n <= 0)
+        return n == 0 ? (errno = EIO, -1) : -1;
+      done += (size_t) n;
+    }
+#else
+  memcpy (dst, src, len);
+#endif
+  return 0;
+}
+
 static int
 remap_copy (const struct segment *s, runcgo_error_t *err)
 {
@@ -173,9 +203,8 @@ remap_copy (const struct segment *s, runcgo_error_t *err)
   void *copy = mmap (NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (copy == MAP_FAILED)
     return runcgo_fail (err, errno, "%s: allocate %zu bytes", shield_step, len);
-  memcpy (copy, at, len);
   /* mremap replaces the old mapping atomically: this very code may be in it */
-  if (mprotect (copy, len, s->prot) < 0
+  if (copy_segment (copy, at, len) < 0 || mprotect (copy, len, s->prot) < 0
       || mremap (copy, len, len, MREMAP_MAYMOVE | MREMAP_FIXED, at) == MAP_FAILED)
     {
       int e = errno;

@@ -4,8 +4,9 @@
  * sent to the parent as an ERROR message (so `create` fails with this exact
  * reason) and the init exits.  Ordering subtleties are commented where they
  * are: the cgroup namespace after the cgroup join, the fd sweep before any
- * chdir (CVE-2024-21626), PDEATHSIG cleared before READY, seccomp after the
- * identity change when no_new_privs allows it. */
+ * chdir (CVE-2024-21626), PDEATHSIG cleared before READY (then the channel's
+ * EOF tells that the runtime died), seccomp after the identity change when
+ * no_new_privs allows it. */
 #include "config.h"
 
 #include <fcntl.h>
@@ -251,6 +252,22 @@ request_parent_hooks (struct init_ctx *c, runcgo_error_t *err)
   return 0;
 }
 
+/* `create`: after READY the runtime writes the state that names us.  Killed
+ * before that, it leaves nothing that could ever start or delete us (a
+ * rootless container may have no cgroup either): its end of the channel
+ * closes and we exit.  PDEATHSIG cannot cover this: it is cleared before
+ * READY, or a runtime that exits normally would take us with it. */
+static int
+wait_for_state (struct init_ctx *c, runcgo_error_t *err)
+{
+  struct runcgo_sync_msg msg;
+  if (runcgo_sync_expect (c->sync_fd, RUNCGO_SYNC_CREATED, &msg, err) == 0)
+    return 0;
+  runcgo_error_release (err);
+  return runcgo_fail (err, 0, "container \"%s\": the runtime exited before it wrote the state; the init exits too",
+                      c->cfg->id);
+}
+
 /* startContainer hooks run once `start` arrived and before `start` returns
  * (it then runs poststart): for create/start the byte goes into the fifo only
  * after them, so a failed hook makes `start` fail; for run, the parent waits
@@ -267,6 +284,8 @@ wait_for_start (struct init_ctx *c, runcgo_error_t *err)
         return -1;
       return run_own_hooks (c, RUNCGO_HOOK_START_CONTAINER, RUNCGO_STATUS_CREATED, err);
     }
+  if (wait_for_state (c, err) < 0)
+    return -1;
   /* blocks until `start` opens the fifo for reading; reopening through
    * /proc/self/fd works after pivot_root, where the path is unreachable */
   char path[64];

@@ -26,8 +26,8 @@ static const char *const type_names[] = {
   [RUNCGO_SYNC_MAPS_DONE] = "MAPS_DONE",       [RUNCGO_SYNC_INIT_PID] = "INIT_PID",
   [RUNCGO_SYNC_HOOKS] = "HOOKS",               [RUNCGO_SYNC_HOOKS_DONE] = "HOOKS_DONE",
   [RUNCGO_SYNC_NEED_MOUNT_FDS] = "NEED_MOUNT_FDS",
-  [RUNCGO_SYNC_READY] = "READY",               [RUNCGO_SYNC_START] = "START",
-  [RUNCGO_SYNC_ERROR] = "ERROR",
+  [RUNCGO_SYNC_READY] = "READY",               [RUNCGO_SYNC_CREATED] = "CREATED",
+  [RUNCGO_SYNC_START] = "START",               [RUNCGO_SYNC_ERROR] = "ERROR",
 };
 
 const char *

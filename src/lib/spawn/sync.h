@@ -16,11 +16,14 @@
  *   2m    child   NEED_MOUNT_FDS   0                -            before the config mounts; only with idmapped binds
  *   2n    parent  (fs/idmap_mounts.c datagrams: mount indexes + SCM_RIGHTS of detached idmapped mounts)
  *   3     child   READY            0                -            about to wait for start (exec fifo / START)
+ *   3a    parent  CREATED          0                -            `create` only: state.json names the init
  *   4     parent  START            0                -            `run` only: go (no exec fifo)
  *   any   child   ERROR            errno            message      the child exits right after
  *
  * The parent reads until READY or ERROR; an EOF before READY means the child
- * died, which is an error too. */
+ * died, which is an error too.  The init dies with the runtime until READY
+ * (PR_SET_PDEATHSIG); after READY, an EOF before CREATED or START means the
+ * runtime died before any state named the init, and the init exits. */
 #ifndef RUNCGO_SYNC_H
 #define RUNCGO_SYNC_H
 
@@ -42,7 +45,9 @@ enum runcgo_sync_type
   RUNCGO_SYNC_READY,
   RUNCGO_SYNC_START,
   RUNCGO_SYNC_ERROR,
-  RUNCGO_SYNC_MAX_TYPE = RUNCGO_SYNC_ERROR
+  /* added last: the numbers of the others stay those of the fuzz corpus */
+  RUNCGO_SYNC_CREATED,
+  RUNCGO_SYNC_MAX_TYPE = RUNCGO_SYNC_CREATED
 };
 
 #define RUNCGO_SYNC_MAX_PAYLOAD 4000
