@@ -405,6 +405,25 @@ test_nesting_and_arrays (void)
   runcgo_dbus_put_string (&b, "x");
   ok (decode_body ("s", &b) == 0, "a header field of unknown code is skipped");
   runcgo_dbus_buf_free (&b);
+  /* PropertiesChanged(s, a{sv}, as) as systemd sends it, with a struct in a variant */
+  runcgo_dbus_put_string (&b, "org.freedesktop.systemd1.Unit");
+  a = runcgo_dbus_array_begin (&b, '{');
+  runcgo_dbus_put_struct (&b);
+  runcgo_dbus_put_string (&b, "ActiveState");
+  runcgo_dbus_put_signature (&b, "s");
+  runcgo_dbus_put_string (&b, "active");
+  runcgo_dbus_put_struct (&b);
+  runcgo_dbus_put_string (&b, "Job");
+  runcgo_dbus_put_signature (&b, "(uo)");
+  runcgo_dbus_put_struct (&b);
+  runcgo_dbus_put_u32 (&b, 0);
+  runcgo_dbus_put_string (&b, "/");
+  runcgo_dbus_array_end (&b, a);
+  struct runcgo_dbus_array as = runcgo_dbus_array_begin (&b, 's');
+  runcgo_dbus_put_string (&b, "Conditions");
+  runcgo_dbus_array_end (&b, as);
+  ok (decode_body ("sa{sv}as", &b) == 0, "a{sv} with a struct in a variant, then as (PropertiesChanged)");
+  runcgo_dbus_buf_free (&b);
 }
 
 static void

@@ -308,7 +308,8 @@ static bool
 walk_array (struct rd *r, const char **sig, int depth)
 {
   uint32_t n;
-  const char *elem = *sig, *after = *sig;
+  /* the element's type ends where the array's does ("a{sv}" included) */
+  const char *elem = *sig, *after = *sig - 1;
   if (!rd_u32 (r, &n) || n > RUNCGO_DBUS_MAX_MESSAGE || !rd_align (r, type_align (*elem)))
     return false;
   if (!sig_complete (&after, 0, 0) || n > r->len - r->pos)
