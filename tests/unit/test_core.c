@@ -160,10 +160,43 @@ test_mountinfo_unescape (void)
   free (out);
 }
 
+/* /etc/passwd without NSS: the first line with the uid, NIS compat and
+ * malformed lines skipped. */
+static bool
+passwd_is (const char *text, uid_t uid, const char *want)
+{
+  char *got = runcgo_passwd_name_in (text, uid);
+  bool good = want ? got && strcmp (got, want) == 0 : got == NULL;
+  if (!good)
+    diag ("uid %u: got %s, want %s", (unsigned)uid, got ? got : "(none)", want ? want : "(none)");
+  free (got);
+  return good;
+}
+
+static void
+test_passwd_name (void)
+{
+  static const char text[] = "root:x:0:0:root:/root:/bin/bash\n"
+                             "+nis:x:1001:1001::/:\n"     /* NIS compat: not a user */
+                             "broken:x:1001\n"           /* too few fields */
+                             ":x:1001:1001::/:\n"         /* no name */
+                             "rtest:x:1001:1001::/home/rtest:/bin/sh\n"
+                             "again:x:1001:1001::/:\n"    /* a second name for 1001: the first wins */
+                             "big:x:4294967294:1::/:\n"
+                             "neg:x:-5:1::/:\n"
+                             "last:x:7:7::/:";            /* no final newline */
+  ok (passwd_is (text, 0, "root"), "passwd: root");
+  ok (passwd_is (text, 1001, "rtest"), "passwd: the first valid line of a uid wins, NIS and broken lines skipped");
+  ok (passwd_is (text, 4294967294u, "big"), "passwd: a large uid");
+  ok (passwd_is (text, 7, "last"), "passwd: the last line without a newline");
+  ok (passwd_is (text, 5, NULL) && passwd_is ("", 0, NULL), "passwd: no such uid (and no -5 read as 5)");
+}
+
 int
 main (void)
 {
   test_mountinfo_unescape ();
+  test_passwd_name ();
   test_subid_parse ();
   test_container_ids ();
   test_state_codec ();

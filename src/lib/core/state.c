@@ -3,7 +3,6 @@
 
 #include <dirent.h>
 #include <fcntl.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/file.h>
@@ -509,6 +508,6 @@ runcgo_owner_name (uid_t uid)
 {
   if (uid == 0)
     return xstrdup ("root");
-  struct passwd *pw = getpwuid (uid);
-  return pw ? xstrdup (pw->pw_name) : xasprintf ("%u", (unsigned) uid);
+  char *name = runcgo_passwd_name (uid);
+  return name ? name : xasprintf ("%u", (unsigned) uid);
 }

@@ -362,6 +362,46 @@ runcgo_proc_start_time (pid_t pid)
   return runcgo_proc_stat (pid, &state, &start) == 0 ? start : 0;
 }
 
+char *
+runcgo_passwd_name_in (const char *text, uid_t uid)
+{
+  /* name:password:uid:gid:gecos:home:shell */
+  for (const char *line = text; line && *line;)
+    {
+      size_t len = strcspn (line, "\n");
+      const char *c1 = memchr (line, ':', len);
+      const char *c2 = c1 ? memchr (c1 + 1, ':', (size_t)(line + len - c1 - 1)) : NULL;
+      const char *c3 = c2 ? memchr (c2 + 1, ':', (size_t)(line + len - c2 - 1)) : NULL;
+      uint64_t v;
+      if (c3 && c1 > line && line[0] != '+' && line[0] != '-' && c3 > c2 + 1 && (size_t)(c3 - c2 - 1) < 11)
+        {
+          /* "+"/"-" lines are NIS compat entries, not users */
+          char num[12];
+          memcpy (num, c2 + 1, (size_t)(c3 - c2 - 1));
+          num[c3 - c2 - 1] = '\0';
+          if (runcgo_parse_u64 (num, &v) == 0 && v == (uint64_t)uid)
+            return xstrndup (line, (size_t)(c1 - line));
+        }
+      line += len;
+      line += *line == '\n';
+    }
+  return NULL;
+}
+
+char *
+runcgo_passwd_name (uid_t uid)
+{
+  cleanup_free char *text = NULL;
+  runcgo_error_t ignored = NULL;
+  /* bounded: a passwd file of more than 16 MiB is not one to trust */
+  if (runcgo_read_file_at (AT_FDCWD, "/etc/passwd", 16 << 20, &text, NULL, &ignored) < 0)
+    {
+      runcgo_error_release (&ignored);
+      return NULL;
+    }
+  return runcgo_passwd_name_in (text, uid);
+}
+
 bool
 runcgo_in_user_namespace (void)
 {

@@ -87,6 +87,14 @@ uint64_t runcgo_proc_start_time (pid_t pid);
 /* Does this process run in a user namespace other than the initial one
  * (root there is not root of the host: e.g. under rootless Podman)? */
 bool runcgo_in_user_namespace (void);
+
+/* The user name of UID: the first /etc/passwd line with that uid, as NSS's
+ * "files" source answers.  Not NSS itself (a static binary cannot load its
+ * modules), so a user known only to LDAP/sssd is not found, as in crun;
+ * callers fall back to the number.  NULL when none. */
+char *runcgo_passwd_name (uid_t uid);
+/* The same lookup in the text of a passwd file (pure, for tests). */
+char *runcgo_passwd_name_in (const char *text, uid_t uid);
 /* Mount id of an open fd: statx(STATX_MNT_ID), else its fdinfo, read in the
  * directory PROC_SELF_DIR() returns (an fd of /proc/self; NULL = the path
  * /proc/self), asked only when statx cannot tell. */
