@@ -958,7 +958,9 @@ open_socket (const char *address, int *out, runcgo_error_t *err)
   if (n + (abstract ? 1 : 0) >= sizeof (sa.sun_path))
     return runcgo_fail (err, ENAMETOOLONG, "D-Bus: socket path %s: too long", path);
   memcpy (sa.sun_path + (abstract ? 1 : 0), path, n);
-  cleanup_close int fd = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  /* non-blocking: a listener with a full backlog fails at once (EAGAIN)
+   * instead of holding us past any deadline */
+  cleanup_close int fd = socket (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
   if (fd < 0)
     return runcgo_fail (err, errno, "D-Bus: socket");
   /* a path with its NUL; an abstract name after its leading NUL */
