@@ -414,13 +414,13 @@ runcgo_in_user_namespace (void)
   char buf[256];
   cleanup_close int fd = open ("/proc/self/uid_map", O_RDONLY | O_CLOEXEC);
   ssize_t n = fd < 0 ? -1 : runcgo_read_all (fd, buf, sizeof (buf) - 1);
-  unsigned long a, b, c;
-  char extra;
   if (n <= 0)
     return (cached = 0);
   buf[n] = '\0';
-  cached = !(sscanf (buf, "%lu %lu %lu %c", &a, &b, &c, &extra) == 3 && a == 0 && b == 0 && c == 4294967295UL);
-  return cached;
+  char *p = buf;
+  unsigned long inside = strtoul (p, &p, 10), outside = strtoul (p, &p, 10), count = strtoul (p, &p, 10);
+  bool identity = inside == 0 && outside == 0 && count == 4294967295UL && p[strspn (p, " \n")] == '\0';
+  return (cached = !identity);
 }
 
 #ifndef CLOSE_RANGE_CLOEXEC

@@ -75,6 +75,42 @@ parse_prot (const char *perms)
   return (perms[0] == 'r' ? PROT_READ : 0) | (perms[1] == 'w' ? PROT_WRITE : 0) | (perms[2] == 'x' ? PROT_EXEC : 0);
 }
 
+/* One line of /proc/self/maps: "start-end perms offset maj:min inode  path".
+ * Parsed by hand: sscanf costs 5,000 instructions a line and pulls the
+ * scanf machinery's pages into every start. */
+struct maps_line
+{
+  unsigned long start, end, offset, ino;
+  dev_t dev;
+  const char *perms, *path;
+};
+
+static bool
+parse_maps_line (char *p, struct maps_line *m)
+{
+  unsigned long maj, min;
+  m->start = strtoul (p, &p, 16);
+  if (*p++ != '-')
+    return false;
+  m->end = strtoul (p, &p, 16);
+  if (*p++ != ' ' || strlen (p) < 5 || p[4] != ' ')
+    return false;
+  m->perms = p;
+  m->offset = strtoul (p + 5, &p, 16);
+  if (*p++ != ' ')
+    return false;
+  maj = strtoul (p, &p, 16);
+  if (*p++ != ':')
+    return false;
+  min = strtoul (p, &p, 16);
+  if (*p++ != ' ')
+    return false;
+  m->ino = strtoul (p, &p, 10);
+  m->path = p + strspn (p, " ");
+  m->dev = makedev (maj, min);
+  return true;
+}
+
 /* The mappings of our executable, read before any of them changes.  Matched
  * by device and inode, or by path where a stacking filesystem shows the
  * inode below it. */
@@ -90,18 +126,15 @@ exe_segments (const struct stat *exe, const char *exe_path, struct segment *segs
       next = strchr (line, '\n');
       if (next)
         *next++ = '\0';
-      unsigned long start, end, offset, ino;
-      unsigned int maj, min;
-      char perms[5];
-      int path_at = 0;
-      if (sscanf (line, "%lx-%lx %4s %lx %x:%x %lu %n", &start, &end, perms, &offset, &maj, &min, &ino, &path_at) < 7)
+      struct maps_line m;
+      if (!parse_maps_line (line, &m))
         continue;
-      bool same_inode = ino == exe->st_ino && makedev (maj, min) == exe->st_dev;
-      if (!same_inode && (path_at == 0 || strcmp (line + path_at, exe_path) != 0))
+      bool same_inode = m.ino == exe->st_ino && m.dev == exe->st_dev;
+      if (!same_inode && strcmp (m.path, exe_path) != 0)
         continue;
       if (*n == MAX_SEGMENTS)
         return runcgo_fail (err, E2BIG, "%s: more than %d mappings of %s", shield_step, MAX_SEGMENTS, exe_path);
-      segs[(*n)++] = (struct segment){ start, end, parse_prot (perms), (off_t) offset };
+      segs[(*n)++] = (struct segment){ m.start, m.end, parse_prot (m.perms), (off_t) m.offset };
     }
   return 0;
 }
