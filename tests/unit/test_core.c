@@ -5,7 +5,9 @@
 #include <fcntl.h>
 #include <sched.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "core/context.h"
 #include "core/state.h"
@@ -186,10 +188,79 @@ test_mountinfo_unescape (void)
   free (out);
 }
 
+/* /etc/passwd without NSS: the first line with the uid, NIS compat and
+ * malformed lines skipped. */
+static bool
+passwd_is (const char *text, uid_t uid, const char *want)
+{
+  char *got = runcgo_passwd_name_in (text, uid);
+  bool good = want ? got && strcmp (got, want) == 0 : got == NULL;
+  if (!good)
+    diag ("uid %u: got %s, want %s", (unsigned)uid, got ? got : "(none)", want ? want : "(none)");
+  free (got);
+  return good;
+}
+
+static void
+test_passwd_name (void)
+{
+  static const char text[] = "root:x:0:0:root:/root:/bin/bash\n"
+                             "+nis:x:1001:1001::/:\n"     /* NIS compat: not a user */
+                             "broken:x:1001\n"           /* too few fields */
+                             ":x:1001:1001::/:\n"         /* no name */
+                             "rtest:x:1001:1001::/home/rtest:/bin/sh\n"
+                             "again:x:1001:1001::/:\n"    /* a second name for 1001: the first wins */
+                             "big:x:4294967294:1::/:\n"
+                             "neg:x:-5:1::/:\n"
+                             "last:x:7:7::/:";            /* no final newline */
+  ok (passwd_is (text, 0, "root"), "passwd: root");
+  ok (passwd_is (text, 1001, "rtest"), "passwd: the first valid line of a uid wins, NIS and broken lines skipped");
+  ok (passwd_is (text, 4294967294u, "big"), "passwd: a large uid");
+  ok (passwd_is (text, 7, "last"), "passwd: the last line without a newline");
+  ok (passwd_is (text, 5, NULL) && passwd_is ("", 0, NULL), "passwd: no such uid (and no -5 read as 5)");
+}
+
+/* runcgo_rfc3339 against gmtime_r + strftime, and the number scanners. */
+static void
+test_time_and_numbers (void)
+{
+  static const time_t when[] = { 0, 1, 86399, 86400, 951782400 /* 2000-02-29 */, 951868800 /* 2000-03-01 */,
+                                 1709164800 /* 2024-02-29 */, 1795000000, 2147483647, 2147483648LL,
+                                 4107542400LL /* 2100-03-01 */, 253402300799LL /* 9999-12-31T23:59:59 */ };
+  bool all = true;
+  for (size_t i = 0; i < ARRAY_SIZE (when); i++)
+    {
+      struct timespec ts = { when[i], 123456789 };
+      struct tm tm;
+      char got[64], want[64];
+      gmtime_r (&when[i], &tm);
+      size_t n = strftime (want, sizeof (want), "%Y-%m-%dT%H:%M:%S", &tm);
+      snprintf (want + n, sizeof (want) - n, ".123456789Z");
+      runcgo_rfc3339 (&ts, got, sizeof (got));
+      if (strcmp (got, want) != 0)
+        all = false, diag ("%lld: %s, want %s", (long long)when[i], got, want);
+    }
+  ok (all, "rfc3339 agrees with gmtime_r + strftime (epoch, leap days, 2038, 2100, 9999)");
+  const char *s = " 12\t34 x";
+  uint64_t a = 0, b = 0, c = 0;
+  ok (runcgo_scan_u64 (&s, &a) && runcgo_scan_u64 (&s, &b) && a == 12 && b == 34 && !runcgo_scan_u64 (&s, &c)
+          && strcmp (s, " x") == 0,
+      "scan_u64: blanks, then digits; stops at a non-number");
+  s = "18446744073709551616";
+  ok (!runcgo_scan_u64 (&s, &a), "scan_u64: 2^64 overflows");
+  unsigned maj = 0, mn = 0;
+  ok (runcgo_parse_dev ("8:16", &maj, &mn) && maj == 8 && mn == 16 && !runcgo_parse_dev ("8:", &maj, &mn)
+          && !runcgo_parse_dev ("8:1x", &maj, &mn) && !runcgo_parse_dev ("-8:1", &maj, &mn)
+          && !runcgo_parse_dev ("4294967296:0", &maj, &mn),
+      "parse_dev: exactly MAJOR:MINOR");
+}
+
 int
 main (void)
 {
   test_mountinfo_unescape ();
+  test_time_and_numbers ();
+  test_passwd_name ();
   test_subid_parse ();
   test_container_ids ();
   test_state_codec ();

@@ -376,7 +376,7 @@ is_socket (const char *dir, const char *name)
 /* A rootless config with resources goes to a transient user scope
  * (Delegate=yes) when the user's systemd answers, before the delegated
  * cgroup v2 subtree and the no-cgroup fallback (issue 5).  Cheap tests
- * first, so that nothing else ever loads libsystemd or touches a bus. */
+ * first, so that nothing else ever touches a bus. */
 static bool
 auto_systemd (const struct runcgo_cgroup_config *cfg, struct runcgo_cgroup *cg)
 {
@@ -443,7 +443,7 @@ runcgo_cgroup_create (const struct runcgo_cgroup_config *cfg, struct runcgo_cgro
 #ifdef HAVE_SYSTEMD
       r = runcgo_cg_systemd_create (cfg, cg, err);
 #else
-      r = runcgo_fail_hint (err, ENOTSUP, "rebuild with libsystemd-dev installed, or run without --systemd-cgroup",
+      r = runcgo_fail_hint (err, ENOTSUP, "rebuild without --disable-systemd, or run without --systemd-cgroup",
                             "cgroup: this runcgo was built without the systemd driver");
 #endif
       break;

@@ -215,7 +215,7 @@ runcgo_cg_parse_io_stat (const char *text, struct runcgo_cgroup_stats *s)
       cleanup_free char *copy = xstrndup (line, len);
       char *save = NULL, *dev = strtok_r (copy, " ", &save);
       unsigned maj, min;
-      if (dev && sscanf (dev, "%u:%u", &maj, &min) == 2)
+      if (dev && runcgo_parse_dev (dev, &maj, &min))
         for (char *kv = strtok_r (NULL, " ", &save); kv; kv = strtok_r (NULL, " ", &save))
           {
             char *eq = strchr (kv, '=');
@@ -356,9 +356,9 @@ cpuacct_v1 (const char *dir, struct runcgo_cgroup_stats *s, runcgo_error_t *err)
   /* "cpu user system" header, then one line per cpu */
   for (const char *line = all ? strchr (all, '\n') : NULL; line && line[1]; line = strchr (line + 1, '\n'))
     {
-      unsigned cpu;
-      uint64_t user, sys;
-      if (sscanf (line + 1, "%u %" SCNu64 " %" SCNu64, &cpu, &user, &sys) != 3)
+      uint64_t cpu, user, sys;
+      const char *p = line + 1;
+      if (!runcgo_scan_u64 (&p, &cpu) || !runcgo_scan_u64 (&p, &user) || !runcgo_scan_u64 (&p, &sys))
         continue;
       s->cpu.percpu_user = xrealloc (s->cpu.percpu_user, (s->cpu.n_percpu_modes + 1) * sizeof (uint64_t));
       s->cpu.percpu_kernel = xrealloc (s->cpu.percpu_kernel, (s->cpu.n_percpu_modes + 1) * sizeof (uint64_t));

@@ -5,18 +5,18 @@
  * user manager for a rootless caller).  systemd gets every limit it has a
  * property for, so a daemon-reload keeps them; the cgroupfs code then writes
  * all of them (and what systemd does not know) into the unit's directories
- * and does pids/kill/freeze there.  libsystemd is dlopen()ed on first use. */
+ * and does pids/kill/freeze there.  The bus is spoken by our own small
+ * D-Bus client (dbus.c): no libsystemd, so runcgo can be a static binary. */
 #include "config.h"
 
-#include <dlfcn.h>
 #include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <systemd/sd-bus.h>
 #include <time.h>
 
+#include "cgroup/dbus.h"
 #include "cgroup/systemd.h"
 #include "core/util.h"
 
@@ -24,7 +24,8 @@
 #define SD_DEST "org.freedesktop.systemd1"
 #define SD_PATH "/org/freedesktop/systemd1"
 #define SD_MANAGER "org.freedesktop.systemd1.Manager"
-#define JOB_TIMEOUT_USEC (30ULL * 1000000ULL) /* runc waits 30 s for a job too */
+#define JOB_TIMEOUT_USEC (30ULL * 1000000ULL)  /* runc waits 30 s for a job too */
+#define CALL_TIMEOUT_USEC (25ULL * 1000000ULL) /* sd-bus's default for a method call */
 
 /* ================================================================ pure: cgroupsPath */
 
@@ -501,62 +502,6 @@ runcgo_sd_auto_candidate (const struct runcgo_cgroup_config *cfg, enum runcgo_cg
   return ok;
 }
 
-/* ================================================================ libsystemd, loaded on first use */
-
-/* Every sd-bus function the driver calls: resolved by dlsym into a table
- * typed from the real prototypes, so a mismatch is a compile error. */
-#define SD_SYMBOLS(X)                                                                                                  \
-  X (sd_bus_new)                                                                                                       \
-  X (sd_bus_set_address)                                                                                               \
-  X (sd_bus_set_bus_client)                                                                                            \
-  X (sd_bus_start)                                                                                                     \
-  X (sd_bus_flush_close_unref)                                                                                         \
-  X (sd_bus_call)                                                                                                      \
-  X (sd_bus_call_method)                                                                                               \
-  X (sd_bus_get_property_string)                                                                                       \
-  X (sd_bus_message_new_method_call)                                                                                   \
-  X (sd_bus_message_append)                                                                                            \
-  X (sd_bus_message_append_array)                                                                                      \
-  X (sd_bus_message_open_container)                                                                                    \
-  X (sd_bus_message_close_container)                                                                                   \
-  X (sd_bus_message_read)                                                                                              \
-  X (sd_bus_message_unref)                                                                                             \
-  X (sd_bus_error_free)                                                                                                \
-  X (sd_bus_add_match)                                                                                                 \
-  X (sd_bus_slot_unref)                                                                                                \
-  X (sd_bus_process)                                                                                                   \
-  X (sd_bus_wait)
-
-static struct
-{
-#define X(n) __typeof__ (n) *n;
-  SD_SYMBOLS (X)
-#undef X
-} sdl;
-
-static int
-load_libsystemd (runcgo_error_t *err)
-{
-  static void *handle;
-  if (handle)
-    return 0;
-  void *h = dlopen ("libsystemd.so.0", RTLD_NOW | RTLD_LOCAL);
-  if (h == NULL)
-    return runcgo_fail_hint (err, ENOENT, "install libsystemd0, or run without --systemd-cgroup",
-                             "systemd cgroup driver: cannot load libsystemd.so.0: %s", dlerror ());
-#define X(n)                                                                                                           \
-  if ((sdl.n = (__typeof__ (sdl.n))dlsym (h, #n)) == NULL)                                                             \
-    {                                                                                                                  \
-      dlclose (h);                                                                                                     \
-      return runcgo_fail_hint (err, ENOSYS, "install a newer libsystemd0",                                             \
-                               "systemd cgroup driver: libsystemd.so.0 has no %s", #n);                                \
-    }
-  SD_SYMBOLS (X)
-#undef X
-  handle = h;
-  return 0;
-}
-
 /* ================================================================ driver state */
 
 struct runcgo_cg_systemd
@@ -569,16 +514,20 @@ struct runcgo_cg_systemd
   bool user;    /* the user manager (rootless) rather than the system one */
   bool started; /* the unit exists: destroy stops it */
   char *subgroup; /* run.oci.systemd.subgroup: the init and limits go to UNIT/SUBGROUP; NULL = the unit */
+  bool matched; /* AddMatch for JobRemoved sent on this connection */
   unsigned version;
-  sd_bus *bus;
+  struct runcgo_dbus *bus;
+  char *bus_name; /* "the system bus (/run/dbus/system_bus_socket)": for messages */
 };
 
 static void
 bus_close (struct runcgo_cg_systemd *sd)
 {
-  if (sd->bus)
-    sdl.sd_bus_flush_close_unref (sd->bus);
+  runcgo_dbus_close (sd->bus);
   sd->bus = NULL;
+  sd->matched = false;
+  free (sd->bus_name);
+  sd->bus_name = NULL;
 }
 
 void
@@ -594,25 +543,6 @@ runcgo_cg_systemd_free (struct runcgo_cg_systemd *sd)
 }
 
 /* ================================================================ connecting */
-
-static int
-bus_open (const char *address, bool bus_client, sd_bus **out)
-{
-  sd_bus *bus = NULL;
-  int r = sdl.sd_bus_new (&bus);
-  if (r < 0)
-    return r;
-  /* a dbus-daemon wants Hello (bus client); systemd's private socket is a
-   * direct peer-to-peer connection and does not */
-  if ((r = sdl.sd_bus_set_address (bus, address)) < 0 || (r = sdl.sd_bus_set_bus_client (bus, bus_client)) < 0
-      || (r = sdl.sd_bus_start (bus)) < 0)
-    {
-      sdl.sd_bus_flush_close_unref (bus);
-      return r;
-    }
-  *out = bus;
-  return 0;
-}
 
 /* "unix:path=/run/dbus/system_bus_socket,guid=..." -> the socket path, for messages. */
 static char *
@@ -648,84 +578,227 @@ bus_addresses (const struct runcgo_cg_systemd *sd, char **primary, char **privat
   return 0;
 }
 
+/* Connect and authenticate; NAME describes the bus in later messages.  A
+ * dbus-daemon wants Hello (bus client); systemd's private socket is a
+ * direct peer-to-peer connection and does not. */
+static int
+bus_open (struct runcgo_cg_systemd *sd, const char *address, bool bus_client, char *name, runcgo_error_t *err)
+{
+  struct runcgo_dbus *bus = NULL;
+  if (runcgo_dbus_open (address, &bus, err) < 0)
+    {
+      free (name);
+      return -1;
+    }
+  if (runcgo_dbus_start (bus, bus_client, CALL_TIMEOUT_USEC, err) < 0)
+    {
+      runcgo_dbus_close (bus);
+      runcgo_error_wrap (err, "systemd cgroup driver: %s", name);
+      free (name);
+      return -2; /* connected, but the bus did not take us: say why */
+    }
+  sd->bus = bus;
+  sd->bus_name = name;
+  return 0;
+}
+
 static int
 bus_connect (struct runcgo_cg_systemd *sd, runcgo_error_t *err)
 {
   cleanup_free char *primary = NULL, *private_ = NULL, *shown = NULL;
+  runcgo_error_t why = NULL, why_private = NULL;
+  const char *which = sd->user ? "user" : "system";
   if (sd->bus)
     return 0;
-  if (load_libsystemd (err) < 0 || bus_addresses (sd, &primary, &private_, err) < 0)
+  if (bus_addresses (sd, &primary, &private_, err) < 0)
     return -1;
-  int r = bus_open (primary, true, &sd->bus);
-  if (r < 0 && private_ && bus_open (private_, false, &sd->bus) == 0)
-    r = 0;
-  if (r == 0)
-    return 0;
   shown = address_shown (primary);
+  int r = bus_open (sd, primary, true, xasprintf ("the %s bus (%s)", which, shown), &why);
+  if (r < 0 && private_)
+    {
+      cleanup_free char *ps = address_shown (private_);
+      if (bus_open (sd, private_, false, xasprintf ("the %s manager's private socket (%s)", which, ps), &why_private)
+          == 0)
+        r = 0;
+      runcgo_error_release (&why_private);
+    }
+  if (r == 0)
+    {
+      runcgo_error_release (&why);
+      return 0;
+    }
+  if (r == -2) /* the bus answered, and refused: its own reason */
+    {
+      *err = steal_ptr (&why);
+      return -1;
+    }
+  int status = why->status;
+  runcgo_error_release (&why);
   if (sd->user)
-    return runcgo_fail_hint (err, -r,
+    return runcgo_fail_hint (err, status,
                              "is a user manager running (systemctl --user status)? `loginctl enable-linger $USER` "
                              "starts one; or use the cgroupfs driver without --systemd-cgroup",
                              "systemd cgroup driver: cannot connect to the user bus at %s", shown);
-  return runcgo_fail_hint (err, -r, "is systemd running? use the cgroupfs driver without --systemd-cgroup",
+  return runcgo_fail_hint (err, status, "is systemd running? use the cgroupfs driver without --systemd-cgroup",
                            "systemd cgroup driver: cannot connect to the system bus at %s", shown);
 }
 
-/* A failed call: the D-Bus error's own message names the problem. */
+/* ================================================================ calls */
+
+/* METHOD of the manager (or of the object at PATH, interface IFACE) with
+ * BODY of signature SIG.  A failure names the step, the unit, the bus and,
+ * for an error answer, systemd's error name and message (REPLY keeps
+ * them for the caller's special cases). */
 static int
-call_fail (runcgo_error_t *err, int r, sd_bus_error *e, const char *what, const char *unit)
+sd_call (struct runcgo_cg_systemd *sd, const char *path, const char *iface, const char *method, const char *sig,
+         const struct runcgo_dbus_buf *body, struct runcgo_dbus_reply *reply, const char *what, runcgo_error_t *err)
 {
-  int ret;
-  if (e->message)
-    ret = runcgo_fail_hint (err, 0, NULL, "systemd cgroup driver: %s %s: %s (%s)", what, unit, e->message,
-                            e->name ? e->name : "error");
-  else
-    ret = runcgo_fail (err, -r, "systemd cgroup driver: %s %s", what, unit);
-  return ret;
+  const struct runcgo_dbus_call c = { SD_DEST, path, iface, method, sig };
+  if (runcgo_dbus_call (sd->bus, &c, body, CALL_TIMEOUT_USEC, reply, err) == 0)
+    return 0;
+  return runcgo_error_wrap (err, "systemd cgroup driver: %s %s on %s", what, sd->unit.unit, sd->bus_name);
+}
+
+/* Properties.Get of a string property into *OUT. */
+static int
+get_string (struct runcgo_cg_systemd *sd, const char *path, const char *iface, const char *prop, char **out,
+            runcgo_error_t *err)
+{
+  struct runcgo_dbus_buf body = { 0 };
+  struct runcgo_dbus_reply reply;
+  const char *v = NULL;
+  runcgo_dbus_put_string (&body, iface);
+  runcgo_dbus_put_string (&body, prop);
+  cleanup_free char *what = xasprintf ("read %s of", prop);
+  int r = sd_call (sd, path, "org.freedesktop.DBus.Properties", "Get", "ss", &body, &reply, what, err);
+  if (r == 0 && runcgo_dbus_read (&reply.msg, "vs", &v) < 0)
+    r = runcgo_fail (err, EPROTO, "systemd cgroup driver: %s %s on %s: the answer is not a string (signature \"%s\")",
+                     what, sd->unit.unit, sd->bus_name, reply.msg.signature);
+  if (r == 0)
+    *out = xstrdup (v);
+  runcgo_dbus_reply_free (&reply);
+  runcgo_dbus_buf_free (&body);
+  return r;
 }
 
 static unsigned
 manager_version (struct runcgo_cg_systemd *sd)
 {
-  sd_bus_error e = SD_BUS_ERROR_NULL;
-  char *v = NULL;
+  runcgo_error_t ignored = NULL;
+  cleanup_free char *v = NULL;
   unsigned ver = 0;
-  if (sdl.sd_bus_get_property_string (sd->bus, SD_DEST, SD_PATH, SD_MANAGER, "Version", &e, &v) >= 0)
+  if (get_string (sd, SD_PATH, SD_MANAGER, "Version", &v, &ignored) == 0)
     ver = runcgo_sd_parse_version (v);
-  free (v);
-  sdl.sd_bus_error_free (&e);
+  runcgo_error_release (&ignored);
   return ver;
 }
 
+/* ================================================================ messages */
+
+static void
+put_prop (struct runcgo_dbus_buf *b, const struct runcgo_sd_prop *p)
+{
+  static const char *const sig[] = { [RUNCGO_SD_STRING] = "s", [RUNCGO_SD_BOOL] = "b",     [RUNCGO_SD_U64] = "t",
+                                     [RUNCGO_SD_BYTES] = "ay", [RUNCGO_SD_U32_ONE] = "au", [RUNCGO_SD_STR_ONE] = "as" };
+  struct runcgo_dbus_array a;
+  runcgo_dbus_put_struct (b);
+  runcgo_dbus_put_string (b, p->name);
+  runcgo_dbus_put_signature (b, sig[p->type]); /* a variant: its type, then the value */
+  switch (p->type)
+    {
+    case RUNCGO_SD_STRING:
+      runcgo_dbus_put_string (b, p->str);
+      break;
+    case RUNCGO_SD_BOOL:
+      runcgo_dbus_put_bool (b, p->num != 0);
+      break;
+    case RUNCGO_SD_U64:
+      runcgo_dbus_put_u64 (b, p->num);
+      break;
+    case RUNCGO_SD_U32_ONE:
+      a = runcgo_dbus_array_begin (b, 'u');
+      runcgo_dbus_put_u32 (b, (uint32_t)p->num);
+      runcgo_dbus_array_end (b, a);
+      break;
+    case RUNCGO_SD_STR_ONE:
+      a = runcgo_dbus_array_begin (b, 's');
+      runcgo_dbus_put_string (b, p->str);
+      runcgo_dbus_array_end (b, a);
+      break;
+    case RUNCGO_SD_BYTES:
+      a = runcgo_dbus_array_begin (b, 'y');
+      for (size_t i = 0; i < p->n_bytes; i++)
+        runcgo_dbus_put_byte (b, p->bytes[i]);
+      runcgo_dbus_array_end (b, a);
+      break;
+    }
+}
+
+void
+runcgo_sd_put_props (struct runcgo_dbus_buf *b, const struct runcgo_sd_props *props)
+{
+  struct runcgo_dbus_array a = runcgo_dbus_array_begin (b, '(');
+  for (size_t i = 0; i < props->n; i++)
+    put_prop (b, &props->p[i]);
+  runcgo_dbus_array_end (b, a);
+}
+
+void
+runcgo_sd_start_body (const char *unit, const struct runcgo_sd_props *props, struct runcgo_dbus_buf *b)
+{
+  /* StartTransientUnit(s name, s mode, a(sv) properties, a(sa(sv)) aux) */
+  runcgo_dbus_put_string (b, unit);
+  runcgo_dbus_put_string (b, "replace");
+  runcgo_sd_put_props (b, props);
+  runcgo_dbus_array_end (b, runcgo_dbus_array_begin (b, '(')); /* no auxiliary units */
+}
+
 /* ================================================================ jobs */
+
+#define MAX_EARLY 64
 
 struct job_wait
 {
   char *job; /* object path of the job, once the call returned it */
   char *result;
+  bool done;
+  /* JobRemoved signals seen before the call's answer: (path, result) */
+  char *early[2 * MAX_EARLY];
+  size_t n_early;
 };
 
 /* JobRemoved(u id, o job, s unit, s result): every job of the manager comes
- * by; keep the result of ours. */
-static int
-on_job_removed (sd_bus_message *m, void *userdata, sd_bus_error *ret_error)
+ * by; keep the result of ours.  On a bus, a broadcast from the name
+ * systemd owns (the match says so); a signal sent to us alone (a
+ * destination) could come from anyone and is ignored. */
+static void
+on_job_removed (const struct runcgo_dbus_msg *m, void *data)
 {
-  struct job_wait *w = userdata;
+  struct job_wait *w = data;
   uint32_t id;
   const char *path = NULL, *unit = NULL, *result = NULL;
-  (void)ret_error;
-  if (sdl.sd_bus_message_read (m, "uoss", &id, &path, &unit, &result) >= 0 && w->job && !w->result
-      && strcmp (path, w->job) == 0)
-    w->result = xstrdup (result);
-  return 0;
+  if (w->done || m->destination || strcmp (m->member, "JobRemoved") != 0 || strcmp (m->interface, SD_MANAGER) != 0
+      || strcmp (m->path, SD_PATH) != 0 || runcgo_dbus_read (m, "uoss", &id, &path, &unit, &result) < 0)
+    return;
+  if (w->job == NULL && w->n_early < MAX_EARLY)
+    {
+      w->early[2 * w->n_early] = xstrdup (path);
+      w->early[2 * w->n_early++ + 1] = xstrdup (result);
+    }
+  else if (w->job && strcmp (path, w->job) == 0)
+    {
+      w->result = xstrdup (result);
+      w->done = true;
+    }
 }
 
-static uint64_t
-now_usec (void)
+static void
+job_wait_clear (struct job_wait *w)
 {
-  struct timespec ts;
-  clock_gettime (CLOCK_MONOTONIC, &ts);
-  return (uint64_t)ts.tv_sec * 1000000ULL + (uint64_t)ts.tv_nsec / 1000;
+  free (w->job);
+  free (w->result);
+  for (size_t i = 0; i < 2 * w->n_early; i++)
+    free (w->early[i]);
 }
 
 /* Where to look when a job goes wrong, with the unit's real name. */
@@ -742,60 +815,75 @@ job_hint (const struct runcgo_cg_systemd *sd, bool start)
 static int
 wait_job (struct runcgo_cg_systemd *sd, struct job_wait *w, const char *what, runcgo_error_t *err)
 {
-  uint64_t deadline = now_usec () + JOB_TIMEOUT_USEC;
-  while (w->result == NULL)
+  for (size_t i = 0; i < w->n_early && !w->done; i++)
+    if (strcmp (w->early[2 * i], w->job) == 0)
+      {
+        w->result = xstrdup (w->early[2 * i + 1]);
+        w->done = true;
+      }
+  runcgo_error_t why = NULL;
+  if (w->done || runcgo_dbus_wait (sd->bus, runcgo_dbus_now () + JOB_TIMEOUT_USEC, &w->done, &why) == 0)
+    return 0;
+  if (why->status != ETIMEDOUT)
     {
-      int r = sdl.sd_bus_process (sd->bus, NULL);
-      if (r > 0)
-        continue;
-      uint64_t now = now_usec ();
-      if (r == 0 && now < deadline)
-        r = sdl.sd_bus_wait (sd->bus, deadline - now);
-      if (r < 0 && r != -EINTR)
-        return runcgo_fail (err, -r, "systemd cgroup driver: %s %s: waiting for job %s", what, sd->unit.unit, w->job);
-      if (now >= deadline)
-        {
-          cleanup_free char *hint = job_hint (sd, false);
-          return runcgo_fail_hint (err, ETIMEDOUT, hint, "systemd cgroup driver: %s %s: job %s did not finish in 30 s",
-                                   what, sd->unit.unit, w->job);
-        }
+      *err = steal_ptr (&why);
+      return runcgo_error_wrap (err, "systemd cgroup driver: %s %s: waiting for job %s on %s", what, sd->unit.unit,
+                                w->job, sd->bus_name);
     }
+  runcgo_error_release (&why);
+  cleanup_free char *hint = job_hint (sd, false);
+  return runcgo_fail_hint (err, ETIMEDOUT, hint, "systemd cgroup driver: %s %s: job %s did not finish in 30 s", what,
+                           sd->unit.unit, w->job);
+}
+
+/* The bus delivers a broadcast only to those who asked: once per connection. */
+static int
+add_match (struct runcgo_cg_systemd *sd, const char *what, runcgo_error_t *err)
+{
+  static const struct runcgo_dbus_call c
+      = { "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus", "AddMatch", "s" };
+  struct runcgo_dbus_buf body = { 0 };
+  struct runcgo_dbus_reply reply;
+  if (sd->matched || !runcgo_dbus_is_bus (sd->bus))
+    return 0; /* systemd's private socket sends every signal to its peers */
+  runcgo_dbus_put_string (&body, "type='signal',sender='" SD_DEST "',interface='" SD_MANAGER
+                                 "',member='JobRemoved',path='" SD_PATH "'");
+  int r = runcgo_dbus_call (sd->bus, &c, &body, CALL_TIMEOUT_USEC, &reply, err);
+  runcgo_dbus_reply_free (&reply);
+  runcgo_dbus_buf_free (&body);
+  if (r < 0)
+    return runcgo_error_wrap (err, "systemd cgroup driver: %s %s: subscribe to JobRemoved on %s", what, sd->unit.unit,
+                              sd->bus_name);
+  sd->matched = true;
   return 0;
 }
 
-/* Send a method that queues a job ("o" reply), then wait for its
- * JobRemoved.  The match is registered before the call, so the signal
- * cannot be missed: sd_bus_call() queues what arrives before the reply and
- * sd_bus_process() dispatches it afterwards, when w.job is known.  A failed
- * call sets *errname (the D-Bus error name) for the caller's special cases. */
+/* Call a method that queues a job (an "o" answer), then wait for its
+ * JobRemoved.  The match is in place before the call, so the signal cannot
+ * be missed; one that comes before the answer is kept until the job's path
+ * is known.  A failed call sets *errname (the D-Bus error name) for the
+ * caller's special cases. */
 static int
-run_job (struct runcgo_cg_systemd *sd, sd_bus_message *call, const char *what, char **errname, runcgo_error_t *err)
+run_job (struct runcgo_cg_systemd *sd, const char *method, const char *sig, const struct runcgo_dbus_buf *body,
+         const char *what, char **errname, runcgo_error_t *err)
 {
   struct job_wait w = { 0 };
-  sd_bus_slot *slot = NULL;
-  sd_bus_message *reply = NULL;
-  sd_bus_error e = SD_BUS_ERROR_NULL;
+  struct runcgo_dbus_reply reply = { 0 };
   const char *job = NULL;
   int ret = -1;
-  int r = sdl.sd_bus_add_match (sd->bus, &slot,
-                                "type='signal',interface='" SD_MANAGER "',member='JobRemoved',path='" SD_PATH "'",
-                                on_job_removed, &w);
-  if (r < 0)
+  if (add_match (sd, what, err) < 0)
+    return -1;
+  runcgo_dbus_on_signal (sd->bus, on_job_removed, &w);
+  if (sd_call (sd, SD_PATH, SD_MANAGER, method, sig, body, &reply, what, err) < 0)
     {
-      runcgo_fail (err, -r, "systemd cgroup driver: %s %s: subscribe to JobRemoved", what, sd->unit.unit);
+      if (errname && reply.error_name)
+        *errname = xstrdup (reply.error_name);
       goto out;
     }
-  r = sdl.sd_bus_call (sd->bus, call, JOB_TIMEOUT_USEC, &e, &reply);
-  if (r < 0)
+  if (runcgo_dbus_read (&reply.msg, "o", &job) < 0)
     {
-      if (errname && e.name)
-        *errname = xstrdup (e.name);
-      call_fail (err, r, &e, what, sd->unit.unit);
-      goto out;
-    }
-  if ((r = sdl.sd_bus_message_read (reply, "o", &job)) < 0)
-    {
-      runcgo_fail (err, -r, "systemd cgroup driver: %s %s: read the job path", what, sd->unit.unit);
+      runcgo_fail (err, EPROTO, "systemd cgroup driver: %s %s on %s: the answer has no job path", what, sd->unit.unit,
+                   sd->bus_name);
       goto out;
     }
   w.job = xstrdup (job);
@@ -812,100 +900,33 @@ run_job (struct runcgo_cg_systemd *sd, sd_bus_message *call, const char *what, c
     }
   ret = 0;
 out:
-  sdl.sd_bus_error_free (&e);
-  if (reply)
-    sdl.sd_bus_message_unref (reply);
-  if (slot)
-    sdl.sd_bus_slot_unref (slot);
-  free (w.job);
-  free (w.result);
+  runcgo_dbus_on_signal (sd->bus, NULL, NULL);
+  runcgo_dbus_reply_free (&reply);
+  job_wait_clear (&w);
   return ret;
-}
-
-/* ================================================================ messages */
-
-static int
-append_prop (sd_bus_message *m, const struct runcgo_sd_prop *p)
-{
-  int r;
-  switch (p->type)
-    {
-    case RUNCGO_SD_STRING:
-      return sdl.sd_bus_message_append (m, "(sv)", p->name, "s", p->str);
-    case RUNCGO_SD_BOOL:
-      return sdl.sd_bus_message_append (m, "(sv)", p->name, "b", (int)p->num);
-    case RUNCGO_SD_U64:
-      return sdl.sd_bus_message_append (m, "(sv)", p->name, "t", p->num);
-    case RUNCGO_SD_U32_ONE:
-      return sdl.sd_bus_message_append (m, "(sv)", p->name, "au", 1, (uint32_t)p->num);
-    case RUNCGO_SD_STR_ONE:
-      return sdl.sd_bus_message_append (m, "(sv)", p->name, "as", 1, p->str);
-    case RUNCGO_SD_BYTES:
-      if ((r = sdl.sd_bus_message_open_container (m, 'r', "sv")) < 0
-          || (r = sdl.sd_bus_message_append (m, "s", p->name)) < 0
-          || (r = sdl.sd_bus_message_open_container (m, 'v', "ay")) < 0
-          || (r = sdl.sd_bus_message_append_array (m, 'y', p->bytes, p->n_bytes)) < 0
-          || (r = sdl.sd_bus_message_close_container (m)) < 0)
-        return r;
-      return sdl.sd_bus_message_close_container (m);
-    }
-  return -EINVAL;
-}
-
-static int
-append_props (sd_bus_message *m, const struct runcgo_sd_props *props)
-{
-  int r = sdl.sd_bus_message_open_container (m, 'a', "(sv)");
-  for (size_t i = 0; r >= 0 && i < props->n; i++)
-    r = append_prop (m, &props->p[i]);
-  return r < 0 ? r : sdl.sd_bus_message_close_container (m);
-}
-
-/* Manager.METHOD(unit, ...) with the properties; what names it in errors. */
-static int
-new_call (struct runcgo_cg_systemd *sd, const char *method, sd_bus_message **out, runcgo_error_t *err)
-{
-  int r = sdl.sd_bus_message_new_method_call (sd->bus, out, SD_DEST, SD_PATH, SD_MANAGER, method);
-  if (r < 0)
-    return runcgo_fail (err, -r, "systemd cgroup driver: %s %s: build the call", method, sd->unit.unit);
-  return 0;
-}
-
-static void
-msg_unref (sd_bus_message **m)
-{
-  if (*m)
-    sdl.sd_bus_message_unref (*m);
-  *m = NULL;
 }
 
 static int
 start_unit_once (struct runcgo_cg_systemd *sd, const struct runcgo_sd_props *props, char **errname, runcgo_error_t *err)
 {
-  sd_bus_message *m = NULL;
-  int r;
-  if (new_call (sd, "StartTransientUnit", &m, err) < 0)
-    return -1;
-  /* StartTransientUnit(s name, s mode, a(sv) properties, a(sa(sv)) aux) */
-  if ((r = sdl.sd_bus_message_append (m, "ss", sd->unit.unit, "replace")) < 0 || (r = append_props (m, props)) < 0
-      || (r = sdl.sd_bus_message_append (m, "a(sa(sv))", 0)) < 0)
-    {
-      msg_unref (&m);
-      return runcgo_fail (err, -r, "systemd cgroup driver: start %s: build the properties", sd->unit.unit);
-    }
-  r = run_job (sd, m, "start", errname, err);
-  msg_unref (&m);
+  struct runcgo_dbus_buf body = { 0 };
+  runcgo_sd_start_body (sd->unit.unit, props, &body);
+  int r = run_job (sd, "StartTransientUnit", "ssa(sv)a(sa(sv))", &body, "start", errname, err);
+  runcgo_dbus_buf_free (&body);
   return r;
 }
 
 static void
 reset_failed (struct runcgo_cg_systemd *sd)
 {
-  sd_bus_error e = SD_BUS_ERROR_NULL;
-  sd_bus_message *reply = NULL;
-  sdl.sd_bus_call_method (sd->bus, SD_DEST, SD_PATH, SD_MANAGER, "ResetFailedUnit", &e, &reply, "s", sd->unit.unit);
-  msg_unref (&reply);
-  sdl.sd_bus_error_free (&e);
+  struct runcgo_dbus_buf body = { 0 };
+  struct runcgo_dbus_reply reply;
+  runcgo_error_t ignored = NULL;
+  runcgo_dbus_put_string (&body, sd->unit.unit);
+  sd_call (sd, SD_PATH, SD_MANAGER, "ResetFailedUnit", "s", &body, &reply, "reset", &ignored);
+  runcgo_error_release (&ignored);
+  runcgo_dbus_reply_free (&reply);
+  runcgo_dbus_buf_free (&body);
 }
 
 static int
@@ -945,31 +966,29 @@ start_unit (struct runcgo_cg_systemd *sd, pid_t pid, runcgo_error_t *err)
 static int
 unit_cgroup (struct runcgo_cg_systemd *sd, char **out, runcgo_error_t *err)
 {
-  sd_bus_error e = SD_BUS_ERROR_NULL;
-  sd_bus_message *reply = NULL;
+  struct runcgo_dbus_buf body = { 0 };
+  struct runcgo_dbus_reply reply;
   const char *obj = NULL;
-  char *cg = NULL;
-  int r = sdl.sd_bus_call_method (sd->bus, SD_DEST, SD_PATH, SD_MANAGER, "GetUnit", &e, &reply, "s", sd->unit.unit);
-  if (r >= 0)
-    r = sdl.sd_bus_message_read (reply, "o", &obj);
-  if (r >= 0)
-    r = sdl.sd_bus_get_property_string (
-        sd->bus, SD_DEST, obj, sd->unit.is_slice ? "org.freedesktop.systemd1.Slice" : "org.freedesktop.systemd1.Scope",
-        "ControlGroup", &e, &cg);
-  if (r < 0)
-    call_fail (err, r, &e, "find the cgroup of", sd->unit.unit);
-  msg_unref (&reply);
-  sdl.sd_bus_error_free (&e);
+  cleanup_free char *cg = NULL;
+  runcgo_dbus_put_string (&body, sd->unit.unit);
+  int r = sd_call (sd, SD_PATH, SD_MANAGER, "GetUnit", "s", &body, &reply, "find the cgroup of", err);
+  if (r == 0 && runcgo_dbus_read (&reply.msg, "o", &obj) < 0)
+    r = runcgo_fail (err, EPROTO, "systemd cgroup driver: find the cgroup of %s on %s: GetUnit answered no object",
+                     sd->unit.unit, sd->bus_name);
+  if (r == 0)
+    r = get_string (sd, obj, sd->unit.is_slice ? "org.freedesktop.systemd1.Slice" : "org.freedesktop.systemd1.Scope",
+                    "ControlGroup", &cg, err);
+  runcgo_dbus_reply_free (&reply);
+  runcgo_dbus_buf_free (&body);
   if (r < 0)
     return -1;
-  if (cg == NULL || cg[0] != '/')
+  if (cg[0] != '/')
     {
       cleanup_free char *hint = job_hint (sd, false);
-      free (cg);
       return runcgo_fail_hint (err, EIO, hint, "systemd cgroup driver: unit %s has no cgroup after it started",
                                sd->unit.unit);
     }
-  *out = cg;
+  *out = steal_ptr (&cg);
   return 0;
 }
 
@@ -1136,16 +1155,12 @@ manager_can_adopt_us (struct runcgo_cg_systemd *sd)
   struct stat st;
   if (stat ("/run/systemd/system", &st) == 0 && S_ISDIR (st.st_mode))
     return true;
-  sd_bus_error e = SD_BUS_ERROR_NULL;
   runcgo_error_t ignored = NULL;
-  char *root = NULL;
-  cleanup_free char *self = NULL;
-  bool ok = sdl.sd_bus_get_property_string (sd->bus, SD_DEST, SD_PATH, SD_MANAGER, "ControlGroup", &e, &root) >= 0
-            && root && runcgo_read_file_at (AT_FDCWD, "/proc/self/cgroup", 0, &self, NULL, &ignored) == 0
+  cleanup_free char *root = NULL, *self = NULL;
+  bool ok = get_string (sd, SD_PATH, SD_MANAGER, "ControlGroup", &root, &ignored) == 0
+            && runcgo_read_file_at (AT_FDCWD, "/proc/self/cgroup", 0, &self, NULL, &ignored) == 0
             && runcgo_sd_proc_below (self, root);
   runcgo_error_release (&ignored);
-  sdl.sd_bus_error_free (&e);
-  free (root);
   return ok;
 }
 
@@ -1240,8 +1255,8 @@ int
 runcgo_cg_systemd_update (struct runcgo_cgroup *cg, const struct runcgo_resources *r, runcgo_error_t *err)
 {
   struct runcgo_sd_props props = { 0 };
-  sd_bus_message *m = NULL, *reply = NULL;
-  sd_bus_error e = SD_BUS_ERROR_NULL;
+  struct runcgo_dbus_buf body = { 0 };
+  struct runcgo_dbus_reply reply = { 0 };
   struct runcgo_cgroup_write *w = NULL;
   size_t nw = 0;
   /* a bad value fails before systemd has taken it */
@@ -1255,22 +1270,17 @@ runcgo_cg_systemd_update (struct runcgo_cgroup *cg, const struct runcgo_resource
   if (runcgo_sd_resource_props (r, cg->mode, sd->version, &props, err) < 0)
     return -1;
   int ret = 0;
-  if (props.n && new_call (sd, "SetUnitProperties", &m, err) < 0)
-    ret = -1;
-  else if (props.n)
+  if (props.n)
     {
       /* SetUnitProperties(s name, b runtime, a(sv)): runtime = not persisted past a reboot */
-      int rc = sdl.sd_bus_message_append (m, "sb", sd->unit.unit, 1);
-      if (rc >= 0)
-        rc = append_props (m, &props);
-      if (rc >= 0)
-        rc = sdl.sd_bus_call (sd->bus, m, JOB_TIMEOUT_USEC, &e, &reply);
-      if (rc < 0)
-        ret = call_fail (err, rc, &e, "set the properties of", sd->unit.unit);
+      runcgo_dbus_put_string (&body, sd->unit.unit);
+      runcgo_dbus_put_bool (&body, true);
+      runcgo_sd_put_props (&body, &props);
+      ret = sd_call (sd, SD_PATH, SD_MANAGER, "SetUnitProperties", "sba(sv)", &body, &reply, "set the properties of",
+                     err);
     }
-  msg_unref (&m);
-  msg_unref (&reply);
-  sdl.sd_bus_error_free (&e);
+  runcgo_dbus_reply_free (&reply);
+  runcgo_dbus_buf_free (&body);
   runcgo_sd_props_free (&props);
   bus_close (sd);
   return ret;
@@ -1282,20 +1292,17 @@ runcgo_cg_systemd_stop (struct runcgo_cgroup *cg, runcgo_error_t *err)
   if (reopened (cg, err) < 0)
     return -1;
   struct runcgo_cg_systemd *sd = cg->systemd;
-  sd_bus_message *m = NULL;
+  struct runcgo_dbus_buf body = { 0 };
   cleanup_free char *errname = NULL;
   if (!sd->started)
     return 0;
-  if (bus_connect (sd, err) < 0 || new_call (sd, "StopUnit", &m, err) < 0)
+  if (bus_connect (sd, err) < 0)
     return -1;
-  int r = sdl.sd_bus_message_append (m, "ss", sd->unit.unit, "replace");
-  if (r < 0)
-    {
-      msg_unref (&m);
-      return runcgo_fail (err, -r, "systemd cgroup driver: stop %s: build the call", sd->unit.unit);
-    }
-  r = run_job (sd, m, "stop", &errname, err);
-  msg_unref (&m);
+  /* StopUnit(s name, s mode) */
+  runcgo_dbus_put_string (&body, sd->unit.unit);
+  runcgo_dbus_put_string (&body, "replace");
+  int r = run_job (sd, "StopUnit", "ss", &body, "stop", &errname, err);
+  runcgo_dbus_buf_free (&body);
   /* a scope goes away by itself once its last process exited */
   if (r < 0 && errname && strcmp (errname, "org.freedesktop.systemd1.NoSuchUnit") == 0)
     {

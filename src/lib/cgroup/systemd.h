@@ -1,7 +1,7 @@
 /* systemd.h -- the systemd cgroup driver (systemd.c), private to
- * src/lib/cgroup and tests/unit/test_systemd.c.  Built only with
- * HAVE_SYSTEMD; libsystemd itself is dlopen()ed when the driver is first
- * used, so a runtime that never sees --systemd-cgroup never loads it.
+ * src/lib/cgroup and tests/unit/test_systemd.c.  Built unless configure
+ * --disable-systemd; it speaks D-Bus through dbus.c (no libsystemd), and
+ * only a runtime that uses the driver ever opens a bus connection.
  *
  * The pure half (cgroupsPath parsing, slice expansion, OCI resources ->
  * unit properties, cpu lists -> bitmasks) is unit-tested; the bus half
@@ -72,6 +72,11 @@ int runcgo_sd_unit_props (const struct runcgo_sd_unit *u, const char *descriptio
                           struct runcgo_sd_props *out, runcgo_error_t *err);
 void runcgo_sd_props_free (struct runcgo_sd_props *p);
 const struct runcgo_sd_prop *runcgo_sd_props_find (const struct runcgo_sd_props *p, const char *name);
+/* Pure: the properties as D-Bus a(sv), and the whole body of
+ * StartTransientUnit(s name, s "replace", a(sv) props, a(sa(sv)) none). */
+struct runcgo_dbus_buf;
+void runcgo_sd_put_props (struct runcgo_dbus_buf *b, const struct runcgo_sd_props *props);
+void runcgo_sd_start_body (const char *unit, const struct runcgo_sd_props *props, struct runcgo_dbus_buf *b);
 /* Pure: "0-2,7" -> little-endian bitmask bytes (byte 0 bit 0 = CPU 0), as
  * systemd's AllowedCPUs takes it; field names the OCI field in errors. */
 int runcgo_sd_list_to_bits (const char *list, const char *field, unsigned char **out, size_t *n, runcgo_error_t *err);

@@ -3,7 +3,6 @@
 
 #include <dirent.h>
 #include <fcntl.h>
-#include <pwd.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/file.h>
@@ -507,12 +506,9 @@ char *
 runcgo_now_rfc3339 (void)
 {
   struct timespec ts;
-  struct tm tm;
   char buf[64];
   clock_gettime (CLOCK_REALTIME, &ts);
-  gmtime_r (&ts.tv_sec, &tm);
-  size_t n = strftime (buf, sizeof (buf), "%Y-%m-%dT%H:%M:%S", &tm);
-  snprintf (buf + n, sizeof (buf) - n, ".%09ldZ", ts.tv_nsec);
+  runcgo_rfc3339 (&ts, buf, sizeof (buf));
   return xstrdup (buf);
 }
 
@@ -521,6 +517,6 @@ runcgo_owner_name (uid_t uid)
 {
   if (uid == 0)
     return xstrdup ("root");
-  struct passwd *pw = getpwuid (uid);
-  return pw ? xstrdup (pw->pw_name) : xasprintf ("%u", (unsigned) uid);
+  char *name = runcgo_passwd_name (uid);
+  return name ? name : xasprintf ("%u", (unsigned) uid);
 }

@@ -362,6 +362,101 @@ runcgo_proc_start_time (pid_t pid)
   return runcgo_proc_stat (pid, &state, &start) == 0 ? start : 0;
 }
 
+void
+runcgo_rfc3339 (const struct timespec *ts, char *buf, size_t len)
+{
+  /* days since 1970-01-01 -> civil date in the proleptic Gregorian
+   * calendar: shift the epoch to 0000-03-01 so that the leap day ends a
+   * year, then split into 400-year eras (146097 days each) */
+  int64_t days = ts->tv_sec / 86400, sec = ts->tv_sec % 86400;
+  if (sec < 0)
+    {
+      sec += 86400;
+      days--;
+    }
+  days += 719468;
+  int64_t era = (days >= 0 ? days : days - 146096) / 146097;
+  int64_t doe = days - era * 146097;                                   /* day of era, [0, 146096] */
+  int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365; /* year of era, [0, 399] */
+  int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);               /* day of year from March 1 */
+  int64_t mp = (5 * doy + 2) / 153;                                    /* month from March, [0, 11] */
+  int64_t day = doy - (153 * mp + 2) / 5 + 1, month = mp < 10 ? mp + 3 : mp - 9;
+  int64_t year = yoe + era * 400 + (month <= 2);
+  snprintf (buf, len, "%04lld-%02lld-%02lldT%02lld:%02lld:%02lld.%09ldZ", (long long)year, (long long)month,
+            (long long)day, (long long)(sec / 3600), (long long)(sec / 60 % 60), (long long)(sec % 60),
+            (long)ts->tv_nsec);
+}
+
+bool
+runcgo_scan_u64 (const char **p, uint64_t *v)
+{
+  const char *s = *p + strspn (*p, " \t");
+  uint64_t x = 0;
+  if (*s < '0' || *s > '9')
+    return false;
+  for (; *s >= '0' && *s <= '9'; s++)
+    {
+      if (x > (UINT64_MAX - (uint64_t)(*s - '0')) / 10)
+        return false;
+      x = x * 10 + (uint64_t)(*s - '0');
+    }
+  *p = s;
+  *v = x;
+  return true;
+}
+
+bool
+runcgo_parse_dev (const char *s, unsigned *major, unsigned *minor)
+{
+  uint64_t a, b;
+  if (!runcgo_scan_u64 (&s, &a) || *s++ != ':' || *s == ' ' || !runcgo_scan_u64 (&s, &b) || *s != '\0'
+      || a > UINT_MAX || b > UINT_MAX)
+    return false;
+  *major = (unsigned)a;
+  *minor = (unsigned)b;
+  return true;
+}
+
+char *
+runcgo_passwd_name_in (const char *text, uid_t uid)
+{
+  /* name:password:uid:gid:gecos:home:shell */
+  for (const char *line = text; line && *line;)
+    {
+      size_t len = strcspn (line, "\n");
+      const char *c1 = memchr (line, ':', len);
+      const char *c2 = c1 ? memchr (c1 + 1, ':', (size_t)(line + len - c1 - 1)) : NULL;
+      const char *c3 = c2 ? memchr (c2 + 1, ':', (size_t)(line + len - c2 - 1)) : NULL;
+      uint64_t v;
+      if (c3 && c1 > line && line[0] != '+' && line[0] != '-' && c3 > c2 + 1 && (size_t)(c3 - c2 - 1) < 11)
+        {
+          /* "+"/"-" lines are NIS compat entries, not users */
+          char num[12];
+          memcpy (num, c2 + 1, (size_t)(c3 - c2 - 1));
+          num[c3 - c2 - 1] = '\0';
+          if (runcgo_parse_u64 (num, &v) == 0 && v == (uint64_t)uid)
+            return xstrndup (line, (size_t)(c1 - line));
+        }
+      line += len;
+      line += *line == '\n';
+    }
+  return NULL;
+}
+
+char *
+runcgo_passwd_name (uid_t uid)
+{
+  cleanup_free char *text = NULL;
+  runcgo_error_t ignored = NULL;
+  /* bounded: a passwd file of more than 16 MiB is not one to trust */
+  if (runcgo_read_file_at (AT_FDCWD, "/etc/passwd", 16 << 20, &text, NULL, &ignored) < 0)
+    {
+      runcgo_error_release (&ignored);
+      return NULL;
+    }
+  return runcgo_passwd_name_in (text, uid);
+}
+
 bool
 runcgo_in_user_namespace (void)
 {

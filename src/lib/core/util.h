@@ -10,6 +10,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <sys/types.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "error.h"
@@ -87,6 +88,27 @@ uint64_t runcgo_proc_start_time (pid_t pid);
 /* Does this process run in a user namespace other than the initial one
  * (root there is not root of the host: e.g. under rootless Podman)? */
 bool runcgo_in_user_namespace (void);
+
+/* Numbers in /proc and cgroup files without sscanf, whose code (vfscanf,
+ * strto*f, the gconv of mbrtowc) is 100 KiB of a static runcgo's text.
+ * scan: the unsigned decimal at *P after blanks, *P moved past it; false
+ * when there is none or it overflows.  dev: exactly "MAJOR:MINOR". */
+bool runcgo_scan_u64 (const char **p, uint64_t *v);
+bool runcgo_parse_dev (const char *s, unsigned *major, unsigned *minor);
+
+/* TS as RFC 3339 UTC with nanoseconds ("2026-11-22T13:50:00.123456789Z")
+ * into BUF (>= 40 bytes).  Not gmtime_r + strftime: glibc's gmtime_r runs
+ * tzset (reads /etc/localtime) and both pull sscanf and the tz code into a
+ * static runcgo. */
+void runcgo_rfc3339 (const struct timespec *ts, char *buf, size_t len);
+
+/* The user name of UID: the first /etc/passwd line with that uid, as NSS's
+ * "files" source answers.  Not NSS itself (a static binary cannot load its
+ * modules), so a user known only to LDAP/sssd is not found, as in crun;
+ * callers fall back to the number.  NULL when none. */
+char *runcgo_passwd_name (uid_t uid);
+/* The same lookup in the text of a passwd file (pure, for tests). */
+char *runcgo_passwd_name_in (const char *text, uid_t uid);
 /* Mount id of an open fd: statx(STATX_MNT_ID), else its fdinfo, read in the
  * directory PROC_SELF_DIR() returns (an fd of /proc/self; NULL = the path
  * /proc/self), asked only when statx cannot tell. */

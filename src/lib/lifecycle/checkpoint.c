@@ -77,7 +77,7 @@ parse_mountinfo_line (char *line, struct mnt *m)
   save = NULL;
   char *fstype = strtok_r (sep + 3, " ", &save), *src = strtok_r (NULL, " ", &save);
   char *super = strtok_r (NULL, " ", &save);
-  if (f[4] == NULL || fstype == NULL || src == NULL || sscanf (f[2], "%u:%u", &m->major, &m->minor) != 2)
+  if (f[4] == NULL || fstype == NULL || src == NULL || !runcgo_parse_dev (f[2], &m->major, &m->minor))
     return false;
   m->root = runcgo_mountinfo_unescape (f[3], strlen (f[3]));
   m->mountpoint = runcgo_mountinfo_unescape (f[4], strlen (f[4]));

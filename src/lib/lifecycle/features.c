@@ -78,7 +78,7 @@ cgroup_json (void)
   json_object_object_add (o, "v1", json_object_new_boolean (true));
   json_object_object_add (o, "v2", json_object_new_boolean (true));
 #ifdef HAVE_SYSTEMD
-  bool systemd = true; /* the driver is built; libsystemd is loaded when used */
+  bool systemd = true; /* the driver is built (its own D-Bus client) */
 #else
   bool systemd = false;
 #endif

@@ -526,16 +526,16 @@ read_record (int dir_fd, pid_t *pid, uint64_t *start_time)
 {
   cleanup_free char *buf = NULL;
   runcgo_error_t ignored = NULL;
-  unsigned long long st = 0;
-  int p = 0;
+  uint64_t st = 0, p = 0;
   if (runcgo_read_file_at (dir_fd, SLIRP_FILE, 256, &buf, NULL, &ignored) < 0)
     {
       runcgo_error_release (&ignored);
       return -1;
     }
-  if (sscanf (buf, "%d %llu", &p, &st) != 2 || p <= 0)
+  const char *s = buf;
+  if (!runcgo_scan_u64 (&s, &p) || !runcgo_scan_u64 (&s, &st) || p == 0 || p > INT_MAX)
     return -1;
-  *pid = p;
+  *pid = (pid_t)p;
   *start_time = st;
   return 0;
 }

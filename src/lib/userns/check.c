@@ -9,7 +9,6 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <linux/capability.h>
-#include <pwd.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -900,8 +899,7 @@ runcgo_check_host (struct runcgo_check_report *out, runcgo_error_t *err)
   struct host h = { .r = out, .uid = getuid (), .gid = getgid () };
   h.root = h.uid == 0;
   out->as_root = h.root;
-  struct passwd *pw = getpwuid (h.uid);
-  h.user = pw ? xstrdup (pw->pw_name) : NULL;
+  h.user = runcgo_passwd_name (h.uid);
   check_user (&h);
   check_sysctls (&h);
   check_userns (&h);

@@ -7,7 +7,6 @@
 #include "config.h"
 
 #include <fcntl.h>
-#include <pwd.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <string.h>
@@ -61,8 +60,7 @@ runcgo_subid_parse (const char *text, const char *name, uid_t uid, struct runcgo
 }
 
 /* The caller's user name, looked up once per process: a rootless `run`
- * reads both /etc/subuid and /etc/subgid, and each getpwuid() goes through
- * NSS (nsswitch.conf, /etc/passwd). */
+ * reads both /etc/subuid and /etc/subgid. */
 static const char *
 own_user_name (void)
 {
@@ -70,8 +68,7 @@ own_user_name (void)
   static char *name;
   if (!looked_up)
     {
-      struct passwd *pw = getpwuid (geteuid ());
-      name = pw ? xstrdup (pw->pw_name) : NULL;
+      name = runcgo_passwd_name (geteuid ());
       looked_up = true;
     }
   return name;
