@@ -19,7 +19,11 @@ RL_USER=runcgo-rl-$$   # has subordinate ranges
 RL_BARE=runcgo-rn-$$   # has none: single-ID maps only
 RL_PATH=/usr/local/bin:/usr/bin:/bin:/usr/local/sbin:/usr/sbin:/sbin
 RL_COUNT=65536
-RL_DEV_MODES=()
+RL_OPENED=() # devices this suite opened (rl_open_device)
+# Several suites open the same devices at once under `make -j`: the mode
+# before the first of them is kept in one registry, and the last suite to
+# leave restores it (a suite that died is pruned by its pid).
+RL_DEV_REG=/run/runcgo-test-devices
 
 # drop_subid_lines NAME UID: remove the user's lines (by name or by uid).
 drop_subid_lines () {
@@ -57,9 +61,44 @@ rl_teardown () {
     rm -rf --one-file-system "/run/user/$uid"
     userdel "$u" > /dev/null 2>&1 || echo "# warning: userdel $u failed"
   done
-  for ((i = 0; i < ${#RL_DEV_MODES[@]}; i += 2)); do
-    chmod "${RL_DEV_MODES[i + 1]}" "${RL_DEV_MODES[i]}"
-  done
+  for u in "${RL_OPENED[@]}"; do rl_release_device "$u"; done
+}
+
+# rl_open_device DEV / rl_release_device DEV: chmod 0666 for the suite's
+# users, and back to the mode the host had once no suite uses DEV.
+rl_open_device () {
+  local reg=$RL_DEV_REG/${1//\//_} fd
+  mkdir -p "$RL_DEV_REG"
+  exec {fd}> "$RL_DEV_REG/lock"
+  flock "$fd"
+  rl_prune_users "$reg"
+  [ -s "$reg.mode" ] || stat -c %a "$1" > "$reg.mode"
+  echo "$$" >> "$reg.users"
+  chmod 0666 "$1"
+  exec {fd}>&-
+  RL_OPENED+=("$1")
+}
+
+rl_release_device () {
+  local reg=$RL_DEV_REG/${1//\//_} fd
+  exec {fd}> "$RL_DEV_REG/lock"
+  flock "$fd"
+  grep -vx "$$" "$reg.users" > "$reg.users.new" 2> /dev/null
+  mv "$reg.users.new" "$reg.users"
+  rl_prune_users "$reg"
+  if [ ! -s "$reg.users" ] && [ -s "$reg.mode" ]; then
+    chmod "$(cat "$reg.mode")" "$1"
+    rm -f "$reg.mode" "$reg.users"
+  fi
+  exec {fd}>&-
+}
+
+# keep only the pids of suites that still run
+rl_prune_users () {
+  local p live=()
+  [ -f "$1.users" ] || return 0
+  while read -r p; do kill -0 "$p" 2> /dev/null && live+=("$p"); done < "$1.users"
+  printf '%s\n' "${live[@]}" | grep . > "$1.users" || true
 }
 
 rl_suite_finish () {
@@ -83,10 +122,9 @@ rl_setup () {
   echo "$RL_USER:$RL_START:$RL_COUNT" >> /etc/subuid
   echo "$RL_USER:$RL_START:$RL_COUNT" >> /etc/subgid
   for u in ${RL_OPEN_DEVICES-/dev/fuse /dev/net/tun}; do
-    [ -c "$u" ] || continue
-    RL_DEV_MODES+=("$u" "$(stat -c %a "$u")")
-    chmod 0666 "$u"
+    [ -c "$u" ] && rl_open_device "$u"
   done
+  return 0
 }
 if ! rl_setup > "$SUITE_TMP/rl-setup.log" 2>&1; then
   echo "Bail out! creating the test users failed: $(cat "$SUITE_TMP/rl-setup.log")"
