@@ -166,7 +166,8 @@ static void
 buf_align (struct runcgo_dbus_buf *b, size_t a)
 {
   size_t pad = (a - b->len % a) % a;
-  memset (buf_grow (b, pad), 0, pad); /* padding is always zero */
+  if (pad > 0) /* an empty buffer has no data pointer yet */
+    memset (buf_grow (b, pad), 0, pad); /* padding is always zero */
 }
 
 void
