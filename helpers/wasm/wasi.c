@@ -504,30 +504,32 @@ host_clock (uint32_t id)
   return id < 4 ? ids[id] : (clockid_t)-1;
 }
 
+/* clock_time_get and clock_res_get: the same query of a host clock, its
+ * nanoseconds stored at the pointer in argument OUT. */
 static const char *
-clock_time_get (struct wasm_instance *in, const uint64_t *args, uint64_t *ret)
+clock_query (struct wasm_instance *in, const uint64_t *args, uint64_t *ret,
+             int (*query) (clockid_t, struct timespec *), unsigned out)
 {
   struct timespec ts;
   if (host_clock (ARG32 (0)) == (clockid_t)-1)
     RET (W_INVAL);
-  if (clock_gettime (host_clock (ARG32 (0)), &ts) < 0)
+  if (query (host_clock (ARG32 (0)), &ts) < 0)
     RET (werr (errno));
   uint64_t ns = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-  memcpy (PTR (ARG32 (2), 8), &ns, 8);
+  memcpy (PTR (ARG32 (out), 8), &ns, 8);
   RET (W_SUCCESS);
+}
+
+static const char *
+clock_time_get (struct wasm_instance *in, const uint64_t *args, uint64_t *ret)
+{
+  return clock_query (in, args, ret, clock_gettime, 2);
 }
 
 static const char *
 clock_res_get (struct wasm_instance *in, const uint64_t *args, uint64_t *ret)
 {
-  struct timespec ts;
-  if (host_clock (ARG32 (0)) == (clockid_t)-1)
-    RET (W_INVAL);
-  if (clock_getres (host_clock (ARG32 (0)), &ts) < 0)
-    RET (werr (errno));
-  uint64_t ns = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-  memcpy (PTR (ARG32 (1), 8), &ns, 8);
-  RET (W_SUCCESS);
+  return clock_query (in, args, ret, clock_getres, 1);
 }
 
 static const char *

@@ -132,28 +132,27 @@ test_mount_label_without_selinux_is_a_warning () {
 
 # ------------------------------------------------------------------ cpu controller
 
-test_cpu_idle_is_written () {
-  need_v1_file cpu cpu.idle
-  cfg '.linux.resources.cpu = {"idle": 1}'
+# cpu_file_then_update FILE CPU-JSON VALUE FLAG NEW: a container with
+# linux.resources.cpu = CPU-JSON has VALUE in the v1 cpu FILE, and
+# `update FLAG NEW` changes it to NEW.
+cpu_file_then_update () {
+  need_v1_file cpu "$1"
+  cfg ".linux.resources.cpu = $2"
   cfg_args sleep 1000
   start_detached "$CID"
-  assert_eq "$(cat "$(cg_dir cpu)/cpu.idle")" 1 "cpu.idle"
-  capture rt update --cpu-idle 0 "$CID"
+  assert_eq "$(cat "$(cg_dir cpu)/$1")" "$3" "$1"
+  capture rt update "$4" "$5" "$CID"
   assert_status 0
-  assert_eq "$(cat "$(cg_dir cpu)/cpu.idle")" 0 "cpu.idle after update"
+  assert_eq "$(cat "$(cg_dir cpu)/$1")" "$5" "$1 after update $4"
   capture rt delete -f "$CID"
 }
 
+test_cpu_idle_is_written () {
+  cpu_file_then_update cpu.idle '{"idle": 1}' 1 --cpu-idle 0
+}
+
 test_cpu_burst_is_written () {
-  need_v1_file cpu cpu.cfs_burst_us
-  cfg '.linux.resources.cpu = {"quota": 50000, "period": 100000, "burst": 20000}'
-  cfg_args sleep 1000
-  start_detached "$CID"
-  assert_eq "$(cat "$(cg_dir cpu)/cpu.cfs_burst_us")" 20000 "cpu.cfs_burst_us"
-  capture rt update --cpu-burst 10000 "$CID"
-  assert_status 0
-  assert_eq "$(cat "$(cg_dir cpu)/cpu.cfs_burst_us")" 10000 "cpu.cfs_burst_us after update"
-  capture rt delete -f "$CID"
+  cpu_file_then_update cpu.cfs_burst_us '{"quota": 50000, "period": 100000, "burst": 20000}' 20000 --cpu-burst 10000
 }
 
 test_cpuset_cpus_and_mems_confine_the_container () {
