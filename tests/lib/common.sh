@@ -198,7 +198,7 @@ rt () {
 # environment.
 as_rtest () {
   setpriv --reuid rtest --regid rtest --init-groups env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/tmp \
-    XDG_RUNTIME_DIR=/run/user/$(id -u rtest) "${SANITIZER_ENV[@]}" "$@"
+    XDG_RUNTIME_DIR="/run/user/$(id -u rtest)" "${SANITIZER_ENV[@]}" "$@"
 }
 
 # capture CMD...: run CMD with stdin from /dev/null, stdout and stderr into
