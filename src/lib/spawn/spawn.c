@@ -342,8 +342,11 @@ runcgo_spawn (const struct runcgo_spawn_config *cfg, struct runcgo_spawn_result 
       runcgo_idmap_job_release (&maps);
       return runcgo_fail (err, errno, "socketpair");
     }
+  /* the init holds the cgroups' tasks fds until it has joined: only when
+   * nothing of a container can see it (a new pid namespace), as a file of
+   * the host's cgroupfs opened by root can move any process */
   struct runcgo_cgroup_self_join join;
-  if (runcgo_cgroup_self_join_open (cfg->cgroup, &join, err) < 0)
+  if (runcgo_cgroup_self_join_open (plan.new_pid ? cfg->cgroup : NULL, &join, err) < 0)
     {
       close (sv[0]);
       close (sv[1]);
