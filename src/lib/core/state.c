@@ -228,6 +228,8 @@ runcgo_state_write (int dir_fd, const struct runcgo_container_state *st, runcgo_
   json_object_object_add (o, "detached", json_object_new_boolean (st->detached));
   if (st->notify_socket)
     json_object_object_add (o, "notify_socket", json_object_new_string (st->notify_socket));
+  if (st->unshielded_exe)
+    json_object_object_add (o, "unshielded_exe", json_object_new_string (st->unshielded_exe));
   json_object_object_add (o, "annotations", annotations_to_json (st->annotations, st->n_annotations));
   json_object_object_add (o, "poststop", hooks_to_json (st->poststop, st->n_poststop));
   if (st->intelrdt_dirs && st->intelrdt_dirs[0])
@@ -355,6 +357,7 @@ runcgo_state_decode (const char *json, size_t len, struct runcgo_container_state
       || get_string (o, "rootfs", false, &st->rootfs, err) < 0 || get_string (o, "created", false, &st->created, err) < 0
       || get_string (o, "cgroup_path", false, &st->cgroup_path, err) < 0
       || get_string (o, "notify_socket", false, &st->notify_socket, err) < 0
+      || get_string (o, "unshielded_exe", false, &st->unshielded_exe, err) < 0
       || get_string (o, "config", false, &st->config, err) < 0
       || get_int (o, "pid", 0, INT32_MAX, &pid, err) < 0 || get_int (o, "owner", 0, UINT32_MAX, &owner, err) < 0
       || get_int (o, "cgroup_driver", 0, 16, &driver, err) < 0 || get_int (o, "start_time", 0, INT64_MAX, &start, err) < 0
@@ -420,6 +423,7 @@ runcgo_state_free (struct runcgo_container_state *st)
   free (st->created);
   free (st->cgroup_path);
   free (st->notify_socket);
+  free (st->unshielded_exe);
   for (size_t i = 0; i < st->n_annotations; i++)
     {
       free (st->annotations[i].key);

@@ -56,6 +56,8 @@ struct runcgo_container_state
   struct runcgo_hook *poststop; /* hooks to run at delete */
   size_t n_poststop;
   char **intelrdt_dirs;    /* resctrl groups runcgo made, rmdir'ed at delete (linux/intelrdt.c) */
+  char *unshielded_exe;    /* "dev:ino" of the runtime binary when the init runs it without the
+                            * exe shield (a `run`): exec waits until the init exec'd */
 };
 
 /* The container's config, from --config or its bundle. */
