@@ -232,6 +232,7 @@ runcgo_state_write (int dir_fd, const struct runcgo_container_state *st, runcgo_
     json_object_object_add (o, "unshielded_exe", json_object_new_string (st->unshielded_exe));
   json_object_object_add (o, "annotations", annotations_to_json (st->annotations, st->n_annotations));
   json_object_object_add (o, "poststop", hooks_to_json (st->poststop, st->n_poststop));
+  json_object_object_add (o, "poststart", hooks_to_json (st->poststart, st->n_poststart));
   if (st->intelrdt_dirs && st->intelrdt_dirs[0])
     json_object_object_add (o, "intelrdt_dirs", strv_to_json (st->intelrdt_dirs));
   size_t len = 0;
@@ -310,21 +311,22 @@ decode_annotations (json_object *o, struct runcgo_container_state *st)
   }
 }
 
-static void
-decode_poststop (json_object *o, struct runcgo_container_state *st)
+/* KEY's array of hooks into *LIST, *N; false when the state has no KEY. */
+static bool
+decode_hooks (json_object *o, const char *key, struct runcgo_hook **list, size_t *n_out)
 {
   json_object *a = NULL;
-  if (!json_object_object_get_ex (o, "poststop", &a) || !json_object_is_type (a, json_type_array))
-    return;
+  if (!json_object_object_get_ex (o, key, &a) || !json_object_is_type (a, json_type_array))
+    return false;
   size_t n = json_object_array_length (a);
-  st->poststop = xzalloc (n * sizeof (struct runcgo_hook) + 1);
+  *list = xzalloc (n * sizeof (struct runcgo_hook) + 1);
   for (size_t i = 0; i < n; i++)
     {
       json_object *h = json_object_array_get_idx (a, i), *v = NULL;
       if (!json_object_is_type (h, json_type_object) || !json_object_object_get_ex (h, "path", &v)
           || !json_object_is_type (v, json_type_string))
         continue;
-      struct runcgo_hook *dst = &st->poststop[st->n_poststop++];
+      struct runcgo_hook *dst = &(*list)[(*n_out)++];
       dst->path = xstrdup (json_object_get_string (v));
       if (json_object_object_get_ex (h, "args", &v))
         dst->args = json_to_strv (v);
@@ -336,6 +338,7 @@ decode_poststop (json_object *o, struct runcgo_container_state *st)
           dst->timeout.v = json_object_get_int64 (v);
         }
     }
+  return true;
 }
 
 int
@@ -376,7 +379,8 @@ runcgo_state_decode (const char *json, size_t len, struct runcgo_container_state
   if (r == 0)
     {
       decode_annotations (o, st);
-      decode_poststop (o, st);
+      decode_hooks (o, "poststop", &st->poststop, &st->n_poststop);
+      st->has_poststart = decode_hooks (o, "poststart", &st->poststart, &st->n_poststart);
       json_object *dirs = NULL;
       if (json_object_object_get_ex (o, "intelrdt_dirs", &dirs))
         st->intelrdt_dirs = json_to_strv (dirs);
@@ -411,6 +415,18 @@ runcgo_state_read (int dir_fd, struct runcgo_container_state **out, runcgo_error
   return runcgo_state_decode (buf, len, out, err);
 }
 
+static void
+hooks_free (struct runcgo_hook *list, size_t n)
+{
+  for (size_t i = 0; i < n; i++)
+    {
+      free (list[i].path);
+      runcgo_strv_free (list[i].args);
+      runcgo_strv_free (list[i].env);
+    }
+  free (list);
+}
+
 void
 runcgo_state_free (struct runcgo_container_state *st)
 {
@@ -430,13 +446,8 @@ runcgo_state_free (struct runcgo_container_state *st)
       free (st->annotations[i].value);
     }
   free (st->annotations);
-  for (size_t i = 0; i < st->n_poststop; i++)
-    {
-      free (st->poststop[i].path);
-      runcgo_strv_free (st->poststop[i].args);
-      runcgo_strv_free (st->poststop[i].env);
-    }
-  free (st->poststop);
+  hooks_free (st->poststop, st->n_poststop);
+  hooks_free (st->poststart, st->n_poststart);
   runcgo_strv_free (st->intelrdt_dirs);
   free (st);
 }
