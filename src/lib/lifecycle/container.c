@@ -108,7 +108,7 @@ resolve_rootfs (struct creation *c, runcgo_error_t *err)
 static int
 load_config (struct creation *c, runcgo_error_t *err)
 {
-  unsigned flags = RUNCGO_VALIDATE_NEED_PROCESS | (c->ctx->rootless ? RUNCGO_VALIDATE_ROOTLESS : 0)
+  unsigned flags = (c->run_mode ? RUNCGO_VALIDATE_NEED_PROCESS : 0) | (c->ctx->rootless ? RUNCGO_VALIDATE_ROOTLESS : 0)
                    | (c->ctx->strict_devices ? RUNCGO_VALIDATE_STRICT_DEVICES : 0);
   if (runcgo_spec_load_file (c->bundle, c->config, &c->spec, err) < 0)
     return -1;
@@ -126,7 +126,8 @@ load_config (struct creation *c, runcgo_error_t *err)
    * namespace made for them (spawn/early.c) */
   if (runcgo_userns_early_begin (c->spec, c->ctx->rootless, &c->early, err) < 0)
     return -1;
-  if (c->spec->process->terminal && c->opts->console_socket == NULL)
+  bool terminal = c->spec->process && c->spec->process->terminal;
+  if (terminal && c->opts->console_socket == NULL)
     {
       /* a foreground run drives the terminal itself, through an internal
        * console socket; everything else needs the caller's */
@@ -139,7 +140,7 @@ load_config (struct creation *c, runcgo_error_t *err)
       c->tty_sock = sv[0];
       c->console_fd = sv[1];
     }
-  if (!c->spec->process->terminal && c->opts->console_socket)
+  if (!terminal && c->opts->console_socket)
     return runcgo_fail_hint (err, 0, "set process.terminal to true, or drop --console-socket",
                              "--console-socket given but process.terminal is false");
   if (c->opts->console_socket && (c->console_fd = runcgo_console_socket_connect (c->opts->console_socket, err)) < 0)
@@ -224,8 +225,8 @@ take_listen_fds (struct creation *c)
   const char *pid = getenv ("LISTEN_PID"), *fds = getenv ("LISTEN_FDS");
   int64_t p, n;
   c->preserve_fds = c->opts->preserve_fds;
-  if (pid == NULL || fds == NULL || runcgo_parse_i64 (pid, &p) < 0 || p != getpid ()
-      || runcgo_parse_i64 (fds, &n) < 0 || n <= 0 || n > 65536)
+  if (pid == NULL || fds == NULL || runcgo_parse_i64 (pid, &p) < 0 || p != getpid () || runcgo_parse_i64 (fds, &n) < 0
+      || n <= 0 || n > 65536 || c->spec->process == NULL)
     return;
   c->listen_fds = true;
   c->preserve_fds += (int) n;
@@ -689,9 +690,10 @@ stop_started (int pidfd)
 }
 
 /* Release a created container: notify socket first (opening the fifo
- * already releases the init), then the fifo, READY, poststart. */
+ * already releases the init), then the fifo, READY, poststart.  SPEC: the
+ * container's config, NULL when it cannot be read (no poststart hooks). */
 static int
-start_created (struct runcgo_context *ctx, const struct runcgo_loaded *l, runcgo_error_t *err)
+start_created (struct runcgo_context *ctx, const struct runcgo_loaded *l, struct runcgo_spec *spec, runcgo_error_t *err)
 {
   const struct runcgo_container_state *st = l->st;
   pid_t helper;
@@ -715,18 +717,27 @@ start_created (struct runcgo_context *ctx, const struct runcgo_loaded *l, runcgo
   wait_fifo_hangup (fifo);
   if (notify >= 0 && runcgo_notify_forward_ready (notify, pidfd, st->pid, st->notify_socket, err) < 0)
     return -1;
-  struct runcgo_spec *spec = NULL;
-  runcgo_error_t ignored = NULL;
-  int r = 0;
-  if (runcgo_state_load_spec (st, &spec, &ignored) == 0
-      && poststart_hooks (spec, st->id, st->pid, st->bundle, err) < 0)
+  if (poststart_hooks (spec, st->id, st->pid, st->bundle, err) < 0)
     {
       stop_started (pidfd);
-      r = -1;
+      return -1;
     }
-  runcgo_error_release (&ignored);
-  runcgo_spec_free (spec);
-  return r;
+  return 0;
+}
+
+/* config.md: process is "REQUIRED when start is called".  Checked before
+ * the fifo is opened (that alone would release the init): the container
+ * stays created, to be exec'd into and deleted. */
+static int
+check_has_process (const struct runcgo_container_state *st, const struct runcgo_spec *spec, runcgo_error_t *err)
+{
+  if (spec == NULL || spec->process)
+    return 0;
+  return runcgo_fail_hint (err, 0,
+                           "run programs in it with `exec`, or delete it and create it again from a config with a "
+                           "\"process\" object",
+                           "cannot start container \"%s\": its config has no \"process\", which start requires",
+                           st->id);
 }
 
 int
@@ -737,8 +748,15 @@ runcgo_container_start (struct runcgo_context *ctx, const char *id, runcgo_error
   if (r == 0 && l.status != RUNCGO_STATUS_CREATED)
     r = runcgo_fail (err, 0, l.status == RUNCGO_STATUS_STOPPED ? "cannot start a container that has stopped"
                                                                : "cannot start an already running container");
+  struct runcgo_spec *spec = NULL;
+  runcgo_error_t ignored = NULL;
+  if (r == 0 && runcgo_state_load_spec (l.st, &spec, &ignored) < 0)
+    runcgo_error_release (&ignored);
   if (r == 0)
-    r = start_created (ctx, &l, err);
+    r = check_has_process (l.st, spec, err);
+  if (r == 0)
+    r = start_created (ctx, &l, spec, err);
+  runcgo_spec_free (spec);
   runcgo_loaded_release (&l);
   return r;
 }

@@ -139,6 +139,19 @@ add_caps (struct execution *x)
   x->proc.capabilities = &x->capset;
 }
 
+/* A container created without process has no template: start from what
+ * crun's exec does then, and no more: uid 0 of the container in "/", no
+ * environment, no capability unless --cap adds it, and no_new_privs (the
+ * flag can only turn it on) so nothing can be gained by exec. */
+static void
+template_without_process (struct execution *x)
+{
+  static char root[] = "/";
+  static const struct runcgo_caps none;
+  x->capset = none;
+  x->proc = (struct runcgo_process){ .cwd = root, .capabilities = &x->capset, .no_new_privileges = true };
+}
+
 static int
 build_process (struct execution *x, runcgo_error_t *err)
 {
@@ -155,7 +168,10 @@ build_process (struct execution *x, runcgo_error_t *err)
     }
   else
     {
-      x->proc = *x->spec->process;
+      if (x->spec->process)
+        x->proc = *x->spec->process;
+      else
+        template_without_process (x);
       x->proc.args = o->args;
       x->proc.terminal = o->tty;
     }
