@@ -324,6 +324,13 @@ test_device_policy (void)
 static void
 test_validate_linux (void)
 {
+  /* linux.mountLabel is double-quoted into mount data (mount_opts.c) */
+  expect_ok ("{" HEAD ",'linux':{'mountLabel':'system_u:object_r:container_file_t:s0:c1,c2'}}", 0,
+             "mountLabel with MCS commas");
+  expect_error ("{" HEAD ",'linux':{'mountLabel':'system_u:object_r:x_t:s0\\\",size=1'}}", 0,
+                "linux.mountLabel: \"system_u:object_r:x_t:s0\",size=1\" holds a double quote or a control character",
+                "mountLabel with a double quote");
+  expect_error ("{" HEAD ",'linux':{'mountLabel':'a\\nb'}}", 0, "linux.mountLabel: ", "mountLabel with a newline");
   expect_error ("{" HEAD ",'linux':{'sysctl':{'net.ipv4.ip_forward':'1'}}}", 0,
                 "linux.sysctl[\"net.ipv4.ip_forward\"]: needs a network namespace", "net sysctl without netns");
   expect_ok ("{" HEAD

@@ -177,10 +177,14 @@ join_session_keyring (const struct init_ctx *c, runcgo_error_t *err)
   if (c->cfg->no_new_keyring)
     return 0;
   cleanup_free char *name = xasprintf ("_ses.%s", c->cfg->id);
+  /* the keyring is the process's: its SELinux label (runc) */
+  const struct runcgo_process *p = c->cfg->spec->process;
+  if (p && p->selinux_label && runcgo_selinux_set_keycreate (p->selinux_label, err) < 0)
+    return -1;
   if (syscall (SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, name) < 0 && errno != ENOSYS && errno != EDQUOT
       && errno != EACCES && errno != EPERM)
     return runcgo_fail (err, errno, "join a new session keyring (hint: --no-new-keyring)");
-  return 0;
+  return p && p->selinux_label ? runcgo_selinux_set_keycreate (NULL, err) : 0;
 }
 
 static int
