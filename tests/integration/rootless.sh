@@ -144,6 +144,36 @@ test_exec_right_after_start_as_unprivileged_user () {
 }
 is_traced () { [ "$(awk '/^TracerPid:/ { print $2 }' "/proc/$1/status")" != 0 ]; }
 
+# A config without process, as a plain user (single-ID map, where
+# setgroups is denied, and a newuidmap range): created, start refused, the
+# init waiting with no capability, delete.  (No exec: a plain user cannot
+# exec into any created container, whose init is not dumpable.)
+test_create_without_process_as_unprivileged_user () {
+  runc_differs "runc refuses a config without process at create"
+  local u
+  for u in "$RL_BARE" "$RL_USER"; do
+    rm -rf "$T/ub" "$ROOT" "$SHARED"
+    rl_prepare "$u"
+    if [ "$u" = "$RL_USER" ]; then
+      cfg '.linux.uidMappings = [{"containerID": 0, "hostID": $u, "size": 1}, {"containerID": 1, "hostID": $s, "size": $c}]
+         | .linux.gidMappings = [{"containerID": 0, "hostID": $g, "size": 1}, {"containerID": 1, "hostID": $s, "size": $c}]' \
+        --argjson u "$RL_UID" --argjson g "$RL_GID" --argjson s "$RL_START" --argjson c "$RL_COUNT"
+    fi
+    cfg 'del(.process)'
+    capture urt create -b "$BUNDLE" "$CID-$u"
+    assert_status 0
+    assert_eq "$(ustatus_of "$CID-$u")" created "status after create ($u)"
+    pid=$(urt state "$CID-$u" | jq -r .pid)
+    expect_error 'its config has no "process", which start requires' urt start "$CID-$u"
+    assert_eq "$(ustatus_of "$CID-$u")" created "status after the refused start ($u)"
+    assert_eq "$(awk '/^Cap(Eff|Bnd):/ { print $2 }' "/proc/$pid/status" | sort -u)" 0000000000000000 \
+      "capabilities of the waiting init ($u)"
+    capture urt delete "$CID-$u"
+    assert_status 0
+    pid_gone "$pid" || fail "init $pid survived delete ($u)"
+  done
+}
+
 # exec by a plain user into a container with its own pid namespace: the
 # runtime may not join that pid namespace itself (no CAP_SYS_ADMIN in its
 # own user namespace), so its child joins it and forks the process that

@@ -230,6 +230,8 @@ runcgo_state_write (int dir_fd, const struct runcgo_container_state *st, runcgo_
     json_object_object_add (o, "notify_socket", json_object_new_string (st->notify_socket));
   if (st->unshielded_exe)
     json_object_object_add (o, "unshielded_exe", json_object_new_string (st->unshielded_exe));
+  if (st->no_process)
+    json_object_object_add (o, "no_process", json_object_new_boolean (true));
   json_object_object_add (o, "annotations", annotations_to_json (st->annotations, st->n_annotations));
   json_object_object_add (o, "poststop", hooks_to_json (st->poststop, st->n_poststop));
   json_object_object_add (o, "poststart", hooks_to_json (st->poststart, st->n_poststart));
@@ -376,6 +378,7 @@ runcgo_state_decode (const char *json, size_t len, struct runcgo_container_state
   st->rootless = get_bool (o, "rootless");
   st->new_pidns = get_bool (o, "new_pidns");
   st->detached = get_bool (o, "detached");
+  st->no_process = get_bool (o, "no_process");
   if (r == 0)
     {
       decode_annotations (o, st);

@@ -59,6 +59,7 @@ struct runcgo_container_state
   size_t n_poststart;
   bool has_poststart;      /* false: written by a runcgo that did not store them (read the config) */
   char **intelrdt_dirs;    /* resctrl groups runcgo made, rmdir'ed at delete (linux/intelrdt.c) */
+  bool no_process;         /* the config had no process: start refuses (config.md) */
   char *unshielded_exe;    /* "dev:ino" of the runtime binary when the init runs it without the
                             * exe shield (a `run`): exec waits until the init exec'd */
 };

@@ -109,7 +109,7 @@ resolve_rootfs (struct creation *c, runcgo_error_t *err)
 static int
 load_config (struct creation *c, runcgo_error_t *err)
 {
-  unsigned flags = RUNCGO_VALIDATE_NEED_PROCESS | (c->ctx->rootless ? RUNCGO_VALIDATE_ROOTLESS : 0)
+  unsigned flags = (c->run_mode ? RUNCGO_VALIDATE_NEED_PROCESS : 0) | (c->ctx->rootless ? RUNCGO_VALIDATE_ROOTLESS : 0)
                    | (c->ctx->strict_devices ? RUNCGO_VALIDATE_STRICT_DEVICES : 0);
   if (runcgo_spec_load_file (c->bundle, c->config, &c->spec, err) < 0)
     return -1;
@@ -127,7 +127,8 @@ load_config (struct creation *c, runcgo_error_t *err)
    * namespace made for them (spawn/early.c) */
   if (runcgo_userns_early_begin (c->spec, c->ctx->rootless, &c->early, err) < 0)
     return -1;
-  if (c->spec->process->terminal && c->opts->console_socket == NULL)
+  bool terminal = c->spec->process && c->spec->process->terminal;
+  if (terminal && c->opts->console_socket == NULL)
     {
       /* a foreground run drives the terminal itself, through an internal
        * console socket; everything else needs the caller's */
@@ -140,7 +141,7 @@ load_config (struct creation *c, runcgo_error_t *err)
       c->tty_sock = sv[0];
       c->console_fd = sv[1];
     }
-  if (!c->spec->process->terminal && c->opts->console_socket)
+  if (!terminal && c->opts->console_socket)
     return runcgo_fail_hint (err, 0, "set process.terminal to true, or drop --console-socket",
                              "--console-socket given but process.terminal is false");
   if (c->opts->console_socket && (c->console_fd = runcgo_console_socket_connect (c->opts->console_socket, err)) < 0)
@@ -225,8 +226,8 @@ take_listen_fds (struct creation *c)
   const char *pid = getenv ("LISTEN_PID"), *fds = getenv ("LISTEN_FDS");
   int64_t p, n;
   c->preserve_fds = c->opts->preserve_fds;
-  if (pid == NULL || fds == NULL || runcgo_parse_i64 (pid, &p) < 0 || p != getpid ()
-      || runcgo_parse_i64 (fds, &n) < 0 || n <= 0 || n > 65536)
+  if (pid == NULL || fds == NULL || runcgo_parse_i64 (pid, &p) < 0 || p != getpid () || runcgo_parse_i64 (fds, &n) < 0
+      || n <= 0 || n > 65536 || c->spec->process == NULL)
     return;
   c->listen_fds = true;
   c->preserve_fds += (int) n;
@@ -394,6 +395,7 @@ write_state (struct creation *c, runcgo_error_t *err)
     .n_poststart = h->n[RUNCGO_HOOK_POSTSTART],
     .intelrdt_dirs = c->intelrdt_dirs,
     .unshielded_exe = c->unshielded_exe,
+    .no_process = c->spec->process == NULL,
   };
   return runcgo_state_write (c->dir_fd, &st, err);
 }
@@ -793,6 +795,23 @@ start_created (struct runcgo_context *ctx, const struct runcgo_loaded *l, runcgo
   return r;
 }
 
+/* config.md: process is "REQUIRED when start is called".  Checked before
+ * the fifo is opened (that alone would release the init): the container
+ * stays created, to be exec'd into and deleted.  From the state: start
+ * never reads the config (a state from before configs without process
+ * were accepted has a process). */
+static int
+check_has_process (const struct runcgo_container_state *st, runcgo_error_t *err)
+{
+  if (!st->no_process)
+    return 0;
+  return runcgo_fail_hint (err, 0,
+                           "run programs in it with `exec`, or delete it and create it again from a config with a "
+                           "\"process\" object",
+                           "cannot start container \"%s\": its config has no \"process\", which start requires",
+                           st->id);
+}
+
 int
 runcgo_container_start (struct runcgo_context *ctx, const char *id, runcgo_error_t *err)
 {
@@ -801,6 +820,8 @@ runcgo_container_start (struct runcgo_context *ctx, const char *id, runcgo_error
   if (r == 0 && l.status != RUNCGO_STATUS_CREATED)
     r = runcgo_fail (err, 0, l.status == RUNCGO_STATUS_STOPPED ? "cannot start a container that has stopped"
                                                                : "cannot start an already running container");
+  if (r == 0)
+    r = check_has_process (l.st, err);
   if (r == 0)
     r = start_created (ctx, &l, err);
   runcgo_loaded_release (&l);

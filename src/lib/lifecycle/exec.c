@@ -38,6 +38,7 @@ struct execution
   struct runcgo_seccomp_filter *seccomp;
   struct runcgo_cgroup *cgroup;
   int init_pidfd, console_fd, tty_sock, tty_master;
+  int wasm_fd;              /* the wasm handler's engine, sealed (linux/wasm.c), or -1 */
   int seccomp_notify_fd;    /* connected to linux.seccomp.listenerPath */
   char *seccomp_notify_state;
   struct runcgo_join_result res;
@@ -143,6 +144,19 @@ add_caps (struct execution *x)
   x->proc.capabilities = &x->capset;
 }
 
+/* A container created without process has no template: start from what
+ * crun's exec does then, and no more: uid 0 of the container in "/", no
+ * environment, no capability unless --cap adds it, and no_new_privs (the
+ * flag can only turn it on) so nothing can be gained by exec. */
+static void
+template_without_process (struct execution *x)
+{
+  static char root[] = "/";
+  static const struct runcgo_caps none;
+  x->capset = none;
+  x->proc = (struct runcgo_process){ .cwd = root, .capabilities = &x->capset, .no_new_privileges = true };
+}
+
 static int
 build_process (struct execution *x, runcgo_error_t *err)
 {
@@ -159,7 +173,10 @@ build_process (struct execution *x, runcgo_error_t *err)
     }
   else
     {
-      x->proc = *x->spec->process;
+      if (x->spec->process)
+        x->proc = *x->spec->process;
+      else
+        template_without_process (x);
       x->proc.args = o->args;
       x->proc.terminal = o->tty;
     }
@@ -216,8 +233,14 @@ spawn_process (struct execution *x, runcgo_error_t *err)
     .init_pidfd = x->init_pidfd,
     .ns_flags = ns_flags_of (x->spec),
     .cgroup = x->cgroup,
-    .proc = { .p = &x->proc, .linux_ = x->spec->linux_, .seccomp = x->seccomp, .preserve_fds = x->o->preserve_fds,
-              .seccomp_notify_fd = x->seccomp_notify_fd, .seccomp_notify_state = x->seccomp_notify_state },
+    .proc = { .p = &x->proc,
+              .linux_ = x->spec->linux_,
+              .seccomp = x->seccomp,
+              .preserve_fds = x->o->preserve_fds,
+              .seccomp_notify_fd = x->seccomp_notify_fd,
+              .seccomp_notify_state = x->seccomp_notify_state,
+              .wasm = x->wasm_fd >= 0,
+              .wasm_fd = x->wasm_fd },
     .console_socket_fd = x->console_fd,
   };
   /* --ignore-paused: the process freezes as it enters the frozen cgroup,
@@ -267,6 +290,11 @@ load_everything (struct runcgo_context *ctx, struct execution *x, runcgo_error_t
     return runcgo_error_wrap (err, "exec: the container's config");
   if (build_process (x, err) < 0 || prepare_terminal (x, err) < 0)
     return -1;
+  /* a module run in a wasm container goes through the engine, as the
+   * container's own process does; opened now, while /proc/self/exe still
+   * leads to our helpers (join.c raises the exe shield) */
+  if (runcgo_wasm_wanted_for (x->spec, x->proc.args) && runcgo_wasm_open_helper (&x->wasm_fd, err) < 0)
+    return -1;
   const struct runcgo_linux *l = x->spec->linux_;
   if (l && runcgo_seccomp_prepare (x->spec, ctx->root_fd, &x->seccomp, err) < 0)
     return -1;
@@ -294,7 +322,8 @@ execution_release (struct execution *x)
   if (x->cgroup)
     runcgo_cgroup_free (x->cgroup);
   free (x->seccomp_notify_state);
-  int fds[] = { x->init_pidfd, x->console_fd, x->tty_sock, x->tty_master, x->res.pidfd, x->seccomp_notify_fd };
+  int fds[]
+      = { x->init_pidfd, x->console_fd, x->tty_sock, x->tty_master, x->res.pidfd, x->seccomp_notify_fd, x->wasm_fd };
   for (size_t i = 0; i < ARRAY_SIZE (fds); i++)
     if (fds[i] >= 0)
       close (fds[i]);
@@ -305,7 +334,7 @@ runcgo_container_exec (struct runcgo_context *ctx, const struct runcgo_exec_opts
                        runcgo_error_t *err)
 {
   struct execution x = { .o = o, .l = { .dir_fd = -1 } };
-  x.init_pidfd = x.console_fd = x.tty_sock = x.tty_master = x.res.pidfd = x.seccomp_notify_fd = -1;
+  x.init_pidfd = x.console_fd = x.tty_sock = x.tty_master = x.res.pidfd = x.seccomp_notify_fd = x.wasm_fd = -1;
   sigset_t fwd;
   runcgo_forwarded_signals (&fwd);
   if (!o->detach)

@@ -68,6 +68,10 @@ void runcgo_seccomp_cache_write (int dir_fd, const uint8_t key[32], const struct
 bool runcgo_apparmor_enabled (void);
 bool runcgo_selinux_enabled (void);
 int runcgo_lsm_apply_exec_labels (const struct runcgo_process *p, runcgo_error_t *err);
+/* The SELinux label of the keys this thread creates from now on
+ * (/proc/thread-self/attr/keycreate; runc's SetKeyLabel around the session
+ * keyring): LABEL NULL or "" resets it.  Nothing without SELinux. */
+int runcgo_selinux_set_keycreate (const char *label, runcgo_error_t *err);
 
 /* Before cloning into a container that has no user namespace: this
  * process's /proc/self/exe becomes an empty sealed memfd and no mapping of the

@@ -178,16 +178,20 @@ join_session_keyring (const struct init_ctx *c, runcgo_error_t *err)
   if (c->cfg->no_new_keyring)
     return 0;
   cleanup_free char *name = xasprintf ("_ses.%s", c->cfg->id);
+  /* the keyring is the process's: its SELinux label (runc) */
+  const struct runcgo_process *p = c->cfg->spec->process;
+  if (p && p->selinux_label && runcgo_selinux_set_keycreate (p->selinux_label, err) < 0)
+    return -1;
   if (syscall (SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, name) < 0 && errno != ENOSYS && errno != EDQUOT
       && errno != EACCES && errno != EPERM)
     return runcgo_fail (err, errno, "join a new session keyring (hint: --no-new-keyring)");
-  return 0;
+  return p && p->selinux_label ? runcgo_selinux_set_keycreate (NULL, err) : 0;
 }
 
 static int
 set_oom_score_adj (const struct runcgo_process *p, runcgo_error_t *err)
 {
-  if (!p->oom_score_adj.set)
+  if (p == NULL || !p->oom_score_adj.set)
     return 0;
   char buf[32];
   int n = snprintf (buf, sizeof (buf), "%lld", (long long) p->oom_score_adj.v);
@@ -209,7 +213,7 @@ mount_rootfs (struct init_ctx *c, runcgo_error_t *err)
   rctx->new_cgroupns = c->plan->new_cgroup;
   rctx->console_fd = -1;
   rctx->pty_master = -1;
-  rctx->terminal = c->cfg->spec->process->terminal;
+  rctx->terminal = c->cfg->spec->process && c->cfg->spec->process->terminal;
   /* idmapped binds come ready-made from the runtime (fs/idmap_mounts.c) */
   if (runcgo_idmap_mounts_count (c->cfg->spec) > 0)
     {
@@ -294,6 +298,10 @@ wait_for_start (struct init_ctx *c, runcgo_error_t *err)
   c->fifo_wfd = open (path, O_WRONLY | O_CLOEXEC);
   if (c->fifo_wfd < 0)
     return runcgo_fail (err, errno, "open exec fifo");
+  /* `start` refuses a container without a process before it opens the
+   * fifo; whoever else opened it sees the init exit, the byte unwritten */
+  if (c->cfg->spec->process == NULL)
+    return runcgo_fail (err, 0, "container \"%s\": its config has no \"process\" to start", c->cfg->id);
   if (run_own_hooks (c, RUNCGO_HOOK_START_CONTAINER, RUNCGO_STATUS_CREATED, err) < 0)
     return -1;
   if (write (c->fifo_wfd, "0", 1) != 1)
@@ -343,6 +351,8 @@ prepare (struct init_ctx *c, runcgo_error_t *err)
     return -1;
   if (setsid () < 0)
     return runcgo_fail (err, errno, "setsid");
+  if (spec->process == NULL)
+    return runcgo_hold_without_process (err);
   if (c->rctx.terminal
       && runcgo_process_hand_over_terminal (c->cfg->console_socket_fd, c->rctx.pty_master, c->rctx.console_fd,
                                             spec->process, err) < 0)

@@ -927,8 +927,7 @@ force_cgroup_v1 (struct runcgo_spec *spec, runcgo_error_t *err)
 }
 
 /* run.oci.mount_context_type names the SELinux mount option that carries
- * linux.mountLabel; runcgo applies no SELinux context yet (see mountLabel)
- * but refuses what crun refuses. */
+ * linux.mountLabel (fs/mount_opts.c); what crun refuses is refused. */
 static int
 check_mount_context_type (const struct runcgo_spec *spec, runcgo_error_t *err)
 {

@@ -342,7 +342,7 @@ struct runcgo_spec
   char *oci_version;
   char *root_path; /* as written (relative to the bundle or absolute) */
   bool root_readonly;
-  struct runcgo_process *process; /* NULL = absent (create is refused later, at start time per spec) */
+  struct runcgo_process *process; /* NULL = absent: create accepts it, start and run refuse it */
   char *hostname;
   char *domainname;
   struct runcgo_mount *mounts;
@@ -378,7 +378,7 @@ void runcgo_resources_free (struct runcgo_resources *r);
  * namespace \"foo\"") and what to do. */
 enum runcgo_validate_flags
 {
-  RUNCGO_VALIDATE_NEED_PROCESS = 1 << 0, /* create/run: process is required */
+  RUNCGO_VALIDATE_NEED_PROCESS = 1 << 0, /* run/restore: process is required (create accepts none) */
   RUNCGO_VALIDATE_ROOTLESS = 1 << 1,
   RUNCGO_VALIDATE_STRICT_DEVICES = 1 << 2, /* --device-policy strict */
 };
