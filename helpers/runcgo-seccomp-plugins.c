@@ -343,6 +343,10 @@ main (int argc, char **argv)
   char *plugins = NULL;
   parse_options (argc, argv, &h, &plugins);
   int sigfd = stop_signals ();
+  /* a process a plugin starts must not hold them: the runtime waits for
+   * the end of the ready pipe, and the socket's end means "deleted" */
+  if (fcntl (SOCK_FD, F_SETFD, FD_CLOEXEC) < 0 || fcntl (READY_FD, F_SETFD, FD_CLOEXEC) < 0)
+    die ("fds 3 and 4 must be open: %s", strerror (errno));
   /* a long-lived process keeps no directory of the caller busy */
   if (chdir ("/") < 0)
     die ("chdir /: %s", strerror (errno));
