@@ -116,6 +116,34 @@ test_lifecycle_walk_as_unprivileged_user () {
   assert_contains "$output" "does not exist" "state after delete"
 }
 
+# Until its execve the init is non-dumpable, with an mm of the host's user
+# namespace: a plain user's exec (setns through the init's pidfd) is refused
+# with EPERM.  So start returns only after the execve, as runc does (crun
+# does not).  strace, as root, holds the init 2 s at the entry of execve: an
+# early return of start makes this exec fail every time.
+test_exec_right_after_start_as_unprivileged_user () {
+  command -v strace > /dev/null || skip "strace is not installed"
+  rl_prepare "$RL_USER"
+  cfg_args sleep 1000
+  capture urt create -b "$BUNDLE" "$CID"
+  assert_status 0
+  local pid tracer
+  pid=$(urt state "$CID" | jq -r .pid)
+  strace -qq -o /dev/null -p "$pid" -e trace=execve -e inject=execve:delay_enter=2000000 &
+  tracer=$!
+  wait_until "strace attached to the init" is_traced "$pid"
+  capture urt start "$CID"
+  assert_status 0
+  capture urt exec "$CID" true
+  local exec_status=$status
+  kill "$tracer"
+  wait "$tracer" || true
+  assert_eq "$exec_status" 0 "exit status of exec right after start (output: $output)"
+  capture urt delete -f "$CID"
+  assert_status 0
+}
+is_traced () { [ "$(awk '/^TracerPid:/ { print $2 }' "/proc/$1/status")" != 0 ]; }
+
 # exec by a plain user into a container with its own pid namespace: the
 # runtime may not join that pid namespace itself (no CAP_SYS_ADMIN in its
 # own user namespace), so its child joins it and forks the process that

@@ -69,6 +69,7 @@ struct creation
   struct runcgo_helper_proc plugins_helper; /* run.oci.seccomp.plugins */
   struct runcgo_userns_early early; /* rootless: the user namespace, mapped while we work */
   const char *planned_cgroup; /* while the cgroup is being made: its path */
+  char *unshielded_exe;       /* the init runs without the exe shield: our binary's identity */
   bool early_state_written;
   struct runcgo_spawn_result res;
 };
@@ -315,6 +316,21 @@ slirp_finish (void *opaque, runcgo_error_t *err)
   return runcgo_slirp_finish (&c->slirp_helper, c->dir_fd, err);
 }
 
+/* The exe shield (CVE-2019-5736) costs 1.2 ms of a `run`: it is raised
+ * unless runcgo_exe_shield_needed says no container process can see the
+ * init before its exec.  Then the state records our binary, for `exec` to
+ * wait for that exec (and the shield is raised if it cannot be read). */
+static bool
+init_exe_shield (struct creation *c)
+{
+  if (runcgo_exe_shield_needed (c->spec, c->run_mode))
+    return true;
+  if (runcgo_spec_namespace (c->spec, RUNCGO_NS_USER))
+    return false;
+  c->unshielded_exe = runcgo_exe_identity (0);
+  return c->unshielded_exe == NULL;
+}
+
 static int
 spawn_init (struct creation *c, runcgo_error_t *err)
 {
@@ -335,6 +351,7 @@ spawn_init (struct creation *c, runcgo_error_t *err)
     .no_pivot = c->opts->no_pivot,
     .no_new_keyring = c->opts->no_new_keyring,
     .rootless = c->ctx->rootless,
+    .exe_shield = init_exe_shield (c),
     .net_begin = c->slirp.enabled ? slirp_begin : NULL,
     .net_finish = c->slirp.enabled ? slirp_finish : NULL,
     .net_opaque = c,
@@ -385,7 +402,10 @@ write_state (struct creation *c, runcgo_error_t *err)
     .notify_socket = (char *) c->notify_socket,
     .poststop = h->list[RUNCGO_HOOK_POSTSTOP],
     .n_poststop = h->n[RUNCGO_HOOK_POSTSTOP],
+    .poststart = h->list[RUNCGO_HOOK_POSTSTART],
+    .n_poststart = h->n[RUNCGO_HOOK_POSTSTART],
     .intelrdt_dirs = c->intelrdt_dirs,
+    .unshielded_exe = c->unshielded_exe,
   };
   return runcgo_state_write (c->dir_fd, &st, err);
 }
@@ -453,6 +473,7 @@ creation_release (struct creation *c)
   runcgo_spec_free (c->spec);
   runcgo_seccomp_filter_free (c->seccomp);
   runcgo_strv_free (c->intelrdt_dirs);
+  free (c->unshielded_exe);
   runcgo_slirp_config_release (&c->slirp);
   runcgo_userns_early_release (&c->early);
   if (c->slirp_helper.ready_fd >= 0)
@@ -622,8 +643,8 @@ wait_fifo_reader (int fifo, int pidfd, runcgo_error_t *err)
 }
 
 /* After its byte the init keeps the fifo's write end open, close-on-exec:
- * it hangs up when the process is executed (or the init died), and the
- * poststart hooks must not run before that (config.md, "Poststart"). */
+ * it hangs up when the process is executed (or the init died).  See
+ * start_created for when start waits for that. */
 static void
 wait_fifo_hangup (int fifo)
 {
@@ -678,18 +699,46 @@ run_hooks_warn (const struct runcgo_hook *list, size_t n, enum runcgo_hook_kind 
 /* A failing poststart hook fails the operation (runtime.md, lifecycle step 9:
  * "generate an error, stop the container"; runtime-spec 1.0.0 only asked for
  * a warning): the hooks after it do not run and the caller stops the
- * container. */
+ * container.  ANN: the container's annotations (state, hooks' output). */
+static int
+run_poststart (struct runcgo_hooks *hooks, const char *id, pid_t pid, const char *bundle, const struct runcgo_kv *ann,
+               size_t n_ann, runcgo_error_t *err)
+{
+  if (hooks->n[RUNCGO_HOOK_POSTSTART] == 0)
+    return 0;
+  cleanup_free char *state = runcgo_state_oci_json (id, RUNCGO_STATUS_RUNNING, pid, bundle, ann, n_ann);
+  if (runcgo_hooks_open_output (hooks, ann, n_ann, err) == 0
+      && runcgo_hooks_run (hooks, RUNCGO_HOOK_POSTSTART, state, err) == 0)
+    return 0;
+  return runcgo_error_wrap (err, "container \"%s\" stopped", id);
+}
+
 static int
 poststart_hooks (struct runcgo_spec *spec, const char *id, pid_t pid, const char *bundle, runcgo_error_t *err)
 {
-  if (spec == NULL || spec->hooks.n[RUNCGO_HOOK_POSTSTART] == 0)
-    return 0;
-  cleanup_free char *state = runcgo_state_oci_json (id, RUNCGO_STATUS_RUNNING, pid, bundle, spec->annotations,
-                                                    spec->n_annotations);
-  if (runcgo_hooks_open_output (&spec->hooks, spec->annotations, spec->n_annotations, err) == 0
-      && runcgo_hooks_run (&spec->hooks, RUNCGO_HOOK_POSTSTART, state, err) == 0)
-    return 0;
-  return runcgo_error_wrap (err, "container \"%s\" stopped", id);
+  return run_poststart (&spec->hooks, id, pid, bundle, spec->annotations, spec->n_annotations, err);
+}
+
+/* start's poststart hooks, from the state (create stored them: start never
+ * reads the config, which may have changed or gone since); a state written
+ * before runcgo stored them has none: read them from the config then, as
+ * start did before (*SPEC owns them; an unreadable config means none). */
+static void
+poststart_of_state (const struct runcgo_container_state *st, struct runcgo_spec **spec, struct runcgo_hooks *h)
+{
+  runcgo_error_t ignored = NULL;
+  memset (h, 0, sizeof (*h));
+  if (st->has_poststart)
+    {
+      h->list[RUNCGO_HOOK_POSTSTART] = st->poststart;
+      h->n[RUNCGO_HOOK_POSTSTART] = st->n_poststart;
+    }
+  else if (runcgo_state_load_spec (st, spec, &ignored) == 0)
+    {
+      h->list[RUNCGO_HOOK_POSTSTART] = (*spec)->hooks.list[RUNCGO_HOOK_POSTSTART];
+      h->n[RUNCGO_HOOK_POSTSTART] = (*spec)->hooks.n[RUNCGO_HOOK_POSTSTART];
+    }
+  runcgo_error_release (&ignored);
 }
 
 /* Stop a container whose start failed after its process ran: SIGKILL its
@@ -704,7 +753,16 @@ stop_started (int pidfd)
 }
 
 /* Release a created container: notify socket first (opening the fifo
- * already releases the init), then the fifo, READY, poststart. */
+ * already releases the init), then the fifo, READY, poststart.
+ *
+ * The init writes the fifo's byte before its last steps (seccomp, identity,
+ * execve).  start waits for the execve (the fifo's hang-up) only where that
+ * is seen: before poststart hooks (config.md, "Poststart": after the process
+ * is executed), and for a rootless container, whose init stays non-dumpable
+ * with an mm of the host's user namespace until the execve: an unprivileged
+ * `exec` right after start would be refused (setns: EPERM).  runc reads the
+ * fifo to EOF, so it waits too; crun returns after the byte.  An error after
+ * the byte is the init's to log either way (doc/design/sync-protocol.md). */
 static int
 start_created (struct runcgo_context *ctx, const struct runcgo_loaded *l, runcgo_error_t *err)
 {
@@ -721,25 +779,31 @@ start_created (struct runcgo_context *ctx, const struct runcgo_loaded *l, runcgo
   cleanup_close int pidfd = (int) syscall (SYS_pidfd_open, st->pid, 0);
   if (pidfd < 0)
     return runcgo_fail (err, 0, "cannot start container \"%s\": its init is gone", st->id);
+  struct runcgo_spec *spec = NULL;
+  struct runcgo_hooks hooks;
+  poststart_of_state (st, &spec, &hooks);
+  int r = -1;
   cleanup_close int fifo = openat (l->dir_fd, RUNCGO_EXEC_FIFO, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
   if (fifo < 0)
-    return runcgo_fail (err, errno, "open exec fifo of container \"%s\"", st->id);
-  if (wait_fifo_reader (fifo, pidfd, err) < 0)
-    return -1;
-  unlinkat (l->dir_fd, RUNCGO_EXEC_FIFO, 0);
-  wait_fifo_hangup (fifo);
-  if (notify >= 0 && runcgo_notify_forward_ready (notify, pidfd, st->pid, st->notify_socket, err) < 0)
-    return -1;
-  struct runcgo_spec *spec = NULL;
-  runcgo_error_t ignored = NULL;
-  int r = 0;
-  if (runcgo_state_load_spec (st, &spec, &ignored) == 0
-      && poststart_hooks (spec, st->id, st->pid, st->bundle, err) < 0)
+    runcgo_fail (err, errno, "open exec fifo of container \"%s\"", st->id);
+  else if (wait_fifo_reader (fifo, pidfd, err) == 0)
+    {
+      unlinkat (l->dir_fd, RUNCGO_EXEC_FIFO, 0);
+      if (hooks.n[RUNCGO_HOOK_POSTSTART] > 0 || st->rootless)
+        wait_fifo_hangup (fifo);
+      r = 0;
+    }
+  if (r == 0 && notify >= 0 && runcgo_notify_forward_ready (notify, pidfd, st->pid, st->notify_socket, err) < 0)
+    r = -1;
+  if (r == 0 && run_poststart (&hooks, st->id, st->pid, st->bundle, st->annotations, st->n_annotations, err) < 0)
     {
       stop_started (pidfd);
       r = -1;
     }
-  runcgo_error_release (&ignored);
+  if (hooks.out_fd > 0)
+    close (hooks.out_fd);
+  if (hooks.err_fd > 0)
+    close (hooks.err_fd);
   runcgo_spec_free (spec);
   return r;
 }

@@ -19,6 +19,7 @@
 #include "core/log.h"
 #include "core/state.h"
 #include "core/util.h"
+#include "security/security.h"
 #include "exec.h"
 #include "linux/linux.h"
 #include "spawn/join.h"
@@ -53,6 +54,9 @@ check_status (struct execution *x, runcgo_error_t *err)
   if (s == RUNCGO_STATUS_PAUSED && !x->o->ignore_paused)
     return runcgo_fail_hint (err, 0, "resume it first, or pass --ignore-paused",
                              "cannot exec into a paused container");
+  /* a `run` whose init is not shielded: nothing may join before its exec */
+  if (x->l.st->unshielded_exe && runcgo_exe_wait_init_exec (x->l.st->pid, x->l.st->unshielded_exe, err) < 0)
+    return -1;
   x->init_pidfd = (int) syscall (SYS_pidfd_open, x->l.st->pid, 0);
   /* the pidfd pins the process: check it is still our init (not a reuse) */
   if (x->init_pidfd < 0 || !runcgo_pid_is_alive (x->l.st->pid, x->l.st->start_time))

@@ -73,5 +73,14 @@ int runcgo_lsm_apply_exec_labels (const struct runcgo_process *p, runcgo_error_t
  * process's /proc/self/exe becomes an empty sealed memfd and no mapping of the
  * runtime's binary is left (children inherit both).  Idempotent. */
 int runcgo_exe_shield (runcgo_error_t *err);
+/* Whether a new container's init needs the shield (exe_shield.c says when
+ * it does not); run_mode: a `run`, whose init execs without waiting. */
+bool runcgo_exe_shield_needed (const struct runcgo_spec *spec, bool run_mode);
+/* "dev:ino" of /proc/PID/exe (0: our own), NULL if it cannot be read. */
+char *runcgo_exe_identity (pid_t pid);
+/* `exec` into a container whose init ran unshielded (state unshielded_exe
+ * = IDENTITY): wait until the init has exec'd the container process, so
+ * that nothing exec starts shares the pid namespace with the runtime. */
+int runcgo_exe_wait_init_exec (pid_t pid, const char *identity, runcgo_error_t *err);
 
 #endif

@@ -42,6 +42,7 @@ struct init_ctx
   const struct runcgo_spawn_config *cfg;
   const struct runcgo_ns_plan *plan;
   const int *ns_fds;
+  struct runcgo_cgroup_self_join *join;
   int sync_fd;
   pid_t host_pid;      /* from HOOKS_DONE, for the hooks' state */
   int fifo_wfd;        /* exec fifo, open until execve (see wait_for_start) */
@@ -136,8 +137,8 @@ enter_namespaces (struct init_ctx *c, runcgo_error_t *err)
     return -1;
   if (c->plan->fork_for_pid && runcgo_sync_fork_sibling (c->sync_fd, "container init", err) < 0)
     return -1;
-  /* the parent joined our cgroup before PARENT_READY: a cgroup namespace
-   * unshared now is rooted at the container's cgroup */
+  /* we joined our cgroup (v1) or the parent did (before PARENT_READY): a
+   * cgroup namespace unshared now is rooted at the container's cgroup */
   if (c->plan->new_cgroup && unshare (CLONE_NEWCGROUP) < 0)
     return runcgo_fail (err, errno, "create cgroup namespace");
   if (join_ns (c, RUNCGO_NS_TIME, err) < 0)
@@ -318,6 +319,11 @@ prepare (struct init_ctx *c, runcgo_error_t *err)
   struct runcgo_sync_msg msg;
   if (runcgo_sync_expect (c->sync_fd, RUNCGO_SYNC_PARENT_READY, &msg, err) < 0)
     return -1;
+  /* after PARENT_READY, so that the parent hears why it failed; before the
+   * fork of a sibling init (it inherits the cgroups) and the cgroup
+   * namespace */
+  if (runcgo_cgroup_self_join (c->join, err) < 0)
+    return -1;
   /* nothing in the container may ptrace us or open /proc/PID/exe (our
    * binary) while we are still the runtime (CVE-2016-9962, CVE-2019-5736) */
   if (!c->plan->slow || !c->plan->new_user)
@@ -355,9 +361,10 @@ prepare (struct init_ctx *c, runcgo_error_t *err)
 
 void
 runcgo_init_main (const struct runcgo_spawn_config *cfg, const struct runcgo_ns_plan *plan, const int *ns_fds,
-                  int sync_fd)
+                  struct runcgo_cgroup_self_join *join, int sync_fd)
 {
-  struct init_ctx c = { .cfg = cfg, .plan = plan, .ns_fds = ns_fds, .sync_fd = sync_fd, .fifo_wfd = -1 };
+  struct init_ctx c
+      = { .cfg = cfg, .plan = plan, .ns_fds = ns_fds, .join = join, .sync_fd = sync_fd, .fifo_wfd = -1 };
   runcgo_error_t err = NULL;
   /* a foreground run blocked the signals it forwards, and the caller may
    * have ignored some: the container starts with a clean slate */
