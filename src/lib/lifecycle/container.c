@@ -32,6 +32,7 @@
 #include "linux/intelrdt.h"
 #include "linux/netdev.h"
 #include "net/slirp.h"
+#include "security/seccomp_plugins.h"
 #include "security/security.h"
 #include "security/seccomp_notify.h"
 #include "spawn/spawn.h"
@@ -64,7 +65,8 @@ struct creation
   const char *notify_socket; /* the caller's NOTIFY_SOCKET */
   char **intelrdt_dirs;      /* resctrl groups we made: removed by unwind and delete */
   struct runcgo_slirp_config slirp;       /* --net slirp / run.oci.runcgo.network */
-  struct runcgo_slirp_helper slirp_helper;
+  struct runcgo_helper_proc slirp_helper;
+  struct runcgo_helper_proc plugins_helper; /* run.oci.seccomp.plugins */
   struct runcgo_userns_early early; /* rootless: the user namespace, mapped while we work */
   const char *planned_cgroup; /* while the cgroup is being made: its path */
   char *unshielded_exe;       /* the init runs without the exe shield: our binary's identity */
@@ -291,6 +293,16 @@ make_cgroup (struct creation *c, runcgo_error_t *err)
   return 0;
 }
 
+/* run.oci.seccomp.plugins: the helper becomes the listener's agent */
+static int
+start_seccomp_plugins (struct creation *c, runcgo_error_t *err)
+{
+  struct runcgo_seccomp_plugins_conf conf
+      = { .state_root = c->ctx->state_root, .id = c->opts->id, .bundle = c->bundle, .config = c->config };
+  return runcgo_seccomp_plugins_start (c->spec->linux_ ? c->spec->linux_->seccomp : NULL, c->seccomp, &conf,
+                                       c->dir_fd, &c->seccomp_notify_fd, &c->plugins_helper, err);
+}
+
 static int
 slirp_begin (void *opaque, pid_t pid, int pidfd, runcgo_error_t *err)
 {
@@ -443,6 +455,7 @@ creation_unwind (struct creation *c)
       waitpid (c->res.pid, NULL, 0);
     }
   runcgo_slirp_abort (&c->slirp_helper);
+  runcgo_helper_proc_abort (&c->plugins_helper);
   if (c->cgroup)
     runcgo_cgroup_destroy (c->cgroup, &ignored);
   runcgo_error_release (&ignored);
@@ -486,7 +499,8 @@ creation_run (struct creation *c, runcgo_error_t *err)
   if (resolve_bundle (c, err) < 0 || load_config (c, err) < 0)
     return -1;
   take_listen_fds (c);
-  if (make_state_dir (c, err) < 0 || prepare_notify (c, err) < 0 || make_cgroup (c, err) < 0
+  if (make_state_dir (c, err) < 0 || start_seccomp_plugins (c, err) < 0 || prepare_notify (c, err) < 0
+      || make_cgroup (c, err) < 0
       || (!c->early_state_written && write_state (c, err) < 0) || spawn_init (c, err) < 0)
     return -1;
   if (apply_intel_rdt (c, err) < 0 || runcgo_cgroup_delegate (c->cgroup, c->res.pid, err) < 0
@@ -516,7 +530,8 @@ creation_init (struct creation *c, struct runcgo_context *ctx, const struct runc
   c->run_mode = run_mode;
   c->dir_fd = c->fifo_fd = c->console_fd = c->tty_sock = c->tty_master = c->wasm_fd = c->seccomp_notify_fd = -1;
   c->res.pidfd = c->res.sync_fd = -1;
-  runcgo_slirp_helper_init (&c->slirp_helper);
+  runcgo_helper_proc_init (&c->slirp_helper);
+  runcgo_helper_proc_init (&c->plugins_helper);
 }
 
 int
@@ -950,6 +965,7 @@ destroy_container (struct runcgo_context *ctx, struct runcgo_loaded *l, runcgo_e
     }
   int r = kill_everything (l->st, cg, err);
   runcgo_slirp_stop (l->dir_fd);
+  runcgo_seccomp_plugins_stop (l->dir_fd);
   if (r == 0 && cg && runcgo_cgroup_destroy (cg, err) < 0)
     r = -1;
   if (cg)

@@ -24,6 +24,7 @@
 #include "linux/linux.h"
 #include "spawn/join.h"
 #include "security/seccomp_notify.h"
+#include "security/seccomp_plugins.h"
 
 struct execution
 {
@@ -39,7 +40,8 @@ struct execution
   struct runcgo_cgroup *cgroup;
   int init_pidfd, console_fd, tty_sock, tty_master;
   int wasm_fd;              /* the wasm handler's engine, sealed (linux/wasm.c), or -1 */
-  int seccomp_notify_fd;    /* connected to linux.seccomp.listenerPath */
+  int seccomp_notify_fd;    /* connected to linux.seccomp.listenerPath, or the plugin helper's */
+  struct runcgo_helper_proc plugins_helper; /* run.oci.seccomp.plugins */
   char *seccomp_notify_state;
   struct runcgo_join_result res;
 };
@@ -300,6 +302,12 @@ load_everything (struct runcgo_context *ctx, struct execution *x, runcgo_error_t
     return -1;
   if (x->seccomp && runcgo_seccomp_notify_connect (l->seccomp, x->seccomp, &x->seccomp_notify_fd, err) < 0)
     return -1;
+  struct runcgo_seccomp_plugins_conf conf
+      = { .state_root = ctx->state_root, .id = x->o->id, .bundle = x->l.st->bundle, .config = x->l.st->config };
+  if (x->seccomp
+      && runcgo_seccomp_plugins_start (l->seccomp, x->seccomp, &conf, x->l.dir_fd, &x->seccomp_notify_fd,
+                                       &x->plugins_helper, err) < 0)
+    return -1;
   if (x->seccomp_notify_fd >= 0)
     x->seccomp_notify_state = runcgo_seccomp_notify_state (x->spec, x->o->id, x->l.st->bundle, RUNCGO_STATUS_RUNNING,
                                                            x->l.st->pid);
@@ -335,6 +343,7 @@ runcgo_container_exec (struct runcgo_context *ctx, const struct runcgo_exec_opts
 {
   struct execution x = { .o = o, .l = { .dir_fd = -1 } };
   x.init_pidfd = x.console_fd = x.tty_sock = x.tty_master = x.res.pidfd = x.seccomp_notify_fd = x.wasm_fd = -1;
+  runcgo_helper_proc_init (&x.plugins_helper);
   sigset_t fwd;
   runcgo_forwarded_signals (&fwd);
   if (!o->detach)
@@ -359,6 +368,8 @@ runcgo_container_exec (struct runcgo_context *ctx, const struct runcgo_exec_opts
       syscall (SYS_pidfd_send_signal, x.res.pidfd, SIGKILL, NULL, 0);
       waitpid (x.res.pid, NULL, 0);
     }
+  if (r < 0)
+    runcgo_helper_proc_abort (&x.plugins_helper);
   *exit_status = 0;
   if (r == 0 && !o->detach)
     r = runcgo_wait_foreground (x.res.pidfd, x.res.pid, x.tty_master, &fwd, exit_status, err);

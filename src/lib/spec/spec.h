@@ -206,6 +206,7 @@ struct runcgo_seccomp
   struct runcgo_seccomp_syscall *syscalls;
   size_t n_syscalls;
   bool fail_unknown; /* not from JSON: run.oci.seccomp_fail_unknown_syscall */
+  char *plugins;     /* not from JSON: run.oci.seccomp.plugins, checked (see load.c) */
 };
 
 /* linux.resources */
@@ -408,6 +409,9 @@ const char *runcgo_spec_annotation (const struct runcgo_spec *spec, const char *
 #define RUNCGO_ANN_PIDFD_RECEIVER "run.oci.pidfd_receiver"
 /* run.oci.seccomp.receiver (crun): linux.seccomp.listenerPath when absent. */
 #define RUNCGO_ANN_SECCOMP_RECEIVER "run.oci.seccomp.receiver"
+/* run.oci.seccomp.plugins (crun): PLUGIN[:PLUGIN...], shared libraries that
+ * answer the SCMP_ACT_NOTIFY syscalls (security/seccomp_plugins.h). */
+#define RUNCGO_ANN_SECCOMP_PLUGINS "run.oci.seccomp.plugins"
 bool runcgo_spec_keeps_groups (const struct runcgo_spec *spec);
 /* The same in a bare list (a state's annotations). */
 const char *runcgo_kv_get (const struct runcgo_kv *kv, size_t n, const char *key);

@@ -380,8 +380,10 @@ validate_syscall (const struct runcgo_seccomp *s, size_t i, runcgo_error_t *err)
                         "linux.seccomp.syscalls[%zu].errnoRet: only SCMP_ACT_ERRNO and SCMP_ACT_TRACE "
                         "return an errno, not %s",
                         i, sc->action);
-  if (strcmp (sc->action, "SCMP_ACT_NOTIFY") == 0 && s->listener_path == NULL)
-    return runcgo_fail_hint (err, 0, "set linux.seccomp.listenerPath to the agent's socket",
+  if (strcmp (sc->action, "SCMP_ACT_NOTIFY") == 0 && s->listener_path == NULL && s->plugins == NULL)
+    return runcgo_fail_hint (err, 0,
+                             "set linux.seccomp.listenerPath to the agent's socket, or name plugins in the "
+                             "annotation " RUNCGO_ANN_SECCOMP_PLUGINS,
                              "linux.seccomp.syscalls[%zu].action: SCMP_ACT_NOTIFY needs a listener", i);
   for (size_t j = 0; j < sc->n_args; j++)
     {
