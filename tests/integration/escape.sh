@@ -226,4 +226,65 @@ test_created_init_cannot_be_ptraced_from_a_shared_pid_namespace () {
   assert_status 0
 }
 
+# ------------------------------------------------------------ run without the shield
+
+# state_field ID KEY: KEY of ID's state.json (runcgo's own file, read as root).
+state_field () {
+  jq -r --arg k "$2" '.[$k] // empty' "$ROOT/$1/state.json"
+}
+
+# A `run` whose container has its own pid namespace and no container-side
+# hook skips the exe shield (it costs 1.2 ms of a run): nothing of the
+# container is in that pid namespace before the init's exec.  An exec that
+# comes in that window (here the run's START is held back 1 s by strace)
+# waits for the init's exec: even with CAP_SYS_PTRACE it finds the
+# container's binary as pid 1, never the runtime.
+test_exec_waits_for_the_exec_of_an_unshielded_run_init () {
+  command -v strace > /dev/null || skip "strace is not installed"
+  runtime_copy
+  grant_ptrace
+  cfg_args sleep 1000
+  timeout 60 strace -qq -o /dev/null -e trace=sendto -e inject=sendto:delay_enter=1000000:when=2+ \
+    "$RTC" --root "$ROOT" run -d -b "$BUNDLE" "$CID" > /dev/null 2>&1 &
+  local held=$!
+  wait_until "the held run's state" test -s "$ROOT/$CID/state.json"
+  wait_until "the held run's init pid" test -n "$(state_field "$CID" pid)"
+  [ -n "$(state_field "$CID" unshielded_exe)" ] || fail "the run's init was shielded: nothing was tested"
+  capture rtc exec "$CID" readlink /proc/1/exe
+  assert_status 0
+  assert_eq "$output" /bin/busybox "pid 1's binary as the exec'd process sees it"
+  wait "$held" || fail "the held run failed"
+  capture rtc delete -f "$CID"
+  assert_status 0
+}
+
+# The shield stays for every init that container code could see: a created
+# one (exec may join before start), one with a startContainer hook (it runs
+# in the container's namespaces) and one joining an existing pid namespace.
+test_run_keeps_the_shield_where_the_container_can_see_the_init () {
+  cfg_args sleep 1000
+  capture rt run -d -b "$BUNDLE" "$CID"
+  assert_status 0
+  [ -n "$(state_field "$CID" unshielded_exe)" ] || fail "a plain run -d was shielded"
+  make_bundle "$T/b1"
+  cfg_args -b "$T/b1" sleep 1000
+  capture rt create -b "$T/b1" "$CID-c"
+  assert_status 0
+  [ -z "$(state_field "$CID-c" unshielded_exe)" ] || fail "a created init runs unshielded"
+  make_bundle "$T/b2"
+  cfg -b "$T/b2" '.hooks.startContainer = [{"path": "/bin/true"}]'
+  cfg_args -b "$T/b2" sleep 1000
+  capture rt run -d -b "$T/b2" "$CID-h"
+  assert_status 0
+  [ -z "$(state_field "$CID-h" unshielded_exe)" ] || fail "a run with a startContainer hook runs unshielded"
+  shared_pidns_bundle "$T/b3"
+  capture rt run -d -b "$T/b3" "$CID-p"
+  assert_status 0
+  [ -z "$(state_field "$CID-p" unshielded_exe)" ] || fail "a run joining a pid namespace runs unshielded"
+  for id in "$CID-p" "$CID-h" "$CID-c" "$CID"; do
+    capture rt delete -f "$id"
+    assert_status 0
+  done
+}
+
 run_tests "$@"

@@ -17,9 +17,11 @@ RL_OPEN_DEVICES=''
 
 command -v strace > /dev/null || STRACE_MISSING=1
 
-# Each state write renames the recovery record, then state.json (state.c):
-# the early state is renameat 1 and 2, the final one (with the pid) 3 and 4.
-FINAL_STATE_WRITE=3
+# Each state write renames the recovery record, then state.json (state.c),
+# trying an exchange first (util.c): the early state's exchanges fail (the
+# files are new: renameat2 1 and 2, then renameat 1 and 2), the final state
+# (with the pid) is renameat2 3 and 4.
+FINAL_STATE_WRITE="renameat2 3"
 
 # The runtime as root (rt), or as the rootless user (RT=urt, AS=as_user).
 RT=rt
@@ -101,7 +103,7 @@ test_kill_after_mounts_before_the_final_state_write () {
   cfg_args sleep 1000
   # the init has mounted everything, sent READY and waits for `start`;
   # state.json still has no pid
-  kill_create_at renameat "$FINAL_STATE_WRITE"
+  kill_create_at $FINAL_STATE_WRITE
   [ "$(rt state "$CID" | jq -r .pid)" = 0 ] || fail "the state has a pid: the kill came too late"
   after_kill_cleans_up
 }
@@ -123,7 +125,7 @@ test_rootless_without_cgroup_kill_after_ready_before_the_state_write () {
   rl_prepare "$RL_USER"
   RT=urt AS=(as_user "$RU")
   cfg_args sleep 1000
-  kill_create_at renameat "$FINAL_STATE_WRITE"
+  kill_create_at $FINAL_STATE_WRITE
   # the early state names the cgroup the runtime would have made
   assert_eq "$(find /sys/fs/cgroup -type d -name "$CID")" "" "cgroups of the container"
   [ "$(urt state "$CID" | jq -r .pid)" = 0 ] || fail "the state has a pid: the kill came too late"

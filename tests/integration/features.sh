@@ -120,14 +120,27 @@ test_exec_apparmor_and_process_label_flags_reach_the_process () {
   capture rt delete -f "$CID"
 }
 
+# Without SELinux (this host) linux.mountLabel is a warning and nothing is
+# labelled: every mount that would take it (tmpfs, devpts, mqueue, a masked
+# directory, whatever the context type) is made as without it.  The data
+# each would get with SELinux: U:test_mount_opts.c test_mount_label_data.
 test_mount_label_without_selinux_is_a_warning () {
   runc_differs "runc ignores mountLabel silently"
   [ -e /sys/fs/selinux/enforce ] && skip "SELinux is enabled here"
-  cfg '.linux.mountLabel = "system_u:object_r:container_file_t:s0"'
-  cfg_args true
+  cfg '.linux.mountLabel = "system_u:object_r:container_file_t:s0:c1,c2"
+       | .annotations["run.oci.mount_context_type"] = "fscontext"
+       | .mounts += [{"destination": "/tmp", "type": "tmpfs", "source": "tmpfs", "options": ["mode=1777", "size=1m"]}]
+       | .linux.maskedPaths += ["/etc"]'
+  cfg_args sh -c 'awk "{ print \$5, \$(NF-2) }" /proc/self/mountinfo; echo; cat /proc/self/mountinfo; ls /etc | wc -l'
   capture rt run -b "$BUNDLE" "$CID"
   assert_status 0
-  assert_match "$stderr" 'linux.mountLabel .* ignored: SELinux is not enabled' "warning"
+  assert_match "$stderr" 'linux.mountLabel "system_u:object_r:container_file_t:s0:c1,c2" ignored: SELinux is not enabled' \
+    "warning"
+  for m in "/tmp tmpfs" "/dev/pts devpts" "/dev/mqueue mqueue" "/etc tmpfs" "/dev/shm tmpfs"; do
+    assert_match "$stdout" "^$m\$" "mount $m"
+  done
+  assert_no_match "$stdout" 'context=|container_file_t' "mount options"
+  assert_eq "$(tail -n 1 <<< "$stdout")" 0 "entries of the masked /etc"
 }
 
 # ------------------------------------------------------------------ cpu controller

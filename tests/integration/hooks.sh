@@ -180,6 +180,48 @@ test_poststart_hook_failure_fails_start_and_stops_the_container () {
   assert_status 0
 }
 
+# create stores the poststart hooks in the state: start runs them from there
+# and never reads config.json, which may have changed or gone since.
+test_start_runs_poststart_hooks_from_the_state_not_the_config () {
+  runc_differs "runc 1.1 runs poststart hooks during create"
+  cfg_share
+  cfg '.hooks.poststart = [$h, {"path": "/bin/false"}]' --argjson h "$(hook "$SHARED" poststart)"
+  cfg_args sleep 1000
+  capture rt create -b "$BUNDLE" "$CID"
+  assert_status 0
+  echo 'not json {' > "$BUNDLE/config.json"
+  capture rt start "$CID"
+  assert_status 1
+  assert_match "$output" 'hook poststart\[1\] \(/bin/false\)' "error message"
+  [ -s "$SHARED/poststart.json" ] || fail "the poststart hook did not run"
+  assert_eq "$(jq -r .status "$SHARED/poststart.json")" running "status given to poststart"
+  assert_eq "$(jq -r .id "$SHARED/poststart.json")" "$CID" "id given to poststart"
+  assert_eq "$(status_of "$CID")" stopped "status after the failed start"
+  capture rt delete "$CID"
+  assert_status 0
+}
+
+# A state.json from a runcgo that did not store the poststart hooks (no
+# "poststart" field): start reads them from the config, as that runcgo did.
+test_start_of_an_old_state_reads_the_poststart_hooks_from_the_config () {
+  runc_differs "runcgo's own state.json"
+  cfg_share
+  cfg '.hooks.poststart = [$h]' --argjson h "$(hook "$SHARED" poststart)"
+  cfg_args sleep 1000
+  capture rt create -b "$BUNDLE" "$CID"
+  assert_status 0
+  local st=$ROOT/$CID/state.json
+  assert_eq "$(jq -c '.poststart | map(.path)' "$st")" '["/bin/sh"]' "poststart hooks in state.json"
+  jq -c 'del(.poststart)' "$st" > "$T/old-state.json"
+  cat "$T/old-state.json" > "$st"
+  capture rt start "$CID"
+  assert_status 0
+  [ -s "$SHARED/poststart.json" ] || fail "the poststart hook of the config did not run"
+  assert_eq "$(jq -r .pid "$SHARED/poststart.json")" "$(pid_of "$CID")" "pid given to poststart"
+  capture rt delete -f "$CID"
+  assert_status 0
+}
+
 test_poststart_hook_failure_fails_run_and_leaves_nothing () {
   cfg '.hooks.poststart = [{"path": "/bin/false"}]'
   cfg_args sleep 1000

@@ -401,4 +401,77 @@ test_state_dir_and_file_are_private () {
   assert_eq "$mode" 700 "mode of the state dir"
 }
 
+# A config without process (config.md: "REQUIRED when start is called"):
+# create makes a container that waits like any created one; start refuses
+# it with exit 1 and leaves it created (its init untouched); delete removes
+# it.  runc refuses such a config at create, crun accepts it.
+test_create_without_process_is_created_and_start_refuses_it () {
+  runc_differs "runc refuses a config without process at create"
+  cfg 'del(.process)'
+  capture rt create -b "$BUNDLE" "$CID"
+  assert_status 0
+  assert_eq "$(status_of "$CID")" created "status after create"
+  pid=$(pid_of "$CID")
+  expect_error 'cannot start container "'"$CID"'": its config has no "process", which start requires.*hint: run programs in it with `exec`' \
+    rt start "$CID"
+  assert_eq "$(status_of "$CID")" created "status after the refused start"
+  assert_eq "$(pid_of "$CID")" "$pid" "init after the refused start"
+  [ -e "$ROOT/$CID/exec.fifo" ] || fail "the refused start removed the exec fifo"
+  # the init waits with nothing: no capability, no_new_privs, root of the container in /
+  assert_eq "$(awk '/^Cap(Eff|Prm|Bnd|Inh|Amb):/ { print $2 }' "/proc/$pid/status" | sort -u)" 0000000000000000 \
+    "capabilities of the waiting init"
+  assert_eq "$(awk '/^NoNewPrivs:/ { print $2 }' "/proc/$pid/status")" 1 "no_new_privs of the waiting init"
+  capture rt delete "$CID"
+  assert_status 0
+  pid_gone "$pid" || fail "init $pid survived delete"
+  capture rt state "$CID"
+  assert_status 1
+}
+
+test_run_without_process_fails_before_anything_exists () {
+  cfg 'del(.process)'
+  expect_error 'process: required to run a container.*hint: add a "process" object' rt run -b "$BUNDLE" "$CID"
+  runc_differs "runc says: process property must not be empty"
+  capture rt list -q
+  assert_eq "$stdout" "" "containers after the refused run"
+  capture rt run -d -b "$BUNDLE" "$CID"
+  assert_status 1
+  assert_contains "$output" 'process: required to run a container' "run -d"
+}
+
+# exec works into it (crun's exec does the same): uid 0 in /, no
+# capability but those --cap adds, no_new_privs, the exit status passed on.
+test_exec_into_a_container_without_process () {
+  runc_differs "runc refuses a config without process at create"
+  cfg 'del(.process)'
+  capture rt create -b "$BUNDLE" "$CID"
+  assert_status 0
+  capture rt exec "$CID" sh -c 'id -u; pwd; awk "/^(CapEff|CapBnd|NoNewPrivs):/ { print \$2 }" /proc/self/status; exit 3'
+  assert_status 3
+  assert_eq "$stdout" $'0\n/\n0000000000000000\n0000000000000000\n1' "uid, cwd, CapEff, CapBnd, NoNewPrivs"
+  capture rt exec --cap CAP_CHOWN --cwd /tmp "$CID" sh -c 'pwd; awk "/^(CapEff|CapBnd):/ { print \$2 }" /proc/self/status'
+  assert_status 0
+  assert_eq "$stdout" $'/tmp\n0000000000000001\n0000000000000001' "cwd, CapEff, CapBnd with --cap CAP_CHOWN"
+  assert_eq "$(status_of "$CID")" created "status after exec"
+  capture rt delete -f "$CID"
+  assert_status 0
+}
+
+# Whoever opens the fifo instead of start (start never does) releases
+# nothing: the init exits without running anything.
+test_init_without_process_exits_when_its_fifo_is_opened () {
+  runc_differs "runc refuses a config without process at create"
+  cfg 'del(.process)'
+  capture rt create -b "$BUNDLE" "$CID"
+  assert_status 0
+  pid=$(pid_of "$CID")
+  capture timeout 10 cat "$ROOT/$CID/exec.fifo"
+  assert_status 0
+  assert_eq "$stdout" "" "bytes the init wrote into the fifo"
+  wait_until "the init to exit" pid_gone "$pid"
+  assert_eq "$(status_of "$CID")" stopped "status"
+  capture rt delete "$CID"
+  assert_status 0
+}
+
 run_tests "$@"

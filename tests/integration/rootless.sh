@@ -116,6 +116,64 @@ test_lifecycle_walk_as_unprivileged_user () {
   assert_contains "$output" "does not exist" "state after delete"
 }
 
+# Until its execve the init is non-dumpable, with an mm of the host's user
+# namespace: a plain user's exec (setns through the init's pidfd) is refused
+# with EPERM.  So start returns only after the execve, as runc does (crun
+# does not).  strace, as root, holds the init 2 s at the entry of execve: an
+# early return of start makes this exec fail every time.
+test_exec_right_after_start_as_unprivileged_user () {
+  command -v strace > /dev/null || skip "strace is not installed"
+  rl_prepare "$RL_USER"
+  cfg_args sleep 1000
+  capture urt create -b "$BUNDLE" "$CID"
+  assert_status 0
+  local pid tracer
+  pid=$(urt state "$CID" | jq -r .pid)
+  strace -qq -o /dev/null -p "$pid" -e trace=execve -e inject=execve:delay_enter=2000000 &
+  tracer=$!
+  wait_until "strace attached to the init" is_traced "$pid"
+  capture urt start "$CID"
+  assert_status 0
+  capture urt exec "$CID" true
+  local exec_status=$status
+  kill "$tracer"
+  wait "$tracer" || true
+  assert_eq "$exec_status" 0 "exit status of exec right after start (output: $output)"
+  capture urt delete -f "$CID"
+  assert_status 0
+}
+is_traced () { [ "$(awk '/^TracerPid:/ { print $2 }' "/proc/$1/status")" != 0 ]; }
+
+# A config without process, as a plain user (single-ID map, where
+# setgroups is denied, and a newuidmap range): created, start refused, the
+# init waiting with no capability, delete.  (No exec: a plain user cannot
+# exec into any created container, whose init is not dumpable.)
+test_create_without_process_as_unprivileged_user () {
+  runc_differs "runc refuses a config without process at create"
+  local u
+  for u in "$RL_BARE" "$RL_USER"; do
+    rm -rf "$T/ub" "$ROOT" "$SHARED"
+    rl_prepare "$u"
+    if [ "$u" = "$RL_USER" ]; then
+      cfg '.linux.uidMappings = [{"containerID": 0, "hostID": $u, "size": 1}, {"containerID": 1, "hostID": $s, "size": $c}]
+         | .linux.gidMappings = [{"containerID": 0, "hostID": $g, "size": 1}, {"containerID": 1, "hostID": $s, "size": $c}]' \
+        --argjson u "$RL_UID" --argjson g "$RL_GID" --argjson s "$RL_START" --argjson c "$RL_COUNT"
+    fi
+    cfg 'del(.process)'
+    capture urt create -b "$BUNDLE" "$CID-$u"
+    assert_status 0
+    assert_eq "$(ustatus_of "$CID-$u")" created "status after create ($u)"
+    pid=$(urt state "$CID-$u" | jq -r .pid)
+    expect_error 'its config has no "process", which start requires' urt start "$CID-$u"
+    assert_eq "$(ustatus_of "$CID-$u")" created "status after the refused start ($u)"
+    assert_eq "$(awk '/^Cap(Eff|Bnd):/ { print $2 }' "/proc/$pid/status" | sort -u)" 0000000000000000 \
+      "capabilities of the waiting init ($u)"
+    capture urt delete "$CID-$u"
+    assert_status 0
+    pid_gone "$pid" || fail "init $pid survived delete ($u)"
+  done
+}
+
 # exec by a plain user into a container with its own pid namespace: the
 # runtime may not join that pid namespace itself (no CAP_SYS_ADMIN in its
 # own user namespace), so its child joins it and forks the process that

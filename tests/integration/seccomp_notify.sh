@@ -319,9 +319,6 @@ test_seccomp_receiver_annotation_and_env_reach_the_agent () {
   assert_status 0
   assert_contains "$stdout" "No space left on device" "mkdir answered through RUN_OCI_SECCOMP_RECEIVER's agent"
   agent_done
-  # crun's plugins (libcrun's agent interface) are refused, not ignored
-  cfg '.annotations["run.oci.seccomp.plugins"] = "/usr/lib/plugin.so"'
-  expect_error "run.oci.seccomp.plugins: crun's seccomp plugins are not supported" rt run -b "$BUNDLE" "$CID-plugins"
 }
 
 # crun's run.oci.seccomp_bpf_data: a raw BPF program (base64) replaces

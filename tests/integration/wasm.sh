@@ -144,6 +144,64 @@ test_engine_runs_from_a_sealed_memfd_not_the_host_file () {
   rt delete "$CID"
 }
 
+# exec into a wasm container: the module runs through the engine too (from
+# a sealed memfd), with exec's args, the config's env plus -e, the
+# container's root, its cwd (a relative module is found there), and its
+# exit code.
+test_exec_runs_a_module_through_the_engine () {
+  runc_differs "runc has no wasm handler"
+  wasm_bundle
+  cfg_args /app/probe.wasm sleep 60
+  rt run -d -b "$BUNDLE" "$CID" > /dev/null 2>&1 < /dev/null
+  capture rt exec "$CID" /app/probe.wasm show 7
+  assert_probe_show 7
+  rm -rf "$BUNDLE/rootfs/probe-out" "$BUNDLE/rootfs/probe-dir"
+  capture rt exec --cwd /app -e PROBE_ENV=from-exec "$CID" probe.wasm show 5
+  assert_status 5
+  assert_contains "$stdout" "argv[0]=probe.wasm" "the module's argv[0], relative to --cwd"
+  assert_contains "$stdout" "env=from-exec" "-e"
+  assert_contains "$stdout" "read=from-the-rootfs" "a file of the container's root"
+  assert_eq "$(cat "$BUNDLE/rootfs/probe-out")" "written by the module" "the file the module wrote, seen by the host"
+  capture rt exec -d --pid-file "$T/exec.pid" "$CID" /app/probe.wasm sleep 60
+  assert_status 0
+  local pid
+  pid=$(cat "$T/exec.pid")
+  wait_until "the engine exec'd" sh -c "readlink /proc/$pid/exe | grep -q '^/memfd:runcgo-wasm'"
+  assert_eq "$(tr '\0' ' ' < "/proc/$pid/cmdline")" "/app/probe.wasm sleep 60 " "the exec'd process's command line"
+  capture rt exec "$CID" /app/missing.wasm
+  assert_exec_failed 'wasm handler: module "/app/missing\.wasm": No such file'
+  rt delete -f "$CID"
+}
+
+# compat-smart decides process by process: an exec of a native binary runs
+# natively, of a .wasm module through the engine, whatever the container's
+# own process is.
+test_exec_in_a_compat_smart_container_runs_natives_natively_and_modules_through_the_engine () {
+  runc_differs "runc has no wasm handler"
+  wasm_bundle '.annotations["module.wasm.image/variant"] = "compat-smart"'
+  cfg_args sleep 60
+  rt run -d -b "$BUNDLE" "$CID" > /dev/null 2>&1 < /dev/null
+  capture rt exec "$CID" sh -c 'echo native; exit 4'
+  assert_status 4
+  assert_eq "$stdout" native "a native binary under compat-smart"
+  capture rt exec "$CID" /app/probe.wasm show 3
+  assert_probe_show 3
+  rt delete -f "$CID"
+}
+
+test_rootless_user_execs_a_module () {
+  runc_differs "runc has no wasm handler"
+  rl_prepare "$RL_USER"
+  wasm_bundle
+  chown -R "$RU:$RU" "$BUNDLE/rootfs/app" "$BUNDLE/rootfs/etc/probe-in"
+  cfg_args /app/probe.wasm sleep 60
+  urt run -d -b "$BUNDLE" "$CID" > /dev/null 2>&1 < /dev/null
+  capture urt exec "$CID" /app/probe.wasm show 6
+  assert_probe_show 6
+  assert_eq "$(stat -c %U "$BUNDLE/rootfs/probe-out")" "$RU" "owner of the written file on the host"
+  urt delete -f "$CID"
+}
+
 test_missing_module_fails_create_naming_it () {
   runc_differs "runc has no wasm handler"
   wasm_bundle

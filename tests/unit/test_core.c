@@ -53,10 +53,13 @@ test_state_codec (void)
   struct runcgo_kv ann[] = { { "k", "v" } };
   char *args[] = { "/bin/sh", "-c", "true", NULL };
   struct runcgo_hook hook = { .path = "/bin/sh", .args = args, .timeout = { true, 5 } };
+  char *env[] = { "A=1", NULL };
+  struct runcgo_hook post[] = { { .path = "/p0" }, { .path = "/p1", .env = env } };
   struct runcgo_container_state st = { .id = "c1", .pid = 4242, .start_time = 123456789, .bundle = "/b",
                                        .rootfs = "/b/rootfs", .created = "2026-01-01T00:00:00.000000000Z",
                                        .cgroup_path = "/t/c1", .cgroup_driver = 0, .new_pidns = true,
-                                       .annotations = ann, .n_annotations = 1, .poststop = &hook, .n_poststop = 1 };
+                                       .annotations = ann, .n_annotations = 1, .poststop = &hook, .n_poststop = 1,
+                                       .poststart = post, .n_poststart = 2 };
   char dir[] = "/tmp/runcgo-test-core.XXXXXX";
   runcgo_error_t err = NULL;
   ok (mkdtemp (dir) != NULL, "temp dir");
@@ -70,10 +73,23 @@ test_state_codec (void)
   ok (rd && rd->n_annotations == 1 && strcmp (rd->annotations[0].value, "v") == 0, "annotations survive");
   ok (rd && rd->n_poststop == 1 && rd->poststop[0].timeout.v == 5 && strcmp (rd->poststop[0].args[2], "true") == 0,
       "poststop hooks survive");
+  ok (rd && rd->has_poststart && rd->n_poststart == 2 && strcmp (rd->poststart[1].path, "/p1") == 0
+          && strcmp (rd->poststart[1].env[0], "A=1") == 0 && !rd->poststart[0].args,
+      "poststart hooks survive");
   ok (rd && runcgo_state_status (fd, rd) == RUNCGO_STATUS_STOPPED, "a pid with another start time reads as stopped");
   runcgo_state_free (rd);
   runcgo_state_dir_remove (AT_FDCWD, dir, &err);
   close (fd);
+  rd = NULL;
+  const char *none = "{\"id\":\"x\",\"bundle\":\"/b\",\"poststart\":[]}";
+  ok (runcgo_state_decode (none, strlen (none), &rd, &err) == 0 && rd->has_poststart && rd->n_poststart == 0,
+      "an empty poststart list is a stored list (start reads no config)");
+  runcgo_state_free (rd);
+  rd = NULL;
+  const char *old = "{\"id\":\"x\",\"bundle\":\"/b\"}";
+  ok (runcgo_state_decode (old, strlen (old), &rd, &err) == 0 && !rd->has_poststart,
+      "a state of an older runcgo has no poststart list (start reads the config)");
+  runcgo_state_free (rd);
   rd = NULL;
   ok (runcgo_state_decode ("{\"id\":\"x\"", 9, &rd, &err) < 0 && err, "a truncated state.json is an error");
   runcgo_error_release (&err);

@@ -159,6 +159,65 @@ test_data (void)
   ok (none.flags == 0 && none.data == NULL && !none.bind, "NULL options: all zero");
 }
 
+/* linux.mountLabel: the exact data each mount gets (runc's
+ * label.FormatMountLabelByType, crun's add_selinux_mount_label). */
+static void
+expect_label (const char *data, const char *label, const char *type, bool selinux, const char *want, const char *name)
+{
+  char *got = runcgo_mount_label_data (data, label, type, selinux);
+  bool same = (got == NULL && want == NULL) || (got && want && strcmp (got, want) == 0);
+  if (!ok (same, "%s", name))
+    diag ("want %s, got %s", want ? want : "(null)", got ? got : "(null)");
+  free (got);
+}
+
+static void
+test_mount_label_data (void)
+{
+  const char *l = "system_u:object_r:container_file_t:s0:c1,c2";
+  expect_label (NULL, l, NULL, true, "context=\"system_u:object_r:container_file_t:s0:c1,c2\"",
+                "no data: context=\"LABEL\", the MCS commas inside the quotes");
+  expect_label ("", l, NULL, true, "context=\"system_u:object_r:container_file_t:s0:c1,c2\"", "empty data: the same");
+  expect_label ("mode=755,size=65536k", l, NULL, true,
+                "mode=755,size=65536k,context=\"system_u:object_r:container_file_t:s0:c1,c2\"",
+                "existing data: the label is appended after a comma");
+  expect_label ("newinstance,ptmxmode=0666,mode=0620,gid=5", "system_u:object_r:container_file_t:s0", "context", true,
+                "newinstance,ptmxmode=0666,mode=0620,gid=5,context=\"system_u:object_r:container_file_t:s0\"",
+                "devpts data, a label without categories");
+  static const char *const types[] = { "context", "fscontext", "defcontext", "rootcontext" };
+  for (size_t i = 0; i < ARRAY_SIZE (types); i++)
+    {
+      char *want = xasprintf ("mode=1777,%s=\"%s\"", types[i], l);
+      expect_label ("mode=1777", l, types[i], true, want, types[i]);
+      free (want);
+    }
+  expect_label ("mode=1777", l, "", true, "mode=1777,context=\"system_u:object_r:container_file_t:s0:c1,c2\"",
+                "an empty context type is the default, context");
+  expect_label ("mode=1777", l, "fscontext", false, "mode=1777", "SELinux not enabled: the data unchanged");
+  expect_label (NULL, l, NULL, false, NULL, "SELinux not enabled, no data: still none");
+  expect_label ("mode=1777", NULL, NULL, true, "mode=1777", "no label: the data unchanged");
+  expect_label ("mode=1777", "", "context", true, "mode=1777", "an empty label: the data unchanged");
+  expect_label (NULL, NULL, NULL, true, NULL, "no label, no data: none");
+}
+
+static void
+test_mount_label_how (void)
+{
+  static const char *const none[] = { "proc", "sysfs", "cgroup", "cgroup2", "bind", "" };
+  for (size_t i = 0; i < ARRAY_SIZE (none); i++)
+    ok (runcgo_mount_label_how (none[i], false) == RUNCGO_MOUNT_LABEL_NONE, "%s: no label",
+        *none[i] ? none[i] : "(no type)");
+  ok (runcgo_mount_label_how (NULL, false) == RUNCGO_MOUNT_LABEL_NONE, "(NULL type): no label");
+  static const char *const option[] = { "tmpfs", "devpts", "overlay", "ramfs", "fuse.sshfs" };
+  for (size_t i = 0; i < ARRAY_SIZE (option); i++)
+    ok (runcgo_mount_label_how (option[i], false) == RUNCGO_MOUNT_LABEL_OPTION, "%s: the label as a mount option",
+        option[i]);
+  ok (runcgo_mount_label_how ("mqueue", false) == RUNCGO_MOUNT_LABEL_XATTR,
+      "mqueue: the label as the xattr of its root (its superblock is the IPC namespace's)");
+  ok (runcgo_mount_label_how ("tmpfs", true) == RUNCGO_MOUNT_LABEL_NONE, "a bind mount of type tmpfs: no label");
+  ok (runcgo_mount_label_how ("mqueue", true) == RUNCGO_MOUNT_LABEL_NONE, "a bind mount of type mqueue: no label");
+}
+
 int
 main (void)
 {
@@ -167,5 +226,7 @@ main (void)
   test_propagation ();
   test_recursive_attrs ();
   test_data ();
+  test_mount_label_data ();
+  test_mount_label_how ();
   return done_testing ();
 }

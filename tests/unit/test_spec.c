@@ -201,8 +201,18 @@ test_malformed (void)
 static void
 test_validate_process (void)
 {
-  expect_error ("{" HEAD "}", RUNCGO_VALIDATE_NEED_PROCESS, "process: required", "process required for create");
-  expect_ok ("{" HEAD "}", 0, "process optional otherwise");
+  /* config.md: "REQUIRED when start is called": run (and restore) need
+   * it, create does not */
+  expect_error ("{" HEAD "}", RUNCGO_VALIDATE_NEED_PROCESS,
+                "process: required to run a container (a config without one can only be created) (hint: add a "
+                "\"process\" object ('runcgo spec' writes an example), or use `create` and run programs in the "
+                "container with `exec`)",
+                "process required for run, with what to do instead");
+  expect_ok ("{" HEAD "}", 0, "process optional for create");
+  expect_ok ("{" HEAD ",'linux':{'namespaces':[{'type':'mount'},{'type':'pid'}]},'mounts':[{'destination':'/tmp',"
+             "'type':'tmpfs','source':'tmpfs'}]}",
+             RUNCGO_VALIDATE_STRICT_DEVICES, "create: a config with mounts and namespaces but no process");
+  expect_error ("{" HEAD ",'process':null}", RUNCGO_VALIDATE_NEED_PROCESS, "process: required", "process: null");
   expect_error ("{" HEAD ",'process':{'cwd':'/','args':[]}}", 0, "process.args: must contain at least one entry",
                 "empty args");
   expect_error ("{" HEAD ",'process':{'cwd':'tmp','args':['sh']}}", 0, "process.cwd: \"tmp\" is not an absolute path",
@@ -314,6 +324,13 @@ test_device_policy (void)
 static void
 test_validate_linux (void)
 {
+  /* linux.mountLabel is double-quoted into mount data (mount_opts.c) */
+  expect_ok ("{" HEAD ",'linux':{'mountLabel':'system_u:object_r:container_file_t:s0:c1,c2'}}", 0,
+             "mountLabel with MCS commas");
+  expect_error ("{" HEAD ",'linux':{'mountLabel':'system_u:object_r:x_t:s0\\\",size=1'}}", 0,
+                "linux.mountLabel: \"system_u:object_r:x_t:s0\",size=1\" holds a double quote or a control character",
+                "mountLabel with a double quote");
+  expect_error ("{" HEAD ",'linux':{'mountLabel':'a\\nb'}}", 0, "linux.mountLabel: ", "mountLabel with a newline");
   expect_error ("{" HEAD ",'linux':{'sysctl':{'net.ipv4.ip_forward':'1'}}}", 0,
                 "linux.sysctl[\"net.ipv4.ip_forward\"]: needs a network namespace", "net sysctl without netns");
   expect_ok ("{" HEAD
@@ -388,6 +405,20 @@ test_generate (bool rootless)
   if (!ok (r == 0, "generate(%s) parses and validates", rootless ? "rootless" : "root"))
     diag ("%s", runcgo_error_text (err));
   runcgo_error_release (&err);
+  if (s)
+    {
+      /* the same config without its process: what `create` accepts and `run` refuses */
+      struct runcgo_process *p = steal_ptr (&s->process);
+      r = runcgo_spec_validate (s, flags & ~RUNCGO_VALIDATE_NEED_PROCESS, &err);
+      if (!ok (r == 0, "generate(%s) without process validates for create", rootless ? "rootless" : "root"))
+        diag ("%s", runcgo_error_text (err));
+      runcgo_error_release (&err);
+      r = runcgo_spec_validate (s, flags, &err);
+      ok (r < 0 && strstr (runcgo_error_text (err), "process: required to run"),
+          "generate(%s) without process is refused for run", rootless ? "rootless" : "root");
+      runcgo_error_release (&err);
+      s->process = p;
+    }
   if (s && rootless)
     ok (s->linux_ && s->linux_->n_uid_mappings == 1 && s->linux_->uid_mappings[0].host_id == (uint32_t)geteuid ()
             && runcgo_spec_namespace (s, RUNCGO_NS_USER) && !runcgo_spec_namespace (s, RUNCGO_NS_NETWORK)

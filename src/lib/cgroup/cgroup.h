@@ -104,8 +104,26 @@ int runcgo_cgroup_create (const struct runcgo_cgroup_config *cfg, struct runcgo_
  * (v1, hybrid, disabled).  Owned by the manager: do not close it. */
 int runcgo_cgroup_clone_fd (const struct runcgo_cgroup *cg);
 /* Move pid into the cgroup (every hierarchy); a no-op for a process cloned
- * into it already (cloned_into = true) except on the v1 hierarchies. */
+ * into it already (cloned_into = true) except on the v1 hierarchies, and for
+ * the v1 hierarchies the init joins itself (runcgo_cgroup_self_join_open). */
 int runcgo_cgroup_enter (struct runcgo_cgroup *cg, pid_t pid, bool cloned_into, runcgo_error_t *err);
+
+/* The v1 hierarchies' `tasks` files, opened by the runtime before the clone
+ * for the init to join them itself (see manager.c).  A zeroed struct is
+ * "none": systemd driver, pure v2, no cgroup. */
+struct runcgo_cgroup_self_join
+{
+  int *fds;
+  const char **dirs;
+  size_t n;
+};
+int runcgo_cgroup_self_join_open (struct runcgo_cgroup *cg, struct runcgo_cgroup_self_join *j,
+                                  runcgo_error_t *err);
+/* In the init: move the calling thread (the whole single-threaded init) into
+ * every hierarchy of j, closing the fds. */
+int runcgo_cgroup_self_join (struct runcgo_cgroup_self_join *j, runcgo_error_t *err);
+/* Close the fds and free j (the runtime's copy, after the clone). */
+void runcgo_cgroup_self_join_release (struct runcgo_cgroup_self_join *j);
 /* run.oci.delegate-cgroup: once the init is ready (its cgroup namespace,
  * if any, made: rooted at the container's cgroup, above the sub-cgroup, as
  * crun), move it on into the sub-cgroup (made here, owned by the

@@ -37,6 +37,7 @@ struct runcgo_cgroup
   enum runcgo_cgroup_driver driver;
   enum runcgo_cgroup_mode mode;
   bool active;
+  bool self_join; /* the init joins the v1 hierarchies itself (runcgo_cgroup_self_join_open) */
   bool rootless; /* device rules are not applied (runc ignores them rootless too) */
   char *path;    /* state.json form, see manager.c */
   struct runcgo_cg_dir *dirs;

@@ -228,8 +228,13 @@ runcgo_state_write (int dir_fd, const struct runcgo_container_state *st, runcgo_
   json_object_object_add (o, "detached", json_object_new_boolean (st->detached));
   if (st->notify_socket)
     json_object_object_add (o, "notify_socket", json_object_new_string (st->notify_socket));
+  if (st->unshielded_exe)
+    json_object_object_add (o, "unshielded_exe", json_object_new_string (st->unshielded_exe));
+  if (st->no_process)
+    json_object_object_add (o, "no_process", json_object_new_boolean (true));
   json_object_object_add (o, "annotations", annotations_to_json (st->annotations, st->n_annotations));
   json_object_object_add (o, "poststop", hooks_to_json (st->poststop, st->n_poststop));
+  json_object_object_add (o, "poststart", hooks_to_json (st->poststart, st->n_poststart));
   if (st->intelrdt_dirs && st->intelrdt_dirs[0])
     json_object_object_add (o, "intelrdt_dirs", strv_to_json (st->intelrdt_dirs));
   size_t len = 0;
@@ -308,21 +313,22 @@ decode_annotations (json_object *o, struct runcgo_container_state *st)
   }
 }
 
-static void
-decode_poststop (json_object *o, struct runcgo_container_state *st)
+/* KEY's array of hooks into *LIST, *N; false when the state has no KEY. */
+static bool
+decode_hooks (json_object *o, const char *key, struct runcgo_hook **list, size_t *n_out)
 {
   json_object *a = NULL;
-  if (!json_object_object_get_ex (o, "poststop", &a) || !json_object_is_type (a, json_type_array))
-    return;
+  if (!json_object_object_get_ex (o, key, &a) || !json_object_is_type (a, json_type_array))
+    return false;
   size_t n = json_object_array_length (a);
-  st->poststop = xzalloc (n * sizeof (struct runcgo_hook) + 1);
+  *list = xzalloc (n * sizeof (struct runcgo_hook) + 1);
   for (size_t i = 0; i < n; i++)
     {
       json_object *h = json_object_array_get_idx (a, i), *v = NULL;
       if (!json_object_is_type (h, json_type_object) || !json_object_object_get_ex (h, "path", &v)
           || !json_object_is_type (v, json_type_string))
         continue;
-      struct runcgo_hook *dst = &st->poststop[st->n_poststop++];
+      struct runcgo_hook *dst = &(*list)[(*n_out)++];
       dst->path = xstrdup (json_object_get_string (v));
       if (json_object_object_get_ex (h, "args", &v))
         dst->args = json_to_strv (v);
@@ -334,6 +340,7 @@ decode_poststop (json_object *o, struct runcgo_container_state *st)
           dst->timeout.v = json_object_get_int64 (v);
         }
     }
+  return true;
 }
 
 int
@@ -355,6 +362,7 @@ runcgo_state_decode (const char *json, size_t len, struct runcgo_container_state
       || get_string (o, "rootfs", false, &st->rootfs, err) < 0 || get_string (o, "created", false, &st->created, err) < 0
       || get_string (o, "cgroup_path", false, &st->cgroup_path, err) < 0
       || get_string (o, "notify_socket", false, &st->notify_socket, err) < 0
+      || get_string (o, "unshielded_exe", false, &st->unshielded_exe, err) < 0
       || get_string (o, "config", false, &st->config, err) < 0
       || get_int (o, "pid", 0, INT32_MAX, &pid, err) < 0 || get_int (o, "owner", 0, UINT32_MAX, &owner, err) < 0
       || get_int (o, "cgroup_driver", 0, 16, &driver, err) < 0 || get_int (o, "start_time", 0, INT64_MAX, &start, err) < 0
@@ -370,10 +378,12 @@ runcgo_state_decode (const char *json, size_t len, struct runcgo_container_state
   st->rootless = get_bool (o, "rootless");
   st->new_pidns = get_bool (o, "new_pidns");
   st->detached = get_bool (o, "detached");
+  st->no_process = get_bool (o, "no_process");
   if (r == 0)
     {
       decode_annotations (o, st);
-      decode_poststop (o, st);
+      decode_hooks (o, "poststop", &st->poststop, &st->n_poststop);
+      st->has_poststart = decode_hooks (o, "poststart", &st->poststart, &st->n_poststart);
       json_object *dirs = NULL;
       if (json_object_object_get_ex (o, "intelrdt_dirs", &dirs))
         st->intelrdt_dirs = json_to_strv (dirs);
@@ -408,6 +418,18 @@ runcgo_state_read (int dir_fd, struct runcgo_container_state **out, runcgo_error
   return runcgo_state_decode (buf, len, out, err);
 }
 
+static void
+hooks_free (struct runcgo_hook *list, size_t n)
+{
+  for (size_t i = 0; i < n; i++)
+    {
+      free (list[i].path);
+      runcgo_strv_free (list[i].args);
+      runcgo_strv_free (list[i].env);
+    }
+  free (list);
+}
+
 void
 runcgo_state_free (struct runcgo_container_state *st)
 {
@@ -420,19 +442,15 @@ runcgo_state_free (struct runcgo_container_state *st)
   free (st->created);
   free (st->cgroup_path);
   free (st->notify_socket);
+  free (st->unshielded_exe);
   for (size_t i = 0; i < st->n_annotations; i++)
     {
       free (st->annotations[i].key);
       free (st->annotations[i].value);
     }
   free (st->annotations);
-  for (size_t i = 0; i < st->n_poststop; i++)
-    {
-      free (st->poststop[i].path);
-      runcgo_strv_free (st->poststop[i].args);
-      runcgo_strv_free (st->poststop[i].env);
-    }
-  free (st->poststop);
+  hooks_free (st->poststop, st->n_poststop);
+  hooks_free (st->poststart, st->n_poststart);
   runcgo_strv_free (st->intelrdt_dirs);
   free (st);
 }

@@ -55,7 +55,13 @@ struct runcgo_container_state
   size_t n_annotations;
   struct runcgo_hook *poststop; /* hooks to run at delete */
   size_t n_poststop;
+  struct runcgo_hook *poststart; /* hooks to run at start: start never reads the config */
+  size_t n_poststart;
+  bool has_poststart;      /* false: written by a runcgo that did not store them (read the config) */
   char **intelrdt_dirs;    /* resctrl groups runcgo made, rmdir'ed at delete (linux/intelrdt.c) */
+  bool no_process;         /* the config had no process: start refuses (config.md) */
+  char *unshielded_exe;    /* "dev:ino" of the runtime binary when the init runs it without the
+                            * exe shield (a `run`): exec waits until the init exec'd */
 };
 
 /* The container's config, from --config or its bundle. */

@@ -53,6 +53,8 @@ char *xasprintf (const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 size_t runcgo_strv_len (char *const *v);
 void runcgo_strv_free (char **v);
+/* The process runs under valgrind (which cannot run CLONE_VM children). */
+bool runcgo_under_valgrind (void);
 char **runcgo_strv_dup (char *const *v);
 /* A field of /proc/PID/mountinfo (N bytes) with its \ooo escapes of space,
  * tab, newline and backslash undone. */

@@ -57,6 +57,21 @@ void runcgo_mount_opts_free (struct runcgo_mount_opts *o);
  * a NULL-terminated vector the caller frees with runcgo_strv_free(). */
 char **runcgo_mount_opts_known (void);
 
+/* SELinux mount labels (linux.mountLabel, run.oci.mount_context_type). */
+enum runcgo_mount_label_how
+{
+  RUNCGO_MOUNT_LABEL_NONE,   /* proc, sysfs, cgroup hierarchies, binds: not labelled */
+  RUNCGO_MOUNT_LABEL_OPTION, /* tmpfs, devpts, overlay, ...: CONTEXT_TYPE="LABEL" in the mount data */
+  RUNCGO_MOUNT_LABEL_XATTR,  /* mqueue: security.selinux of its root, once mounted */
+};
+/* How a mount of TYPE (BIND: a bind or rbind mount) takes the label. */
+enum runcgo_mount_label_how runcgo_mount_label_how (const char *type, bool bind);
+/* DATA with CONTEXT_TYPE="LABEL" appended (CONTEXT_TYPE NULL: "context"), or
+ * a copy of DATA (NULL stays NULL) when SELINUX_ENABLED is false or LABEL is
+ * NULL or empty.  Pure: the caller says whether SELinux is enabled.  The
+ * caller frees the result. */
+char *runcgo_mount_label_data (const char *data, const char *label, const char *context_type, bool selinux_enabled);
+
 /* ---- the init's filesystem work, in order */
 struct runcgo_rootfs_ctx
 {
@@ -70,6 +85,9 @@ struct runcgo_rootfs_ctx
   bool terminal;           /* process.terminal: allocate a pty from the container's
                             * devpts; sets console_fd (slave) and pty_master */
   int pty_master;          /* out: -1 unless terminal */
+  const char *mount_label; /* set by runcgo_rootfs_mount_all: linux.mountLabel when SELinux is
+                            * enabled, else NULL (nothing is labelled) */
+  const char *mount_context_type; /* run.oci.mount_context_type, NULL = "context" */
   int *idmap_fds;          /* by mount index: detached idmapped mounts made by the runtime
                             * (idmap_mounts.c), -1 for other mounts; NULL when there are
                             * none.  Consumed (closed) by runcgo_fs_mounts_apply. */

@@ -250,3 +250,39 @@ runcgo_mount_opts_free (struct runcgo_mount_opts *o)
   free (o->data);
   o->data = NULL;
 }
+
+/* ---------------------------------------------------------------- SELinux mount labels */
+
+/* Which mounts take linux.mountLabel, as runc and crun decide: proc and
+ * sysfs keep the kernel's labels; a bind mount shares its source's
+ * superblock (the kernel ignores mount data then); cgroup hierarchies are
+ * the host's; mqueue's superblock belongs to the IPC namespace and may
+ * exist already (a second mount with other context options fails), so its
+ * root gets the label as an xattr instead. */
+enum runcgo_mount_label_how
+runcgo_mount_label_how (const char *type, bool bind)
+{
+  static const char *const never[] = { "proc", "sysfs", "cgroup", "cgroup2", "bind", "none" };
+  if (bind || type == NULL || *type == '\0')
+    return RUNCGO_MOUNT_LABEL_NONE;
+  for (size_t i = 0; i < ARRAY_SIZE (never); i++)
+    if (strcmp (type, never[i]) == 0)
+      return RUNCGO_MOUNT_LABEL_NONE;
+  return strcmp (type, "mqueue") == 0 ? RUNCGO_MOUNT_LABEL_XATTR : RUNCGO_MOUNT_LABEL_OPTION;
+}
+
+/* label.FormatMountLabelByType of runc, crun's add_selinux_mount_label: the
+ * value is double-quoted because an MCS level has commas of its own
+ * ("s0:c1,c2"), and the kernel's option parser keeps a quoted value in one
+ * piece (and drops the quotes).  validate_linux.c refuses labels holding a
+ * double quote, which no quoting could carry. */
+char *
+runcgo_mount_label_data (const char *data, const char *label, const char *context_type, bool selinux_enabled)
+{
+  if (!selinux_enabled || label == NULL || *label == '\0')
+    return data ? xstrdup (data) : NULL;
+  const char *type = context_type && *context_type ? context_type : "context";
+  if (data == NULL || *data == '\0')
+    return xasprintf ("%s=\"%s\"", type, label);
+  return xasprintf ("%s,%s=\"%s\"", data, type, label);
+}

@@ -23,6 +23,7 @@
 #include <sys/statvfs.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include "core/mount_api.h"
@@ -559,6 +560,24 @@ mount_fs_fd (struct mount_job *j, const char *source, int dst_fd)
   return -1;
 }
 
+/* linux.mountLabel on mqueue: the security.selinux xattr of the root of
+ * the mount just made (runc's SetFileLabel; see runcgo_mount_label_how),
+ * reached through our procfs handle like every mount target. */
+static int
+label_by_xattr (struct mount_job *j, int fd, runcgo_error_t *err)
+{
+  const char *label = j->ctx->mount_label;
+  if (label == NULL || runcgo_mount_label_how (j->m->type, false) != RUNCGO_MOUNT_LABEL_XATTR)
+    return 0;
+  char path[32];
+  snprintf (path, sizeof (path), "fd/%d", fd);
+  int proc = runcgo_fs_proc_open ();
+  cleanup_close int dir = proc < 0 ? -1 : openat (proc, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dir < 0 || fsetxattr (dir, "security.selinux", label, strlen (label), 0) < 0)
+    return runcgo_fail (err, errno, "linux.mountLabel: label `%s` \"%s\" (xattr security.selinux)", j->dest, label);
+  return 0;
+}
+
 static int
 mount_filesystem (struct mount_job *j, runcgo_error_t *err)
 {
@@ -591,7 +610,7 @@ mount_filesystem (struct mount_job *j, runcgo_error_t *err)
   cleanup_close int new_fd = -1;
   if (j->o.flags & MS_REMOUNT)
     return apply_post_mount (j, dst_fd, -1, false, err); /* same mount, nothing new to find */
-  if (finish_mount (j, dst_fd, -1, false, &new_fd, err) < 0)
+  if (finish_mount (j, dst_fd, -1, false, &new_fd, err) < 0 || label_by_xattr (j, new_fd, err) < 0)
     return -1;
   if (old_dir < 0)
     return 0;
@@ -838,10 +857,12 @@ mount_cgroup_v1 (struct mount_job *j, runcgo_error_t *err)
   cleanup_close int dst_fd = runcgo_safe_mkdir_p (j->root_fd, j->dest, false, err);
   cleanup_close int tmp_fd = -1;
   cleanup_free char *proc_cgroup = NULL;
+  cleanup_free char *data = runcgo_mount_label_data ("mode=755", j->ctx->mount_label, j->ctx->mount_context_type,
+                                                     j->ctx->mount_label != NULL);
   unsigned long flags = (j->o.flags & (MS_NOSUID | MS_NODEV | MS_NOEXEC)) | MS_NOSUID | MS_NODEV | MS_NOEXEC;
   if (dst_fd < 0)
     goto out;
-  if (runcgo_fs_mount_fd ("tmpfs", -1, dst_fd, "tmpfs", flags, "mode=755") < 0)
+  if (runcgo_fs_mount_fd ("tmpfs", -1, dst_fd, "tmpfs", flags, data) < 0)
     {
       runcgo_fail (err, errno, "mount the cgroup tmpfs on `%s`", j->dest);
       goto out;
@@ -901,6 +922,21 @@ mount_cgroup (struct mount_job *j, const char *type, runcgo_error_t *err)
 
 /* ---------------------------------------------------------------- driver */
 
+/* linux.mountLabel into the data of the mounts that take it as an option
+ * (overlay.c adds it to the kernel's overlayfs only: fuse-overlayfs takes
+ * no SELinux option). */
+static void
+label_mount_data (struct mount_job *j, const char *type)
+{
+  const struct runcgo_rootfs_ctx *ctx = j->ctx;
+  if (ctx->mount_label == NULL || strcmp (type, "overlay") == 0
+      || runcgo_mount_label_how (type, j->o.bind || j->o.rbind) != RUNCGO_MOUNT_LABEL_OPTION)
+    return;
+  char *data = runcgo_mount_label_data (j->o.data, ctx->mount_label, ctx->mount_context_type, true);
+  free (j->o.data);
+  j->o.data = data;
+}
+
 static int
 mount_one (struct runcgo_rootfs_ctx *ctx, int root_fd, size_t i, runcgo_error_t *err)
 {
@@ -912,6 +948,7 @@ mount_one (struct runcgo_rootfs_ctx *ctx, int root_fd, size_t i, runcgo_error_t 
   if (m->destination == NULL || *m->destination == '\0')
     return runcgo_fail (err, EINVAL, "mounts[%zu]: empty destination", i);
   runcgo_mount_opts_parse (m->options, &j.o, NULL);
+  label_mount_data (&j, type);
   /* relative destinations (deprecated) are relative to "/" */
   cleanup_free char *abs = xasprintf ("/%s", m->destination);
   j.dest = runcgo_path_clean (abs);

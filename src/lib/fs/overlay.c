@@ -420,6 +420,11 @@ runcgo_fs_mount_overlay (const struct runcgo_rootfs_ctx *ctx, int root_fd, const
     return -1;
   cleanup_free char *native = NULL, *fuse = NULL;
   overlay_data (o->data, ctx->bundle ? ctx->bundle : ".", &native, &fuse);
+  /* linux.mountLabel: the kernel's overlayfs only (mounts.c) */
+  char *labelled
+      = runcgo_mount_label_data (native, ctx->mount_label, ctx->mount_context_type, ctx->mount_label != NULL);
+  free (native);
+  native = labelled;
   unsigned long flags = o->flags & ~(MS_BIND | MS_REC);
   int native_errno = 0;
   if (mode <= 0 || (flags & MS_REMOUNT))

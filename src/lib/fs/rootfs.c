@@ -17,8 +17,9 @@
 #include <unistd.h>
 
 #include "core/util.h"
-#include "linux/linux.h"
 #include "fs/fs.h"
+#include "linux/linux.h"
+#include "security/security.h"
 
 static const char *
 rootfs_propagation_name (const struct runcgo_rootfs_ctx *ctx)
@@ -69,10 +70,23 @@ make_parent_mount_private (const char *rootfs, runcgo_error_t *err)
     }
 }
 
+/* linux.mountLabel is applied only where SELinux is enabled (else `create`
+ * warned that it is ignored); decided once, while /sys/fs/selinux is the
+ * host's. */
+static void
+choose_mount_label (struct runcgo_rootfs_ctx *ctx)
+{
+  const struct runcgo_linux *l = ctx->spec->linux_;
+  bool wanted = l && l->mount_label && *l->mount_label;
+  ctx->mount_label = wanted && runcgo_selinux_enabled () ? l->mount_label : NULL;
+  ctx->mount_context_type = runcgo_spec_annotation (ctx->spec, RUNCGO_ANN_MOUNT_CONTEXT_TYPE);
+}
+
 int
 runcgo_rootfs_mount_all (struct runcgo_rootfs_ctx *ctx, runcgo_error_t *err)
 {
   unsigned long prop;
+  choose_mount_label (ctx);
   if (rootfs_propagation (ctx, &prop, err) < 0)
     return -1;
   /* default rslave: host mounts still reach us, ours never reach the host */
@@ -206,9 +220,10 @@ open_dev_null (int root_fd, runcgo_error_t *err)
   return steal_fd (&fd);
 }
 
-/* Directories get an empty read-only tmpfs, files /dev/null (runc). */
+/* Directories get an empty read-only tmpfs (labelled with
+ * linux.mountLabel), files /dev/null (runc). */
 static int
-mask_path (int root_fd, int *null_fd, const char *path, runcgo_error_t *err)
+mask_path (const struct runcgo_rootfs_ctx *ctx, int root_fd, int *null_fd, const char *path, runcgo_error_t *err)
 {
   runcgo_error_t open_err = NULL;
   cleanup_close int fd = runcgo_safe_open (root_fd, path, O_PATH, 0, &open_err);
@@ -219,7 +234,9 @@ mask_path (int root_fd, int *null_fd, const char *path, runcgo_error_t *err)
     return runcgo_fail (err, errno, "linux.maskedPaths: stat `%s`", path);
   if (S_ISDIR (st.st_mode))
     {
-      if (runcgo_fs_mount_fd ("tmpfs", -1, fd, "tmpfs", MS_RDONLY, NULL) < 0)
+      cleanup_free char *data
+          = runcgo_mount_label_data (NULL, ctx->mount_label, ctx->mount_context_type, ctx->mount_label != NULL);
+      if (runcgo_fs_mount_fd ("tmpfs", -1, fd, "tmpfs", MS_RDONLY, data) < 0)
         return runcgo_fail (err, errno, "linux.maskedPaths: mount a read-only tmpfs on `%s`", path);
       return 0;
     }
@@ -231,8 +248,9 @@ mask_path (int root_fd, int *null_fd, const char *path, runcgo_error_t *err)
 }
 
 static int
-finish_paths (const struct runcgo_spec *spec, runcgo_error_t *err)
+finish_paths (const struct runcgo_rootfs_ctx *ctx, runcgo_error_t *err)
 {
+  const struct runcgo_spec *spec = ctx->spec;
   const struct runcgo_linux *l = spec->linux_;
   cleanup_close int root_fd = open ("/", O_PATH | O_DIRECTORY | O_CLOEXEC);
   cleanup_close int null_fd = -1;
@@ -243,7 +261,7 @@ finish_paths (const struct runcgo_spec *spec, runcgo_error_t *err)
     if (readonly_path (root_fd, l->readonly_paths[i], err) < 0)
       return -1;
   for (size_t i = 0; l && l->masked_paths && l->masked_paths[i]; i++)
-    if (mask_path (root_fd, &null_fd, l->masked_paths[i], err) < 0)
+    if (mask_path (ctx, root_fd, &null_fd, l->masked_paths[i], err) < 0)
       return -1;
   if (spec->root_readonly && runcgo_fs_remount_bind (root_fd, root_fd, MS_RDONLY, 0) < 0)
     return runcgo_fail (err, errno, "root.readonly: remount `/` read-only");
@@ -269,9 +287,7 @@ runcgo_rootfs_pivot_and_finish (struct runcgo_rootfs_ctx *ctx, runcgo_error_t *e
   if (ret == 0 && ctx->spec->linux_ && runcgo_sysctl_apply (ctx->spec->linux_, err) < 0)
     ret = -1;
   if (ret == 0)
-    ret = finish_paths (ctx->spec, err);
-  /* mountLabel: SELinux contexts are not supported yet; without SELinux
-   * (this host) there is nothing to apply */
+    ret = finish_paths (ctx, err);
   runcgo_fs_proc_release ();
   return ret;
 }

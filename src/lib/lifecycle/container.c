@@ -32,6 +32,7 @@
 #include "linux/intelrdt.h"
 #include "linux/netdev.h"
 #include "net/slirp.h"
+#include "security/seccomp_plugins.h"
 #include "security/security.h"
 #include "security/seccomp_notify.h"
 #include "spawn/spawn.h"
@@ -64,9 +65,11 @@ struct creation
   const char *notify_socket; /* the caller's NOTIFY_SOCKET */
   char **intelrdt_dirs;      /* resctrl groups we made: removed by unwind and delete */
   struct runcgo_slirp_config slirp;       /* --net slirp / run.oci.runcgo.network */
-  struct runcgo_slirp_helper slirp_helper;
+  struct runcgo_helper_proc slirp_helper;
+  struct runcgo_helper_proc plugins_helper; /* run.oci.seccomp.plugins */
   struct runcgo_userns_early early; /* rootless: the user namespace, mapped while we work */
   const char *planned_cgroup; /* while the cgroup is being made: its path */
+  char *unshielded_exe;       /* the init runs without the exe shield: our binary's identity */
   bool early_state_written;
   struct runcgo_spawn_result res;
 };
@@ -108,7 +111,7 @@ resolve_rootfs (struct creation *c, runcgo_error_t *err)
 static int
 load_config (struct creation *c, runcgo_error_t *err)
 {
-  unsigned flags = RUNCGO_VALIDATE_NEED_PROCESS | (c->ctx->rootless ? RUNCGO_VALIDATE_ROOTLESS : 0)
+  unsigned flags = (c->run_mode ? RUNCGO_VALIDATE_NEED_PROCESS : 0) | (c->ctx->rootless ? RUNCGO_VALIDATE_ROOTLESS : 0)
                    | (c->ctx->strict_devices ? RUNCGO_VALIDATE_STRICT_DEVICES : 0);
   if (runcgo_spec_load_file (c->bundle, c->config, &c->spec, err) < 0)
     return -1;
@@ -126,7 +129,8 @@ load_config (struct creation *c, runcgo_error_t *err)
    * namespace made for them (spawn/early.c) */
   if (runcgo_userns_early_begin (c->spec, c->ctx->rootless, &c->early, err) < 0)
     return -1;
-  if (c->spec->process->terminal && c->opts->console_socket == NULL)
+  bool terminal = c->spec->process && c->spec->process->terminal;
+  if (terminal && c->opts->console_socket == NULL)
     {
       /* a foreground run drives the terminal itself, through an internal
        * console socket; everything else needs the caller's */
@@ -139,7 +143,7 @@ load_config (struct creation *c, runcgo_error_t *err)
       c->tty_sock = sv[0];
       c->console_fd = sv[1];
     }
-  if (!c->spec->process->terminal && c->opts->console_socket)
+  if (!terminal && c->opts->console_socket)
     return runcgo_fail_hint (err, 0, "set process.terminal to true, or drop --console-socket",
                              "--console-socket given but process.terminal is false");
   if (c->opts->console_socket && (c->console_fd = runcgo_console_socket_connect (c->opts->console_socket, err)) < 0)
@@ -224,8 +228,8 @@ take_listen_fds (struct creation *c)
   const char *pid = getenv ("LISTEN_PID"), *fds = getenv ("LISTEN_FDS");
   int64_t p, n;
   c->preserve_fds = c->opts->preserve_fds;
-  if (pid == NULL || fds == NULL || runcgo_parse_i64 (pid, &p) < 0 || p != getpid ()
-      || runcgo_parse_i64 (fds, &n) < 0 || n <= 0 || n > 65536)
+  if (pid == NULL || fds == NULL || runcgo_parse_i64 (pid, &p) < 0 || p != getpid () || runcgo_parse_i64 (fds, &n) < 0
+      || n <= 0 || n > 65536 || c->spec->process == NULL)
     return;
   c->listen_fds = true;
   c->preserve_fds += (int) n;
@@ -289,6 +293,16 @@ make_cgroup (struct creation *c, runcgo_error_t *err)
   return 0;
 }
 
+/* run.oci.seccomp.plugins: the helper becomes the listener's agent */
+static int
+start_seccomp_plugins (struct creation *c, runcgo_error_t *err)
+{
+  struct runcgo_seccomp_plugins_conf conf
+      = { .state_root = c->ctx->state_root, .id = c->opts->id, .bundle = c->bundle, .config = c->config };
+  return runcgo_seccomp_plugins_start (c->spec->linux_ ? c->spec->linux_->seccomp : NULL, c->seccomp, &conf,
+                                       c->dir_fd, &c->seccomp_notify_fd, &c->plugins_helper, err);
+}
+
 static int
 slirp_begin (void *opaque, pid_t pid, int pidfd, runcgo_error_t *err)
 {
@@ -301,6 +315,21 @@ slirp_finish (void *opaque, runcgo_error_t *err)
 {
   struct creation *c = opaque;
   return runcgo_slirp_finish (&c->slirp_helper, c->dir_fd, err);
+}
+
+/* The exe shield (CVE-2019-5736) costs 1.2 ms of a `run`: it is raised
+ * unless runcgo_exe_shield_needed says no container process can see the
+ * init before its exec.  Then the state records our binary, for `exec` to
+ * wait for that exec (and the shield is raised if it cannot be read). */
+static bool
+init_exe_shield (struct creation *c)
+{
+  if (runcgo_exe_shield_needed (c->spec, c->run_mode))
+    return true;
+  if (runcgo_spec_namespace (c->spec, RUNCGO_NS_USER))
+    return false;
+  c->unshielded_exe = runcgo_exe_identity (0);
+  return c->unshielded_exe == NULL;
 }
 
 static int
@@ -323,6 +352,7 @@ spawn_init (struct creation *c, runcgo_error_t *err)
     .no_pivot = c->opts->no_pivot,
     .no_new_keyring = c->opts->no_new_keyring,
     .rootless = c->ctx->rootless,
+    .exe_shield = init_exe_shield (c),
     .net_begin = c->slirp.enabled ? slirp_begin : NULL,
     .net_finish = c->slirp.enabled ? slirp_finish : NULL,
     .net_opaque = c,
@@ -373,7 +403,11 @@ write_state (struct creation *c, runcgo_error_t *err)
     .notify_socket = (char *) c->notify_socket,
     .poststop = h->list[RUNCGO_HOOK_POSTSTOP],
     .n_poststop = h->n[RUNCGO_HOOK_POSTSTOP],
+    .poststart = h->list[RUNCGO_HOOK_POSTSTART],
+    .n_poststart = h->n[RUNCGO_HOOK_POSTSTART],
     .intelrdt_dirs = c->intelrdt_dirs,
+    .unshielded_exe = c->unshielded_exe,
+    .no_process = c->spec->process == NULL,
   };
   return runcgo_state_write (c->dir_fd, &st, err);
 }
@@ -421,6 +455,7 @@ creation_unwind (struct creation *c)
       waitpid (c->res.pid, NULL, 0);
     }
   runcgo_slirp_abort (&c->slirp_helper);
+  runcgo_helper_proc_abort (&c->plugins_helper);
   if (c->cgroup)
     runcgo_cgroup_destroy (c->cgroup, &ignored);
   runcgo_error_release (&ignored);
@@ -440,6 +475,7 @@ creation_release (struct creation *c)
   runcgo_spec_free (c->spec);
   runcgo_seccomp_filter_free (c->seccomp);
   runcgo_strv_free (c->intelrdt_dirs);
+  free (c->unshielded_exe);
   runcgo_slirp_config_release (&c->slirp);
   runcgo_userns_early_release (&c->early);
   if (c->slirp_helper.ready_fd >= 0)
@@ -463,7 +499,8 @@ creation_run (struct creation *c, runcgo_error_t *err)
   if (resolve_bundle (c, err) < 0 || load_config (c, err) < 0)
     return -1;
   take_listen_fds (c);
-  if (make_state_dir (c, err) < 0 || prepare_notify (c, err) < 0 || make_cgroup (c, err) < 0
+  if (make_state_dir (c, err) < 0 || start_seccomp_plugins (c, err) < 0 || prepare_notify (c, err) < 0
+      || make_cgroup (c, err) < 0
       || (!c->early_state_written && write_state (c, err) < 0) || spawn_init (c, err) < 0)
     return -1;
   if (apply_intel_rdt (c, err) < 0 || runcgo_cgroup_delegate (c->cgroup, c->res.pid, err) < 0
@@ -493,7 +530,8 @@ creation_init (struct creation *c, struct runcgo_context *ctx, const struct runc
   c->run_mode = run_mode;
   c->dir_fd = c->fifo_fd = c->console_fd = c->tty_sock = c->tty_master = c->wasm_fd = c->seccomp_notify_fd = -1;
   c->res.pidfd = c->res.sync_fd = -1;
-  runcgo_slirp_helper_init (&c->slirp_helper);
+  runcgo_helper_proc_init (&c->slirp_helper);
+  runcgo_helper_proc_init (&c->plugins_helper);
 }
 
 int
@@ -607,8 +645,8 @@ wait_fifo_reader (int fifo, int pidfd, runcgo_error_t *err)
 }
 
 /* After its byte the init keeps the fifo's write end open, close-on-exec:
- * it hangs up when the process is executed (or the init died), and the
- * poststart hooks must not run before that (config.md, "Poststart"). */
+ * it hangs up when the process is executed (or the init died).  See
+ * start_created for when start waits for that. */
 static void
 wait_fifo_hangup (int fifo)
 {
@@ -663,18 +701,46 @@ run_hooks_warn (const struct runcgo_hook *list, size_t n, enum runcgo_hook_kind 
 /* A failing poststart hook fails the operation (runtime.md, lifecycle step 9:
  * "generate an error, stop the container"; runtime-spec 1.0.0 only asked for
  * a warning): the hooks after it do not run and the caller stops the
- * container. */
+ * container.  ANN: the container's annotations (state, hooks' output). */
+static int
+run_poststart (struct runcgo_hooks *hooks, const char *id, pid_t pid, const char *bundle, const struct runcgo_kv *ann,
+               size_t n_ann, runcgo_error_t *err)
+{
+  if (hooks->n[RUNCGO_HOOK_POSTSTART] == 0)
+    return 0;
+  cleanup_free char *state = runcgo_state_oci_json (id, RUNCGO_STATUS_RUNNING, pid, bundle, ann, n_ann);
+  if (runcgo_hooks_open_output (hooks, ann, n_ann, err) == 0
+      && runcgo_hooks_run (hooks, RUNCGO_HOOK_POSTSTART, state, err) == 0)
+    return 0;
+  return runcgo_error_wrap (err, "container \"%s\" stopped", id);
+}
+
 static int
 poststart_hooks (struct runcgo_spec *spec, const char *id, pid_t pid, const char *bundle, runcgo_error_t *err)
 {
-  if (spec == NULL || spec->hooks.n[RUNCGO_HOOK_POSTSTART] == 0)
-    return 0;
-  cleanup_free char *state = runcgo_state_oci_json (id, RUNCGO_STATUS_RUNNING, pid, bundle, spec->annotations,
-                                                    spec->n_annotations);
-  if (runcgo_hooks_open_output (&spec->hooks, spec->annotations, spec->n_annotations, err) == 0
-      && runcgo_hooks_run (&spec->hooks, RUNCGO_HOOK_POSTSTART, state, err) == 0)
-    return 0;
-  return runcgo_error_wrap (err, "container \"%s\" stopped", id);
+  return run_poststart (&spec->hooks, id, pid, bundle, spec->annotations, spec->n_annotations, err);
+}
+
+/* start's poststart hooks, from the state (create stored them: start never
+ * reads the config, which may have changed or gone since); a state written
+ * before runcgo stored them has none: read them from the config then, as
+ * start did before (*SPEC owns them; an unreadable config means none). */
+static void
+poststart_of_state (const struct runcgo_container_state *st, struct runcgo_spec **spec, struct runcgo_hooks *h)
+{
+  runcgo_error_t ignored = NULL;
+  memset (h, 0, sizeof (*h));
+  if (st->has_poststart)
+    {
+      h->list[RUNCGO_HOOK_POSTSTART] = st->poststart;
+      h->n[RUNCGO_HOOK_POSTSTART] = st->n_poststart;
+    }
+  else if (runcgo_state_load_spec (st, spec, &ignored) == 0)
+    {
+      h->list[RUNCGO_HOOK_POSTSTART] = (*spec)->hooks.list[RUNCGO_HOOK_POSTSTART];
+      h->n[RUNCGO_HOOK_POSTSTART] = (*spec)->hooks.n[RUNCGO_HOOK_POSTSTART];
+    }
+  runcgo_error_release (&ignored);
 }
 
 /* Stop a container whose start failed after its process ran: SIGKILL its
@@ -689,7 +755,16 @@ stop_started (int pidfd)
 }
 
 /* Release a created container: notify socket first (opening the fifo
- * already releases the init), then the fifo, READY, poststart. */
+ * already releases the init), then the fifo, READY, poststart.
+ *
+ * The init writes the fifo's byte before its last steps (seccomp, identity,
+ * execve).  start waits for the execve (the fifo's hang-up) only where that
+ * is seen: before poststart hooks (config.md, "Poststart": after the process
+ * is executed), and for a rootless container, whose init stays non-dumpable
+ * with an mm of the host's user namespace until the execve: an unprivileged
+ * `exec` right after start would be refused (setns: EPERM).  runc reads the
+ * fifo to EOF, so it waits too; crun returns after the byte.  An error after
+ * the byte is the init's to log either way (doc/design/sync-protocol.md). */
 static int
 start_created (struct runcgo_context *ctx, const struct runcgo_loaded *l, runcgo_error_t *err)
 {
@@ -706,27 +781,50 @@ start_created (struct runcgo_context *ctx, const struct runcgo_loaded *l, runcgo
   cleanup_close int pidfd = (int) syscall (SYS_pidfd_open, st->pid, 0);
   if (pidfd < 0)
     return runcgo_fail (err, 0, "cannot start container \"%s\": its init is gone", st->id);
+  struct runcgo_spec *spec = NULL;
+  struct runcgo_hooks hooks;
+  poststart_of_state (st, &spec, &hooks);
+  int r = -1;
   cleanup_close int fifo = openat (l->dir_fd, RUNCGO_EXEC_FIFO, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
   if (fifo < 0)
-    return runcgo_fail (err, errno, "open exec fifo of container \"%s\"", st->id);
-  if (wait_fifo_reader (fifo, pidfd, err) < 0)
-    return -1;
-  unlinkat (l->dir_fd, RUNCGO_EXEC_FIFO, 0);
-  wait_fifo_hangup (fifo);
-  if (notify >= 0 && runcgo_notify_forward_ready (notify, pidfd, st->pid, st->notify_socket, err) < 0)
-    return -1;
-  struct runcgo_spec *spec = NULL;
-  runcgo_error_t ignored = NULL;
-  int r = 0;
-  if (runcgo_state_load_spec (st, &spec, &ignored) == 0
-      && poststart_hooks (spec, st->id, st->pid, st->bundle, err) < 0)
+    runcgo_fail (err, errno, "open exec fifo of container \"%s\"", st->id);
+  else if (wait_fifo_reader (fifo, pidfd, err) == 0)
+    {
+      unlinkat (l->dir_fd, RUNCGO_EXEC_FIFO, 0);
+      if (hooks.n[RUNCGO_HOOK_POSTSTART] > 0 || st->rootless)
+        wait_fifo_hangup (fifo);
+      r = 0;
+    }
+  if (r == 0 && notify >= 0 && runcgo_notify_forward_ready (notify, pidfd, st->pid, st->notify_socket, err) < 0)
+    r = -1;
+  if (r == 0 && run_poststart (&hooks, st->id, st->pid, st->bundle, st->annotations, st->n_annotations, err) < 0)
     {
       stop_started (pidfd);
       r = -1;
     }
-  runcgo_error_release (&ignored);
+  if (hooks.out_fd > 0)
+    close (hooks.out_fd);
+  if (hooks.err_fd > 0)
+    close (hooks.err_fd);
   runcgo_spec_free (spec);
   return r;
+}
+
+/* config.md: process is "REQUIRED when start is called".  Checked before
+ * the fifo is opened (that alone would release the init): the container
+ * stays created, to be exec'd into and deleted.  From the state: start
+ * never reads the config (a state from before configs without process
+ * were accepted has a process). */
+static int
+check_has_process (const struct runcgo_container_state *st, runcgo_error_t *err)
+{
+  if (!st->no_process)
+    return 0;
+  return runcgo_fail_hint (err, 0,
+                           "run programs in it with `exec`, or delete it and create it again from a config with a "
+                           "\"process\" object",
+                           "cannot start container \"%s\": its config has no \"process\", which start requires",
+                           st->id);
 }
 
 int
@@ -737,6 +835,8 @@ runcgo_container_start (struct runcgo_context *ctx, const char *id, runcgo_error
   if (r == 0 && l.status != RUNCGO_STATUS_CREATED)
     r = runcgo_fail (err, 0, l.status == RUNCGO_STATUS_STOPPED ? "cannot start a container that has stopped"
                                                                : "cannot start an already running container");
+  if (r == 0)
+    r = check_has_process (l.st, err);
   if (r == 0)
     r = start_created (ctx, &l, err);
   runcgo_loaded_release (&l);
@@ -865,6 +965,7 @@ destroy_container (struct runcgo_context *ctx, struct runcgo_loaded *l, runcgo_e
     }
   int r = kill_everything (l->st, cg, err);
   runcgo_slirp_stop (l->dir_fd);
+  runcgo_seccomp_plugins_stop (l->dir_fd);
   if (r == 0 && cg && runcgo_cgroup_destroy (cg, err) < 0)
     r = -1;
   if (cg)

@@ -19,10 +19,12 @@
 #include "core/log.h"
 #include "core/state.h"
 #include "core/util.h"
+#include "security/security.h"
 #include "exec.h"
 #include "linux/linux.h"
 #include "spawn/join.h"
 #include "security/seccomp_notify.h"
+#include "security/seccomp_plugins.h"
 
 struct execution
 {
@@ -37,7 +39,9 @@ struct execution
   struct runcgo_seccomp_filter *seccomp;
   struct runcgo_cgroup *cgroup;
   int init_pidfd, console_fd, tty_sock, tty_master;
-  int seccomp_notify_fd;    /* connected to linux.seccomp.listenerPath */
+  int wasm_fd;              /* the wasm handler's engine, sealed (linux/wasm.c), or -1 */
+  int seccomp_notify_fd;    /* connected to linux.seccomp.listenerPath, or the plugin helper's */
+  struct runcgo_helper_proc plugins_helper; /* run.oci.seccomp.plugins */
   char *seccomp_notify_state;
   struct runcgo_join_result res;
 };
@@ -51,6 +55,9 @@ check_status (struct execution *x, runcgo_error_t *err)
   if (s == RUNCGO_STATUS_PAUSED && !x->o->ignore_paused)
     return runcgo_fail_hint (err, 0, "resume it first, or pass --ignore-paused",
                              "cannot exec into a paused container");
+  /* a `run` whose init is not shielded: nothing may join before its exec */
+  if (x->l.st->unshielded_exe && runcgo_exe_wait_init_exec (x->l.st->pid, x->l.st->unshielded_exe, err) < 0)
+    return -1;
   x->init_pidfd = (int) syscall (SYS_pidfd_open, x->l.st->pid, 0);
   /* the pidfd pins the process: check it is still our init (not a reuse) */
   if (x->init_pidfd < 0 || !runcgo_pid_is_alive (x->l.st->pid, x->l.st->start_time))
@@ -139,6 +146,19 @@ add_caps (struct execution *x)
   x->proc.capabilities = &x->capset;
 }
 
+/* A container created without process has no template: start from what
+ * crun's exec does then, and no more: uid 0 of the container in "/", no
+ * environment, no capability unless --cap adds it, and no_new_privs (the
+ * flag can only turn it on) so nothing can be gained by exec. */
+static void
+template_without_process (struct execution *x)
+{
+  static char root[] = "/";
+  static const struct runcgo_caps none;
+  x->capset = none;
+  x->proc = (struct runcgo_process){ .cwd = root, .capabilities = &x->capset, .no_new_privileges = true };
+}
+
 static int
 build_process (struct execution *x, runcgo_error_t *err)
 {
@@ -155,7 +175,10 @@ build_process (struct execution *x, runcgo_error_t *err)
     }
   else
     {
-      x->proc = *x->spec->process;
+      if (x->spec->process)
+        x->proc = *x->spec->process;
+      else
+        template_without_process (x);
       x->proc.args = o->args;
       x->proc.terminal = o->tty;
     }
@@ -212,8 +235,14 @@ spawn_process (struct execution *x, runcgo_error_t *err)
     .init_pidfd = x->init_pidfd,
     .ns_flags = ns_flags_of (x->spec),
     .cgroup = x->cgroup,
-    .proc = { .p = &x->proc, .linux_ = x->spec->linux_, .seccomp = x->seccomp, .preserve_fds = x->o->preserve_fds,
-              .seccomp_notify_fd = x->seccomp_notify_fd, .seccomp_notify_state = x->seccomp_notify_state },
+    .proc = { .p = &x->proc,
+              .linux_ = x->spec->linux_,
+              .seccomp = x->seccomp,
+              .preserve_fds = x->o->preserve_fds,
+              .seccomp_notify_fd = x->seccomp_notify_fd,
+              .seccomp_notify_state = x->seccomp_notify_state,
+              .wasm = x->wasm_fd >= 0,
+              .wasm_fd = x->wasm_fd },
     .console_socket_fd = x->console_fd,
   };
   /* --ignore-paused: the process freezes as it enters the frozen cgroup,
@@ -263,10 +292,21 @@ load_everything (struct runcgo_context *ctx, struct execution *x, runcgo_error_t
     return runcgo_error_wrap (err, "exec: the container's config");
   if (build_process (x, err) < 0 || prepare_terminal (x, err) < 0)
     return -1;
+  /* a module run in a wasm container goes through the engine, as the
+   * container's own process does; opened now, while /proc/self/exe still
+   * leads to our helpers (join.c raises the exe shield) */
+  if (runcgo_wasm_wanted_for (x->spec, x->proc.args) && runcgo_wasm_open_helper (&x->wasm_fd, err) < 0)
+    return -1;
   const struct runcgo_linux *l = x->spec->linux_;
   if (l && runcgo_seccomp_prepare (x->spec, ctx->root_fd, &x->seccomp, err) < 0)
     return -1;
   if (x->seccomp && runcgo_seccomp_notify_connect (l->seccomp, x->seccomp, &x->seccomp_notify_fd, err) < 0)
+    return -1;
+  struct runcgo_seccomp_plugins_conf conf
+      = { .state_root = ctx->state_root, .id = x->o->id, .bundle = x->l.st->bundle, .config = x->l.st->config };
+  if (x->seccomp
+      && runcgo_seccomp_plugins_start (l->seccomp, x->seccomp, &conf, x->l.dir_fd, &x->seccomp_notify_fd,
+                                       &x->plugins_helper, err) < 0)
     return -1;
   if (x->seccomp_notify_fd >= 0)
     x->seccomp_notify_state = runcgo_seccomp_notify_state (x->spec, x->o->id, x->l.st->bundle, RUNCGO_STATUS_RUNNING,
@@ -290,7 +330,8 @@ execution_release (struct execution *x)
   if (x->cgroup)
     runcgo_cgroup_free (x->cgroup);
   free (x->seccomp_notify_state);
-  int fds[] = { x->init_pidfd, x->console_fd, x->tty_sock, x->tty_master, x->res.pidfd, x->seccomp_notify_fd };
+  int fds[]
+      = { x->init_pidfd, x->console_fd, x->tty_sock, x->tty_master, x->res.pidfd, x->seccomp_notify_fd, x->wasm_fd };
   for (size_t i = 0; i < ARRAY_SIZE (fds); i++)
     if (fds[i] >= 0)
       close (fds[i]);
@@ -301,7 +342,8 @@ runcgo_container_exec (struct runcgo_context *ctx, const struct runcgo_exec_opts
                        runcgo_error_t *err)
 {
   struct execution x = { .o = o, .l = { .dir_fd = -1 } };
-  x.init_pidfd = x.console_fd = x.tty_sock = x.tty_master = x.res.pidfd = x.seccomp_notify_fd = -1;
+  x.init_pidfd = x.console_fd = x.tty_sock = x.tty_master = x.res.pidfd = x.seccomp_notify_fd = x.wasm_fd = -1;
+  runcgo_helper_proc_init (&x.plugins_helper);
   sigset_t fwd;
   runcgo_forwarded_signals (&fwd);
   if (!o->detach)
@@ -326,6 +368,8 @@ runcgo_container_exec (struct runcgo_context *ctx, const struct runcgo_exec_opts
       syscall (SYS_pidfd_send_signal, x.res.pidfd, SIGKILL, NULL, 0);
       waitpid (x.res.pid, NULL, 0);
     }
+  if (r < 0)
+    runcgo_helper_proc_abort (&x.plugins_helper);
   *exit_status = 0;
   if (r == 0 && !o->detach)
     r = runcgo_wait_foreground (x.res.pidfd, x.res.pid, x.tty_master, &fwd, exit_status, err);

@@ -25,6 +25,7 @@
 
 #include "core/util.h"
 #include "net/slirp.h"
+#include "security/seccomp_plugins.h"
 #include "fs/fs.h"
 #include "lifecycle/ops.h"
 #include "linux/linux.h"
@@ -222,6 +223,10 @@ runcgo_features_json (void)
   cleanup_free char *slirp = runcgo_slirp_helper_path ();
   if (access (slirp, X_OK) == 0)
     json_object_object_add (ann, "run.oci.runcgo.slirp.helper", json_object_new_string (slirp));
+  /* crun's run.oci.seccomp.plugins work when their host is there to run */
+  cleanup_free char *plugins = runcgo_seccomp_plugins_helper_path ();
+  if (access (plugins, X_OK) == 0)
+    json_object_object_add (ann, "run.oci.runcgo.seccomp.plugins.helper", json_object_new_string (plugins));
   /* the wasm handler (linux/wasm.c), as crun's run.oci.crun.wasm: only when
    * its engine is there to run */
   cleanup_free char *wasm = runcgo_wasm_helper_path ();

@@ -75,12 +75,15 @@ int runcgo_cpu_list_apply (const char *list, const char *field, runcgo_error_t *
 int runcgo_parse_id_list (const char *list, unsigned long *bits, size_t nbits);
 
 /* wasm.c: the WebAssembly handler (helpers/runcgo-wasm).  Whether the
- * annotations ask for it; the engine's path; the engine copied into a sealed
- * memfd (in the runtime, before the clone); the module checked (in the
- * container, before READY); the exec of the memfd (the init's last step). */
+ * annotations ask for it (for the container's process, or for ARGS, the
+ * args of a process `exec` runs in it); the engine's path; the engine copied
+ * into a sealed memfd (in the runtime, before the clone); the module checked
+ * (in the container, before READY); the exec of the memfd (the last step of
+ * the init and of an exec'd process). */
 #define RUNCGO_ANNOTATION_HANDLER "run.oci.handler"
 #define RUNCGO_ANNOTATION_WASM_VARIANT "module.wasm.image/variant"
 bool runcgo_wasm_wanted (const struct runcgo_spec *spec);
+bool runcgo_wasm_wanted_for (const struct runcgo_spec *spec, char *const *args);
 char *runcgo_wasm_helper_path (void);
 int runcgo_wasm_open_helper (int *fd, runcgo_error_t *err);
 int runcgo_wasm_check_module (const struct runcgo_process *p, runcgo_error_t *err);

@@ -37,6 +37,8 @@ runcgo_notify_prepare (struct runcgo_spec *spec, const char *state_dir, runcgo_e
   for (size_t i = 0; i < ARRAY_SIZE (opts); i++)
     strv_append (&m->options, xstrdup (opts[i]));
   /* the caller's own value must not reach the container */
+  if (spec->process == NULL)
+    return 0;
   char **env = spec->process->env;
   for (size_t i = 0; env && env[i]; i++)
     if (strncmp (env[i], "NOTIFY_SOCKET=", 14) == 0)

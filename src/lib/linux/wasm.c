@@ -1,7 +1,8 @@
 /* wasm.c -- the WebAssembly handler, as crun's: a config whose annotations
  * ask for it (run.oci.handler=wasm, module.wasm.image/variant=compat, or
  * compat-smart with process.args[0] ending in .wasm) runs the module named
- * by process.args[0] in helpers/runcgo-wasm instead of exec'ing args[0].
+ * by process.args[0] in helpers/runcgo-wasm instead of exec'ing args[0];
+ * so does `exec` for the process it runs in such a container.
  * The helper is opened by the runtime before anything enters the container
  * and copied into a sealed memfd (the CVE-2019-5736 rule: the container can
  * never reach, let alone write, the host's file), and the init execveat()s
@@ -34,7 +35,7 @@ ends_with (const char *s, const char *suffix)
 }
 
 bool
-runcgo_wasm_wanted (const struct runcgo_spec *spec)
+runcgo_wasm_wanted_for (const struct runcgo_spec *spec, char *const *args)
 {
   const char *handler = runcgo_spec_annotation (spec, RUNCGO_ANNOTATION_HANDLER);
   const char *variant = runcgo_spec_annotation (spec, RUNCGO_ANNOTATION_WASM_VARIANT);
@@ -42,9 +43,15 @@ runcgo_wasm_wanted (const struct runcgo_spec *spec)
     return true;
   if (variant && strcmp (variant, "compat") == 0)
     return true;
-  /* compat-smart: images that mix native and wasm entrypoints */
-  return variant && strcmp (variant, "compat-smart") == 0 && spec->process && spec->process->args
-         && spec->process->args[0] && ends_with (spec->process->args[0], ".wasm");
+  /* compat-smart: images that mix native and wasm entrypoints, decided
+   * process by process (an exec of a native binary stays native) */
+  return variant && strcmp (variant, "compat-smart") == 0 && args && args[0] && ends_with (args[0], ".wasm");
+}
+
+bool
+runcgo_wasm_wanted (const struct runcgo_spec *spec)
+{
+  return runcgo_wasm_wanted_for (spec, spec->process ? spec->process->args : NULL);
 }
 
 char *

@@ -17,6 +17,7 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
+#include "core/helper_proc.h"
 #include "core/log.h"
 #include "core/state.h"
 #include "core/util.h"
@@ -318,14 +319,6 @@ runcgo_slirp_check (const struct runcgo_slirp_config *cfg, const struct runcgo_s
 
 /* ---------------------------------------------------------------- starting the helper */
 
-void
-runcgo_slirp_helper_init (struct runcgo_slirp_helper *h)
-{
-  h->pid = 0;
-  h->start_time = 0;
-  h->ready_fd = -1;
-}
-
 /* The container's user namespace, when it is not ours: the helper's child
  * must enter it first to own the network namespace's devices. */
 static int
@@ -353,7 +346,8 @@ add_arg (char ***argv, size_t *n, char *s)
   (*argv)[*n] = NULL;
 }
 
-/* fds 3..6 of the helper: netns, userns (or /dev/null), init pidfd, ready. */
+/* fds 3..6 of the helper: netns, userns (or /dev/null), init pidfd, ready
+ * (runcgo_helper_proc_spawn adds the last). */
 static char **
 helper_argv (const struct runcgo_slirp_config *cfg, bool userns)
 {
@@ -379,46 +373,9 @@ helper_argv (const struct runcgo_slirp_config *cfg, bool userns)
   return argv;
 }
 
-/* In the forked child: its own session (a terminal's ^C is for the
- * container, not for its network), a clean signal mask, the fds at fixed
- * numbers, nothing else open. */
-static void __attribute__ ((noreturn))
-exec_helper (const char *path, char **argv, int log_fd, const int fds[4])
-{
-  int high[4];
-  sigset_t none;
-  sigemptyset (&none);
-  sigprocmask (SIG_SETMASK, &none, NULL);
-  setsid ();
-  for (int i = 0; i < 4; i++)
-    if ((high[i] = fcntl (fds[i], F_DUPFD, 100)) < 0)
-      _exit (127);
-  int null_fd = open ("/dev/null", O_RDWR);
-  if (null_fd < 0 || dup2 (null_fd, 0) < 0 || dup2 (log_fd, 1) < 0 || dup2 (log_fd, 2) < 0)
-    _exit (127);
-  for (int i = 0; i < 4; i++)
-    if (dup2 (high[i], 3 + i) < 0)
-      _exit (127);
-  runcgo_close_fds_from (7);
-  execv (path, argv);
-  dprintf (6, "exec `%s`: %s", path, strerror (errno));
-  _exit (127);
-}
-
-static int
-fork_helper (const char *path, char **argv, int log_fd, const int fds[4], runcgo_error_t *err)
-{
-  pid_t pid = fork ();
-  if (pid < 0)
-    return runcgo_fail (err, errno, "slirp: fork the network helper");
-  if (pid == 0)
-    exec_helper (path, argv, log_fd, fds);
-  return (int) pid;
-}
-
 int
 runcgo_slirp_begin (const struct runcgo_slirp_config *cfg, pid_t pid, int pidfd, int dir_fd,
-                    struct runcgo_slirp_helper *h, runcgo_error_t *err)
+                    struct runcgo_helper_proc *h, runcgo_error_t *err)
 {
   cleanup_free char *netns = xasprintf ("/proc/%d/ns/net", (int) pid);
   cleanup_close int net_fd = open (netns, O_RDONLY | O_CLOEXEC);
@@ -432,67 +389,20 @@ runcgo_slirp_begin (const struct runcgo_slirp_config *cfg, pid_t pid, int pidfd,
   cleanup_close int null_fd = open ("/dev/null", O_RDONLY | O_CLOEXEC);
   if (log_fd < 0 || null_fd < 0)
     return runcgo_fail (err, errno, "slirp: open the helper's log %s", SLIRP_LOG);
-  int pipefd[2];
-  if (pipe2 (pipefd, O_CLOEXEC) < 0)
-    return runcgo_fail (err, errno, "slirp: pipe");
   cleanup_free char *path = runcgo_slirp_helper_path ();
-  char **argv = helper_argv (cfg, user_fd >= 0);
-  int fds[4] = { net_fd, user_fd >= 0 ? user_fd : null_fd, pidfd, pipefd[1] };
-  int r = fork_helper (path, argv, log_fd, fds, err);
-  runcgo_strv_free (argv);
-  close (pipefd[1]);
-  if (r < 0)
-    {
-      close (pipefd[0]);
-      return -1;
-    }
-  h->pid = r;
-  h->ready_fd = pipefd[0];
-  return 0;
-}
-
-/* Its answer, or EOF when it died first; never waits forever. */
-static int
-read_answer (struct runcgo_slirp_helper *h, char *buf, size_t cap, runcgo_error_t *err)
-{
-  size_t len = 0;
-  struct pollfd p = { .fd = h->ready_fd, .events = POLLIN };
-  for (;;)
-    {
-      int r = poll (&p, 1, READY_TIMEOUT_MS);
-      if (r < 0 && errno == EINTR)
-        continue;
-      if (r <= 0)
-        return runcgo_fail_hint (err, r == 0 ? ETIMEDOUT : errno, "see slirp.log in the container's state directory",
-                                 "slirp: the network helper (pid %d) did not get ready", (int) h->pid);
-      ssize_t n = read (h->ready_fd, buf + len, cap - 1 - len);
-      if (n < 0 && errno == EINTR)
-        continue;
-      if (n <= 0 || (len += (size_t) n) == cap - 1)
-        break;
-    }
-  buf[len] = '\0';
-  return 0;
-}
-
-static int
-record (const struct runcgo_slirp_helper *h, int dir_fd, runcgo_error_t *err)
-{
-  char buf[64];
-  int n = snprintf (buf, sizeof (buf), "%d %llu\n", (int) h->pid, (unsigned long long) h->start_time);
-  return runcgo_write_file_atomic (dir_fd, SLIRP_FILE, buf, (size_t) n, 0600, err);
+  cleanup_strv char **argv = helper_argv (cfg, user_fd >= 0);
+  int fds[3] = { net_fd, user_fd >= 0 ? user_fd : null_fd, pidfd };
+  return runcgo_helper_proc_spawn (path, argv, fds, ARRAY_SIZE (fds), log_fd, "slirp: the network helper", h, err);
 }
 
 int
-runcgo_slirp_finish (struct runcgo_slirp_helper *h, int dir_fd, runcgo_error_t *err)
+runcgo_slirp_finish (struct runcgo_helper_proc *h, int dir_fd, runcgo_error_t *err)
 {
   char answer[1024];
   if (h->ready_fd < 0)
     return 0;
-  int r = read_answer (h, answer, sizeof (answer), err);
-  close (h->ready_fd);
-  h->ready_fd = -1;
-  if (r < 0)
+  if (runcgo_helper_proc_answer (h, READY_TIMEOUT_MS, "slirp: the network helper", SLIRP_LOG, answer,
+                                 sizeof (answer), err) < 0)
     return -1;
   if (strcmp (answer, "ok") != 0)
     {
@@ -501,76 +411,28 @@ runcgo_slirp_finish (struct runcgo_slirp_helper *h, int dir_fd, runcgo_error_t *
       return runcgo_fail_hint (err, 0, hint, "slirp network helper: %s",
                                *answer ? answer : "exited before it was ready");
     }
-  h->start_time = runcgo_proc_start_time (h->pid);
-  return record (h, dir_fd, err);
+  return runcgo_helper_proc_record (h, dir_fd, SLIRP_FILE, false, err);
 }
 
 void
-runcgo_slirp_abort (struct runcgo_slirp_helper *h)
+runcgo_slirp_abort (struct runcgo_helper_proc *h)
 {
-  if (h->ready_fd >= 0)
-    close (h->ready_fd);
-  h->ready_fd = -1;
-  if (h->pid > 0)
-    {
-      kill (h->pid, SIGKILL);
-      waitpid (h->pid, NULL, 0);
-    }
-  h->pid = 0;
+  runcgo_helper_proc_abort (h);
 }
 
 /* ---------------------------------------------------------------- existing containers */
-
-static int
-read_record (int dir_fd, pid_t *pid, uint64_t *start_time)
-{
-  cleanup_free char *buf = NULL;
-  runcgo_error_t ignored = NULL;
-  uint64_t st = 0, p = 0;
-  if (runcgo_read_file_at (dir_fd, SLIRP_FILE, 256, &buf, NULL, &ignored) < 0)
-    {
-      runcgo_error_release (&ignored);
-      return -1;
-    }
-  const char *s = buf;
-  if (!runcgo_scan_u64 (&s, &p) || !runcgo_scan_u64 (&s, &st) || p == 0 || p > INT_MAX)
-    return -1;
-  *pid = (pid_t)p;
-  *start_time = st;
-  return 0;
-}
 
 enum runcgo_slirp_status
 runcgo_slirp_status (int dir_fd, pid_t *pid)
 {
   uint64_t st;
-  if (read_record (dir_fd, pid, &st) < 0)
+  if (!runcgo_helper_proc_find (dir_fd, SLIRP_FILE, pid, &st))
     return RUNCGO_SLIRP_NONE;
   return runcgo_pid_is_alive (*pid, st) ? RUNCGO_SLIRP_RUNNING : RUNCGO_SLIRP_EXITED;
-}
-
-static bool
-wait_gone (int pidfd, int ms)
-{
-  struct pollfd p = { .fd = pidfd, .events = POLLIN };
-  return poll (&p, 1, ms) == 1;
 }
 
 void
 runcgo_slirp_stop (int dir_fd)
 {
-  pid_t pid;
-  uint64_t st;
-  if (read_record (dir_fd, &pid, &st) < 0)
-    return;
-  cleanup_close int pidfd = (int) syscall (SYS_pidfd_open, pid, 0);
-  /* the pidfd pins the pid: check it is still our helper, not a reuse */
-  if (pidfd < 0 || !runcgo_pid_is_alive (pid, st))
-    return;
-  syscall (SYS_pidfd_send_signal, pidfd, SIGTERM, NULL, 0);
-  if (!wait_gone (pidfd, 2000))
-    {
-      syscall (SYS_pidfd_send_signal, pidfd, SIGKILL, NULL, 0);
-      wait_gone (pidfd, 5000);
-    }
+  runcgo_helper_proc_stop_all (dir_fd, SLIRP_FILE);
 }

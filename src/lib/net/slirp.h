@@ -18,6 +18,7 @@
 #include <sys/types.h>
 
 #include "core/error.h"
+#include "core/helper_proc.h"
 #include "spec/spec.h"
 
 #define RUNCGO_ANN_NETWORK "run.oci.runcgo.network"
@@ -63,22 +64,14 @@ int runcgo_slirp_check (const struct runcgo_slirp_config *cfg, const struct runc
  * else ../helpers/runcgo-slirp beside our own binary (the build tree). */
 char *runcgo_slirp_helper_path (void);
 
-/* A helper being started (create). */
-struct runcgo_slirp_helper
-{
-  pid_t pid;
-  uint64_t start_time;
-  int ready_fd; /* read end of its ready pipe; -1 once it answered */
-};
-void runcgo_slirp_helper_init (struct runcgo_slirp_helper *h);
 /* Start it for the init PID (PIDFD): opens /proc/PID/ns/{net,user} (the
  * init must still be dumpable when unprivileged), logs to DIR_FD/slirp.log. */
 int runcgo_slirp_begin (const struct runcgo_slirp_config *cfg, pid_t pid, int pidfd, int dir_fd,
-                        struct runcgo_slirp_helper *h, runcgo_error_t *err);
+                        struct runcgo_helper_proc *h, runcgo_error_t *err);
 /* Wait (bounded) for "ok", then record pid and start time in DIR_FD. */
-int runcgo_slirp_finish (struct runcgo_slirp_helper *h, int dir_fd, runcgo_error_t *err);
+int runcgo_slirp_finish (struct runcgo_helper_proc *h, int dir_fd, runcgo_error_t *err);
 /* create failed: kill and reap it. */
-void runcgo_slirp_abort (struct runcgo_slirp_helper *h);
+void runcgo_slirp_abort (struct runcgo_helper_proc *h);
 
 /* ---- existing containers, through the state dir */
 enum runcgo_slirp_status

@@ -310,3 +310,56 @@ runcgo_exe_shield (runcgo_error_t *err)
   raised = true;
   return 0;
 }
+
+/* ---------------------------------------------------------------- when */
+/* Only a process in the init's pid namespace can reach /proc/<init>/exe, and
+ * only with CAP_SYS_PTRACE over the init's mm, whose user namespace is the
+ * runtime's: never from a container with a user namespace.  In a `run` that
+ * gives the container a new pid namespace, nothing of the container is in it
+ * before the init's exec: `exec` waits for that exec (runcgo_exe_wait_init_exec,
+ * for a state with unshielded_exe) and no createContainer or startContainer
+ * hook (container code, run in the container's namespaces) is configured.  A
+ * `create` waits for `start` in that namespace, where `exec` may join. */
+bool
+runcgo_exe_shield_needed (const struct runcgo_spec *spec, bool run_mode)
+{
+  if (runcgo_spec_namespace (spec, RUNCGO_NS_USER))
+    return false;
+  const struct runcgo_namespace *pid = runcgo_spec_namespace (spec, RUNCGO_NS_PID);
+  if (!run_mode || pid == NULL || pid->path != NULL)
+    return true;
+  return spec->hooks.n[RUNCGO_HOOK_CREATE_CONTAINER] > 0 || spec->hooks.n[RUNCGO_HOOK_START_CONTAINER] > 0;
+}
+
+char *
+runcgo_exe_identity (pid_t pid)
+{
+  char path[64];
+  if (pid > 0)
+    snprintf (path, sizeof (path), "/proc/%d/exe", (int) pid);
+  else
+    snprintf (path, sizeof (path), "/proc/self/exe");
+  struct stat st;
+  if (stat (path, &st) < 0)
+    return NULL;
+  return xasprintf ("%llu:%llu", (unsigned long long) st.st_dev, (unsigned long long) st.st_ino);
+}
+
+#define INIT_EXEC_WAIT_MS 10000
+
+int
+runcgo_exe_wait_init_exec (pid_t pid, const char *identity, runcgo_error_t *err)
+{
+  const struct timespec ms = { 0, 1000000 };
+  for (int i = 0; i < INIT_EXEC_WAIT_MS; i++)
+    {
+      cleanup_free char *now = runcgo_exe_identity (pid);
+      /* gone: the caller's liveness check reports it */
+      if (now == NULL || strcmp (now, identity) != 0)
+        return 0;
+      nanosleep (&ms, NULL);
+    }
+  return runcgo_fail_hint (err, ETIMEDOUT, "retry once the container has started",
+                           "the container's init has not started the container process after %d s",
+                           INIT_EXEC_WAIT_MS / 1000);
+}

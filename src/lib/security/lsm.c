@@ -1,4 +1,5 @@
-/* lsm.c -- AppArmor and SELinux exec labels.
+/* lsm.c -- AppArmor and SELinux exec labels, the SELinux label of the
+ * session keyring.
  *
  * The write goes to a procfs file of our own thread; the fd is checked to be
  * on procfs, and on the very mount /proc is, before writing: a mount
@@ -78,5 +79,15 @@ runcgo_lsm_apply_exec_labels (const struct runcgo_process *p, runcgo_error_t *er
       if (write_proc_attr ("/proc/thread-self/attr/exec", p->selinux_label, err) < 0)
         return runcgo_error_wrap (err, "process.selinuxLabel");
     }
+  return 0;
+}
+
+int
+runcgo_selinux_set_keycreate (const char *label, runcgo_error_t *err)
+{
+  if (!runcgo_selinux_enabled ())
+    return 0;
+  if (write_proc_attr ("/proc/thread-self/attr/keycreate", label ? label : "", err) < 0)
+    return runcgo_error_wrap (err, "process.selinuxLabel: label of the session keyring");
   return 0;
 }

@@ -19,6 +19,7 @@
 
 #include "core/util.h"
 #include "security/seccomp_notify.h"
+#include "security/seccomp_plugins.h"
 
 #define SPEC_OCI_VERSION "1.3.0"
 
@@ -56,6 +57,10 @@ runcgo_seccomp_notify_connect (const struct runcgo_seccomp *s, const struct runc
   *fd = -1;
   if (s == NULL || f == NULL || !f->notify)
     return 0;
+  /* the plugin helper is the agent: it is started once the state dir
+   * exists (seccomp_plugins.c); now only check that it can be */
+  if (s->plugins)
+    return runcgo_seccomp_plugins_check (s, f, err);
   if (s->listener_path == NULL || *s->listener_path == '\0')
     return runcgo_fail_hint (err, 0, "set linux.seccomp.listenerPath to the agent's socket",
                              "linux.seccomp: SCMP_ACT_NOTIFY rules need a listener");

@@ -18,7 +18,9 @@
 
 /* Connect to s->listener_path when the compiled filter F has SCMP_ACT_NOTIFY
  * rules; *fd = -1 (and 0 returned) when no agent is involved (no filter, or
- * no notify rule: the spec then ignores listenerPath). */
+ * no notify rule: the spec then ignores listenerPath), or when plugins are
+ * the agent (run.oci.seccomp.plugins: only the helper's presence is checked,
+ * runcgo_seccomp_plugins_start sets the fd later). */
 int runcgo_seccomp_notify_connect (const struct runcgo_seccomp *s, const struct runcgo_seccomp_filter *f, int *fd,
                                    runcgo_error_t *err);
 

@@ -68,10 +68,23 @@ void runcgo_seccomp_cache_write (int dir_fd, const uint8_t key[32], const struct
 bool runcgo_apparmor_enabled (void);
 bool runcgo_selinux_enabled (void);
 int runcgo_lsm_apply_exec_labels (const struct runcgo_process *p, runcgo_error_t *err);
+/* The SELinux label of the keys this thread creates from now on
+ * (/proc/thread-self/attr/keycreate; runc's SetKeyLabel around the session
+ * keyring): LABEL NULL or "" resets it.  Nothing without SELinux. */
+int runcgo_selinux_set_keycreate (const char *label, runcgo_error_t *err);
 
 /* Before cloning into a container that has no user namespace: this
  * process's /proc/self/exe becomes an empty sealed memfd and no mapping of the
  * runtime's binary is left (children inherit both).  Idempotent. */
 int runcgo_exe_shield (runcgo_error_t *err);
+/* Whether a new container's init needs the shield (exe_shield.c says when
+ * it does not); run_mode: a `run`, whose init execs without waiting. */
+bool runcgo_exe_shield_needed (const struct runcgo_spec *spec, bool run_mode);
+/* "dev:ino" of /proc/PID/exe (0: our own), NULL if it cannot be read. */
+char *runcgo_exe_identity (pid_t pid);
+/* `exec` into a container whose init ran unshielded (state unshielded_exe
+ * = IDENTITY): wait until the init has exec'd the container process, so
+ * that nothing exec starts shares the pid namespace with the runtime. */
+int runcgo_exe_wait_init_exec (pid_t pid, const char *identity, runcgo_error_t *err);
 
 #endif

@@ -61,7 +61,7 @@ holder_main (void *arg)
       /* the init runs on (a copy of) this stack, not the one ASan knows */
       runcgo_asan_set_stack (e->stack, e->stack_size);
       close (q->runtime_fd);
-      runcgo_init_main (q->cfg, q->plan, q->ns_fds, q->sync_fd);
+      runcgo_init_main (q->cfg, q->plan, q->ns_fds, q->join, q->sync_fd);
     }
   q->clone_errno = q->pid < 0 ? errno : 0;
   syscall (SYS_write, e->chan[1], "c", 1);
@@ -70,20 +70,11 @@ holder_main (void *arg)
     syscall (SYS_read, e->chan[1], &byte, 1);
 }
 
-/* valgrind cannot run a CLONE_VM child that is not a thread: it exits.  Its
- * preload library is how it shows (checked without its headers). */
-static bool
-under_valgrind (void)
-{
-  const char *p = getenv ("LD_PRELOAD");
-  return p && strstr (p, "vgpreload_");
-}
-
 static bool
 wants_early (const struct runcgo_spec *spec, bool rootless)
 {
   struct runcgo_ns_plan plan;
-  if (!rootless || spec->linux_ == NULL || under_valgrind ())
+  if (!rootless || spec->linux_ == NULL || runcgo_under_valgrind ())
     return false;
   runcgo_ns_plan_compute (spec, &plan);
   return plan.new_user && !plan.slow;

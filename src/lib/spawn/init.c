@@ -42,6 +42,7 @@ struct init_ctx
   const struct runcgo_spawn_config *cfg;
   const struct runcgo_ns_plan *plan;
   const int *ns_fds;
+  struct runcgo_cgroup_self_join *join;
   int sync_fd;
   pid_t host_pid;      /* from HOOKS_DONE, for the hooks' state */
   int fifo_wfd;        /* exec fifo, open until execve (see wait_for_start) */
@@ -136,8 +137,8 @@ enter_namespaces (struct init_ctx *c, runcgo_error_t *err)
     return -1;
   if (c->plan->fork_for_pid && runcgo_sync_fork_sibling (c->sync_fd, "container init", err) < 0)
     return -1;
-  /* the parent joined our cgroup before PARENT_READY: a cgroup namespace
-   * unshared now is rooted at the container's cgroup */
+  /* we joined our cgroup (v1) or the parent did (before PARENT_READY): a
+   * cgroup namespace unshared now is rooted at the container's cgroup */
   if (c->plan->new_cgroup && unshare (CLONE_NEWCGROUP) < 0)
     return runcgo_fail (err, errno, "create cgroup namespace");
   if (join_ns (c, RUNCGO_NS_TIME, err) < 0)
@@ -177,16 +178,20 @@ join_session_keyring (const struct init_ctx *c, runcgo_error_t *err)
   if (c->cfg->no_new_keyring)
     return 0;
   cleanup_free char *name = xasprintf ("_ses.%s", c->cfg->id);
+  /* the keyring is the process's: its SELinux label (runc) */
+  const struct runcgo_process *p = c->cfg->spec->process;
+  if (p && p->selinux_label && runcgo_selinux_set_keycreate (p->selinux_label, err) < 0)
+    return -1;
   if (syscall (SYS_keyctl, KEYCTL_JOIN_SESSION_KEYRING, name) < 0 && errno != ENOSYS && errno != EDQUOT
       && errno != EACCES && errno != EPERM)
     return runcgo_fail (err, errno, "join a new session keyring (hint: --no-new-keyring)");
-  return 0;
+  return p && p->selinux_label ? runcgo_selinux_set_keycreate (NULL, err) : 0;
 }
 
 static int
 set_oom_score_adj (const struct runcgo_process *p, runcgo_error_t *err)
 {
-  if (!p->oom_score_adj.set)
+  if (p == NULL || !p->oom_score_adj.set)
     return 0;
   char buf[32];
   int n = snprintf (buf, sizeof (buf), "%lld", (long long) p->oom_score_adj.v);
@@ -208,7 +213,7 @@ mount_rootfs (struct init_ctx *c, runcgo_error_t *err)
   rctx->new_cgroupns = c->plan->new_cgroup;
   rctx->console_fd = -1;
   rctx->pty_master = -1;
-  rctx->terminal = c->cfg->spec->process->terminal;
+  rctx->terminal = c->cfg->spec->process && c->cfg->spec->process->terminal;
   /* idmapped binds come ready-made from the runtime (fs/idmap_mounts.c) */
   if (runcgo_idmap_mounts_count (c->cfg->spec) > 0)
     {
@@ -293,6 +298,10 @@ wait_for_start (struct init_ctx *c, runcgo_error_t *err)
   c->fifo_wfd = open (path, O_WRONLY | O_CLOEXEC);
   if (c->fifo_wfd < 0)
     return runcgo_fail (err, errno, "open exec fifo");
+  /* `start` refuses a container without a process before it opens the
+   * fifo; whoever else opened it sees the init exit, the byte unwritten */
+  if (c->cfg->spec->process == NULL)
+    return runcgo_fail (err, 0, "container \"%s\": its config has no \"process\" to start", c->cfg->id);
   if (run_own_hooks (c, RUNCGO_HOOK_START_CONTAINER, RUNCGO_STATUS_CREATED, err) < 0)
     return -1;
   if (write (c->fifo_wfd, "0", 1) != 1)
@@ -318,6 +327,11 @@ prepare (struct init_ctx *c, runcgo_error_t *err)
   struct runcgo_sync_msg msg;
   if (runcgo_sync_expect (c->sync_fd, RUNCGO_SYNC_PARENT_READY, &msg, err) < 0)
     return -1;
+  /* after PARENT_READY, so that the parent hears why it failed; before the
+   * fork of a sibling init (it inherits the cgroups) and the cgroup
+   * namespace */
+  if (runcgo_cgroup_self_join (c->join, err) < 0)
+    return -1;
   /* nothing in the container may ptrace us or open /proc/PID/exe (our
    * binary) while we are still the runtime (CVE-2016-9962, CVE-2019-5736) */
   if (!c->plan->slow || !c->plan->new_user)
@@ -337,6 +351,8 @@ prepare (struct init_ctx *c, runcgo_error_t *err)
     return -1;
   if (setsid () < 0)
     return runcgo_fail (err, errno, "setsid");
+  if (spec->process == NULL)
+    return runcgo_hold_without_process (err);
   if (c->rctx.terminal
       && runcgo_process_hand_over_terminal (c->cfg->console_socket_fd, c->rctx.pty_master, c->rctx.console_fd,
                                             spec->process, err) < 0)
@@ -355,9 +371,10 @@ prepare (struct init_ctx *c, runcgo_error_t *err)
 
 void
 runcgo_init_main (const struct runcgo_spawn_config *cfg, const struct runcgo_ns_plan *plan, const int *ns_fds,
-                  int sync_fd)
+                  struct runcgo_cgroup_self_join *join, int sync_fd)
 {
-  struct init_ctx c = { .cfg = cfg, .plan = plan, .ns_fds = ns_fds, .sync_fd = sync_fd, .fifo_wfd = -1 };
+  struct init_ctx c
+      = { .cfg = cfg, .plan = plan, .ns_fds = ns_fds, .join = join, .sync_fd = sync_fd, .fifo_wfd = -1 };
   runcgo_error_t err = NULL;
   /* a foreground run blocked the signals it forwards, and the caller may
    * have ignored some: the container starts with a clean slate */

@@ -66,7 +66,12 @@ child_setup (struct runcgo_join_config *cfg, int sync_fd, runcgo_error_t *err)
   struct runcgo_sync_msg msg;
   const struct runcgo_process *p = cfg->proc.p;
   /* the caller's other fds must not reach the container (CVE-2024-21626) */
-  int keep[] = { sync_fd, cfg->init_pidfd, cfg->console_socket_fd, runcgo_log_fd (), cfg->proc.seccomp_notify_fd };
+  int keep[] = { sync_fd,
+                 cfg->init_pidfd,
+                 cfg->console_socket_fd,
+                 runcgo_log_fd (),
+                 cfg->proc.seccomp_notify_fd,
+                 cfg->proc.wasm ? cfg->proc.wasm_fd : -1 };
   runcgo_close_fds_except (3 + cfg->proc.preserve_fds, keep, ARRAY_SIZE (keep));
   if (runcgo_sync_expect (sync_fd, RUNCGO_SYNC_PARENT_READY, &msg, err) < 0)
     return -1;

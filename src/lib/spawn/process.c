@@ -193,3 +193,22 @@ runcgo_process_hand_over_terminal (int console_sock, int master, int slave, cons
   close (console_sock);
   return runcgo_terminal_make_controlling (slave, p, err);
 }
+
+/* A config without process: the init never executes anything (`start`
+ * refuses it) and only waits to be exec'd into or deleted.  It waits with
+ * nothing to lose: root of the container without a single capability
+ * (bounding set included, so nothing it could exec would regain one),
+ * no_new_privs, in "/" (crun drops to the same). */
+int
+runcgo_hold_without_process (runcgo_error_t *err)
+{
+  static const struct runcgo_caps none;
+  static const struct runcgo_user root;
+  if (chdir ("/") < 0)
+    return runcgo_fail (err, errno, "no process: chdir to the container's root");
+  if (runcgo_identity_apply (&root, &none, err) < 0)
+    return runcgo_error_wrap (err, "no process: drop every capability of the waiting init");
+  if (prctl (PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+    return runcgo_fail (err, errno, "no process: prctl no_new_privs");
+  return 0;
+}

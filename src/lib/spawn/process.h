@@ -32,6 +32,9 @@ int runcgo_process_prepare (struct runcgo_exec_process *x, runcgo_error_t *err);
 int runcgo_process_finalize (struct runcgo_exec_process *x, runcgo_error_t *err);
 /* execve; returns only on failure. */
 int runcgo_process_exec (struct runcgo_exec_process *x, runcgo_error_t *err);
+/* The init of a config without process, instead of all the above: drop
+ * every capability, set no_new_privs, chdir "/" (it only waits). */
+int runcgo_hold_without_process (runcgo_error_t *err);
 /* Send the pty master to the console socket, then make the slave our
  * controlling terminal and stdio (the caller has called setsid). */
 int runcgo_process_hand_over_terminal (int console_sock, int master, int slave, const struct runcgo_process *p,

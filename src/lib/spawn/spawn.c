@@ -280,7 +280,7 @@ finish_maps (const struct runcgo_spawn_config *cfg, const struct runcgo_ns_plan 
  * (spawn/early.c), which clones it into that namespace.  0 in the child. */
 static pid_t
 clone_for (const struct runcgo_spawn_config *cfg, const struct runcgo_ns_plan *plan, int cgroup_fd, const int *ns_fds,
-           const int *sv, int *pidfd, bool *into_cgroup)
+           const int *sv, struct runcgo_cgroup_self_join *join, int *pidfd, bool *into_cgroup)
 {
   if (!has_early (cfg))
     return runcgo_spawn_clone_init ((uint64_t) plan->clone_flags, cgroup_fd, pidfd, into_cgroup);
@@ -289,6 +289,7 @@ clone_for (const struct runcgo_spawn_config *cfg, const struct runcgo_ns_plan *p
                                     .cfg = cfg,
                                     .plan = plan,
                                     .ns_fds = ns_fds,
+                                    .join = join,
                                     .sync_fd = sv[1],
                                     .runtime_fd = sv[0] };
   return runcgo_userns_early_clone (cfg->early, &req, pidfd, into_cgroup);
@@ -321,7 +322,7 @@ runcgo_spawn (const struct runcgo_spawn_config *cfg, struct runcgo_spawn_result 
   runcgo_ns_plan_compute (cfg->spec, &plan);
   /* without a user namespace, the container's capabilities are the host's:
    * CAP_SYS_PTRACE there opens /proc/<init>/exe despite non-dumpable */
-  if (!runcgo_spec_namespace (cfg->spec, RUNCGO_NS_USER) && runcgo_exe_shield (err) < 0)
+  if (cfg->exe_shield && runcgo_exe_shield (err) < 0)
     return -1;
   /* the maps' checks and the helpers' paths before the clone: a child's
    * copy-on-write pages make every page the parent touches after the clone
@@ -341,16 +342,29 @@ runcgo_spawn (const struct runcgo_spawn_config *cfg, struct runcgo_spawn_result 
       runcgo_idmap_job_release (&maps);
       return runcgo_fail (err, errno, "socketpair");
     }
+  /* the init holds the cgroups' tasks fds until it has joined: only when
+   * nothing of a container can see it (a new pid namespace), as a file of
+   * the host's cgroupfs opened by root can move any process */
+  struct runcgo_cgroup_self_join join;
+  if (runcgo_cgroup_self_join_open (plan.new_pid ? cfg->cgroup : NULL, &join, err) < 0)
+    {
+      close (sv[0]);
+      close (sv[1]);
+      close_ns_fds (ns_fds);
+      runcgo_idmap_job_release (&maps);
+      return -1;
+    }
   int cgroup_fd = cfg->cgroup ? runcgo_cgroup_clone_fd (cfg->cgroup) : -1;
   bool into_cgroup = false;
   res->pidfd = -1;
-  res->pid = clone_for (cfg, &plan, cgroup_fd, ns_fds, sv, &res->pidfd, &into_cgroup);
+  res->pid = clone_for (cfg, &plan, cgroup_fd, ns_fds, sv, &join, &res->pidfd, &into_cgroup);
   if (res->pid == 0)
     {
       close (sv[0]);
-      runcgo_init_main (cfg, &plan, ns_fds, sv[1]);
+      runcgo_init_main (cfg, &plan, ns_fds, &join, sv[1]);
     }
   int clone_errno = errno;
+  runcgo_cgroup_self_join_release (&join);
   close (sv[1]);
   close_ns_fds (ns_fds);
   res->sync_fd = sv[0];

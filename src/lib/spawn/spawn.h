@@ -35,6 +35,7 @@ struct runcgo_spawn_config
   bool no_pivot;
   bool no_new_keyring;
   bool rootless;
+  bool exe_shield;     /* raise the exe shield before the clone (runcgo_exe_shield_needed) */
   /* Optional host-side networking (net/slirp.c).  net_begin runs once the
    * init's namespaces exist and, in the fast path, while the init is still
    * dumpable (an unprivileged runtime can open its /proc/PID/ns files only
@@ -81,6 +82,7 @@ struct runcgo_early_clone
   const struct runcgo_spawn_config *cfg;
   const struct runcgo_ns_plan *plan;
   const int *ns_fds;
+  struct runcgo_cgroup_self_join *join;
   int sync_fd;         /* the init's end of the channel */
   int runtime_fd;      /* ours: closed in the init */
   pid_t pid;           /* answers */
@@ -113,6 +115,7 @@ void runcgo_userns_early_release (struct runcgo_userns_early *e);
 
 /* init.c: the clone's entry; never returns. */
 __attribute__((noreturn)) void runcgo_init_main (const struct runcgo_spawn_config *cfg, const struct runcgo_ns_plan *plan,
-                                                 const int *ns_fds, int sync_fd);
+                                                 const int *ns_fds, struct runcgo_cgroup_self_join *join,
+                                                 int sync_fd);
 
 #endif

@@ -113,6 +113,7 @@ seccomp_free (struct runcgo_seccomp *s)
   runcgo_strv_free (s->flags);
   free (s->listener_path);
   free (s->listener_metadata);
+  free (s->plugins);
   for (size_t i = 0; s->syscalls && i < s->n_syscalls; i++)
     {
       runcgo_strv_free (s->syscalls[i].names);

@@ -927,8 +927,7 @@ force_cgroup_v1 (struct runcgo_spec *spec, runcgo_error_t *err)
 }
 
 /* run.oci.mount_context_type names the SELinux mount option that carries
- * linux.mountLabel; runcgo applies no SELinux context yet (see mountLabel)
- * but refuses what crun refuses. */
+ * linux.mountLabel (fs/mount_opts.c); what crun refuses is refused. */
 static int
 check_mount_context_type (const struct runcgo_spec *spec, runcgo_error_t *err)
 {
@@ -943,10 +942,52 @@ check_mount_context_type (const struct runcgo_spec *spec, runcgo_error_t *err)
                            "%s: unknown context type \"%s\"", RUNCGO_ANN_MOUNT_CONTEXT_TYPE, t);
 }
 
+/* run.oci.seccomp.plugins: PLUGIN[:PLUGIN...], each an absolute path or a
+ * bare file name that the dynamic linker looks up (crun's rule: a relative
+ * path would depend on the directory the helper runs in).  Like crun, the
+ * plugins are the agent: a receiver as well (listenerPath, the receiver
+ * annotation or RUN_OCI_SECCOMP_RECEIVER) is an error, not a choice. */
+static int
+apply_seccomp_plugins (const struct runcgo_spec *spec, struct runcgo_seccomp *s, const char *receiver,
+                       runcgo_error_t *err)
+{
+  const char *list = runcgo_spec_annotation (spec, RUNCGO_ANN_SECCOMP_PLUGINS);
+  if (list == NULL)
+    return 0;
+  if (*list == '\0')
+    return runcgo_fail_hint (err, 0, "name the plugins, e.g. /usr/lib/plugin.so[:plugin2.so]",
+                             "%s: empty", RUNCGO_ANN_SECCOMP_PLUGINS);
+  for (const char *p = list; *p;)
+    {
+      size_t n = strcspn (p, ":");
+      if (n == 0)
+        return runcgo_fail_hint (err, 0, "separate the plugins with one ':'", "%s: empty plugin name in `%s`",
+                                 RUNCGO_ANN_SECCOMP_PLUGINS, list);
+      if (p[0] != '/' && memchr (p, '/', n))
+        return runcgo_fail_hint (err, 0, "give an absolute path, or a bare file name for the library search path",
+                                 "%s: `%.*s` is a relative path", RUNCGO_ANN_SECCOMP_PLUGINS, (int) n, p);
+      p += n + (p[n] == ':');
+    }
+  if (s == NULL)
+    return 0;
+  if (s->listener_path || (receiver && *receiver))
+    return runcgo_fail_hint (err, 0,
+                             "drop linux.seccomp.listenerPath, " RUNCGO_ANN_SECCOMP_RECEIVER
+                             " and RUN_OCI_SECCOMP_RECEIVER, or the plugins",
+                             "%s: the seccomp plugins and a seccomp receiver (%s) cannot be used together",
+                             RUNCGO_ANN_SECCOMP_PLUGINS,
+                             s->listener_path ? "linux.seccomp.listenerPath"
+                             : runcgo_spec_annotation (spec, RUNCGO_ANN_SECCOMP_RECEIVER)
+                                 ? RUNCGO_ANN_SECCOMP_RECEIVER
+                                 : "RUN_OCI_SECCOMP_RECEIVER");
+  s->plugins = xstrdup (list);
+  return 0;
+}
+
 /* crun's run.oci.* annotations that change what the config says, applied
  * once here so that create, exec and start see the same: keep_original_groups,
- * systemd.force_cgroup_v1, mount_context_type, seccomp_fail_unknown_syscall
- * and seccomp.receiver (or crun's environment variable
+ * systemd.force_cgroup_v1, mount_context_type, seccomp_fail_unknown_syscall,
+ * seccomp.plugins and seccomp.receiver (or crun's environment variable
  * RUN_OCI_SECCOMP_RECEIVER): the listenerPath when the config has none. */
 static int
 apply_crun_annotations (struct runcgo_spec *spec, runcgo_error_t *err)
@@ -955,19 +996,16 @@ apply_crun_annotations (struct runcgo_spec *spec, runcgo_error_t *err)
     spec->process->user.keep_groups = runcgo_spec_keeps_groups (spec);
   if (force_cgroup_v1 (spec, err) < 0 || check_mount_context_type (spec, err) < 0)
     return -1;
-  /* crun runs these libcrun plugins as the seccomp agent: refuse rather
-   * than start the container without the agent it expects */
-  if (runcgo_spec_annotation (spec, "run.oci.seccomp.plugins"))
-    return runcgo_fail_hint (err, ENOTSUP, "run an agent on linux.seccomp.listenerPath (or run.oci.seccomp.receiver)",
-                             "run.oci.seccomp.plugins: crun's seccomp plugins are not supported by runcgo");
   struct runcgo_seccomp *s = spec->linux_ ? spec->linux_->seccomp : NULL;
+  const char *receiver = runcgo_spec_annotation (spec, RUNCGO_ANN_SECCOMP_RECEIVER);
+  if (receiver == NULL)
+    receiver = getenv ("RUN_OCI_SECCOMP_RECEIVER");
+  if (apply_seccomp_plugins (spec, s, receiver, err) < 0)
+    return -1;
   if (s == NULL)
     return 0;
   const char *fail = runcgo_spec_annotation (spec, RUNCGO_ANN_SECCOMP_FAIL_UNKNOWN);
   s->fail_unknown = fail && strcmp (fail, "0") != 0;
-  const char *receiver = runcgo_spec_annotation (spec, RUNCGO_ANN_SECCOMP_RECEIVER);
-  if (receiver == NULL)
-    receiver = getenv ("RUN_OCI_SECCOMP_RECEIVER");
   if (s->listener_path || receiver == NULL || *receiver == '\0')
     return 0;
   if (receiver[0] != '/')

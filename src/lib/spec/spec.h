@@ -206,6 +206,7 @@ struct runcgo_seccomp
   struct runcgo_seccomp_syscall *syscalls;
   size_t n_syscalls;
   bool fail_unknown; /* not from JSON: run.oci.seccomp_fail_unknown_syscall */
+  char *plugins;     /* not from JSON: run.oci.seccomp.plugins, checked (see load.c) */
 };
 
 /* linux.resources */
@@ -342,7 +343,7 @@ struct runcgo_spec
   char *oci_version;
   char *root_path; /* as written (relative to the bundle or absolute) */
   bool root_readonly;
-  struct runcgo_process *process; /* NULL = absent (create is refused later, at start time per spec) */
+  struct runcgo_process *process; /* NULL = absent: create accepts it, start and run refuse it */
   char *hostname;
   char *domainname;
   struct runcgo_mount *mounts;
@@ -378,7 +379,7 @@ void runcgo_resources_free (struct runcgo_resources *r);
  * namespace \"foo\"") and what to do. */
 enum runcgo_validate_flags
 {
-  RUNCGO_VALIDATE_NEED_PROCESS = 1 << 0, /* create/run: process is required */
+  RUNCGO_VALIDATE_NEED_PROCESS = 1 << 0, /* run/restore: process is required (create accepts none) */
   RUNCGO_VALIDATE_ROOTLESS = 1 << 1,
   RUNCGO_VALIDATE_STRICT_DEVICES = 1 << 2, /* --device-policy strict */
 };
@@ -408,6 +409,9 @@ const char *runcgo_spec_annotation (const struct runcgo_spec *spec, const char *
 #define RUNCGO_ANN_PIDFD_RECEIVER "run.oci.pidfd_receiver"
 /* run.oci.seccomp.receiver (crun): linux.seccomp.listenerPath when absent. */
 #define RUNCGO_ANN_SECCOMP_RECEIVER "run.oci.seccomp.receiver"
+/* run.oci.seccomp.plugins (crun): PLUGIN[:PLUGIN...], shared libraries that
+ * answer the SCMP_ACT_NOTIFY syscalls (security/seccomp_plugins.h). */
+#define RUNCGO_ANN_SECCOMP_PLUGINS "run.oci.seccomp.plugins"
 bool runcgo_spec_keeps_groups (const struct runcgo_spec *spec);
 /* The same in a bare list (a state's annotations). */
 const char *runcgo_kv_get (const struct runcgo_kv *kv, size_t n, const char *key);

@@ -544,9 +544,13 @@ validate_top (const struct runcgo_spec *spec, unsigned flags, runcgo_error_t *er
     return -1;
   if (spec->root_path == NULL || spec->root_path[0] == '\0')
     return runcgo_fail_hint (err, 0, "add \"root\": {\"path\": \"rootfs\"}", "root.path: required on Linux");
+  /* config.md: process is "REQUIRED when start is called"; `create`
+   * accepts a config without one (the container can only be exec'd into) */
   if (spec->process == NULL && (flags & RUNCGO_VALIDATE_NEED_PROCESS))
-    return runcgo_fail_hint (err, 0, "add a \"process\" object ('runcgo spec' writes an example)",
-                             "process: required to create a container");
+    return runcgo_fail_hint (err, 0,
+                             "add a \"process\" object ('runcgo spec' writes an example), or use `create` and run "
+                             "programs in the container with `exec`",
+                             "process: required to run a container (a config without one can only be created)");
   if (spec->process && runcgo_process_validate (spec->process, "process", err) < 0)
     return -1;
   for (size_t i = 0; i < spec->n_annotations; i++)

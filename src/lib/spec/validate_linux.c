@@ -380,8 +380,10 @@ validate_syscall (const struct runcgo_seccomp *s, size_t i, runcgo_error_t *err)
                         "linux.seccomp.syscalls[%zu].errnoRet: only SCMP_ACT_ERRNO and SCMP_ACT_TRACE "
                         "return an errno, not %s",
                         i, sc->action);
-  if (strcmp (sc->action, "SCMP_ACT_NOTIFY") == 0 && s->listener_path == NULL)
-    return runcgo_fail_hint (err, 0, "set linux.seccomp.listenerPath to the agent's socket",
+  if (strcmp (sc->action, "SCMP_ACT_NOTIFY") == 0 && s->listener_path == NULL && s->plugins == NULL)
+    return runcgo_fail_hint (err, 0,
+                             "set linux.seccomp.listenerPath to the agent's socket, or name plugins in the "
+                             "annotation " RUNCGO_ANN_SECCOMP_PLUGINS,
                              "linux.seccomp.syscalls[%zu].action: SCMP_ACT_NOTIFY needs a listener", i);
   for (size_t j = 0; j < sc->n_args; j++)
     {
@@ -530,6 +532,19 @@ validate_paths (const struct runcgo_linux *l, runcgo_error_t *err)
   return 0;
 }
 
+/* linux.mountLabel goes double-quoted into mount options (fs/mount_opts.c):
+ * a quote or a control character would end or split it.  No SELinux
+ * context holds either. */
+static int
+validate_mount_label (const char *label, runcgo_error_t *err)
+{
+  for (const char *c = label; c && *c; c++)
+    if (*c == '"' || (unsigned char)*c < 0x20 || *c == 0x7f)
+      return runcgo_fail_hint (err, 0, "write an SELinux context such as system_u:object_r:container_file_t:s0:c1,c2",
+                               "linux.mountLabel: \"%s\" holds a double quote or a control character", label);
+  return 0;
+}
+
 int
 runcgo_validate_linux (const struct runcgo_spec *spec, unsigned flags, runcgo_error_t *err)
 {
@@ -537,12 +552,13 @@ runcgo_validate_linux (const struct runcgo_spec *spec, unsigned flags, runcgo_er
   if (l == NULL)
     return 0;
   if (validate_sysctl (spec, err) < 0 || validate_devices (l, err) < 0 || validate_device_policy (spec, flags, err) < 0
-      || validate_net_devices (l, flags, err) < 0
-      || validate_paths (l, err) < 0 || (l->resources && validate_resources (l->resources, err) < 0)
+      || validate_net_devices (l, flags, err) < 0 || validate_paths (l, err) < 0
+      || (l->resources && validate_resources (l->resources, err) < 0)
       || (l->seccomp && validate_seccomp (l->seccomp, err) < 0)
       || (l->intel_rdt && validate_intel_rdt (l->intel_rdt, err) < 0)
       || (l->memory_policy && validate_memory_policy (l->memory_policy, err) < 0)
-      || (l->personality && validate_personality (l->personality, err) < 0))
+      || (l->personality && validate_personality (l->personality, err) < 0)
+      || validate_mount_label (l->mount_label, err) < 0)
     return -1;
   return 0;
 }

@@ -7,7 +7,6 @@
 #include "config.h"
 
 #include <fcntl.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -267,17 +266,14 @@ launch_helper (struct runcgo_idmap_writer *w, pid_t pid, runcgo_error_t *err)
   snprintf (w->argv[1], 16, "%d", (int) pid);
   if (pipe2 (pipefd, O_CLOEXEC) < 0)
     return runcgo_fail (err, errno, "%s: pipe for %s", w->field, w->argv[0]);
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init (&fa);
-  posix_spawn_file_actions_adddup2 (&fa, pipefd[1], STDERR_FILENO);
-  int r = posix_spawn (&w->pid, w->exe, &fa, NULL, w->argv, environ);
-  posix_spawn_file_actions_destroy (&fa);
+  /* not posix_spawn: it would wait for the setuid exec, and the two
+   * helpers would run one after the other */
+  int r = runcgo_vmspawn_start (&w->spawn, w->exe, w->argv, environ, pipefd[1], err);
   close (pipefd[1]);
-  if (r != 0)
+  if (r < 0)
     {
       close (pipefd[0]);
-      w->pid = 0;
-      return runcgo_fail (err, r, "%s: run %s", w->field, w->exe);
+      return runcgo_error_wrap (err, "%s", w->field);
     }
   w->err_fd = pipefd[0];
   return 0;
@@ -294,10 +290,10 @@ finish_helper (struct runcgo_idmap_writer *w, runcgo_error_t *err)
   msg[len > 0 ? len : 0] = '\0';
   if (len > 0 && msg[len - 1] == '\n')
     msg[len - 1] = '\0';
-  int status = 0;
-  while (waitpid (w->pid, &status, 0) < 0 && errno == EINTR)
-    ;
-  w->pid = 0;
+  int status;
+  runcgo_vmspawn_reap (&w->spawn, &status);
+  if (w->spawn.exec_errno)
+    return runcgo_fail (err, w->spawn.exec_errno, "%s: run %s", w->field, w->exe);
   if (!WIFEXITED (status) || WEXITSTATUS (status) != 0)
     return runcgo_fail (err, 0, "%s: %s failed: %s", w->field, w->argv[0], *msg ? msg : "no message");
   return 0;
@@ -336,7 +332,7 @@ runcgo_idmap_finish (struct runcgo_idmap_job *job, int r, runcgo_error_t *err)
 {
   for (size_t i = 0; i < ARRAY_SIZE (job->w); i++)
     {
-      if (job->w[i].pid <= 0)
+      if (job->w[i].spawn.pid <= 0)
         continue;
       runcgo_error_t late = NULL;
       if (finish_helper (&job->w[i], r < 0 ? &late : err) < 0)

@@ -12,6 +12,7 @@
 #include <sys/types.h>
 
 #include "core/error.h"
+#include "core/vmspawn.h"
 #include "spec/spec.h"
 
 struct runcgo_subid_range
@@ -43,8 +44,8 @@ struct runcgo_idmap_writer
   bool deny_setgroups; /* unprivileged direct gid_map */
   char *exe;
   char **argv;
-  pid_t pid;           /* launched helper, 0 = none (a zeroed job is empty) */
-  int err_fd;          /* its stderr, while pid > 0 */
+  struct runcgo_vmspawn spawn; /* launched helper: spawn.pid > 0 (a zeroed job is empty) */
+  int err_fd;          /* its stderr, while launched */
 };
 struct runcgo_idmap_job
 {
