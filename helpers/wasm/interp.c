@@ -1015,7 +1015,10 @@ wasm_call (struct wasm_instance *in, uint32_t func, const uint64_t *args, uint64
   const char *why = "out of memory for the interpreter stacks";
   if (e.S && e.ctl && e.frames)
     {
-      memcpy (e.S, args, t->nparams * sizeof (uint64_t));
+      /* _start and the start function take nothing, and main passes no
+       * array for them: memcpy from NULL is undefined even for 0 bytes */
+      if (t->nparams)
+        memcpy (e.S, args, t->nparams * sizeof (uint64_t));
       in->trap_func = func;
       why = run (in, &e, func);
       if (why == NULL && t->nresults && ret)

@@ -167,12 +167,6 @@ test_idmap_on_a_non_bind_mount_is_an_error () {
   assert_contains "$stderr" "only bind mounts can be idmapped" error
 }
 
-# as_rtest CMD...: run CMD as the unprivileged user rtest.
-as_rtest () {
-  setpriv --reuid rtest --regid rtest --init-groups env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/tmp \
-    XDG_RUNTIME_DIR=/run/user/$(id -u rtest) "$@"
-}
-
 test_rootless_idmap_of_a_host_directory_is_refused_clearly () {
   id rtest > /dev/null 2>&1 || skip "no user rtest"
   local u=$T/user ub=$T/user/bundle

@@ -135,8 +135,7 @@ test_rootless_net_devices_are_refused () {
   cfg '.linux.uidMappings = [{"containerID": 0, "hostID": 1001, "size": 1}]
      | .linux.gidMappings = [{"containerID": 0, "hostID": 1001, "size": 1}] | del(.linux.cgroupsPath)'
   chmod 0644 "$BUNDLE/config.json"
-  capture setpriv --reuid rtest --regid rtest --init-groups env -i PATH=/usr/bin:/bin HOME=/tmp \
-    XDG_RUNTIME_DIR=/run/user/$(id -u rtest) "$RUNCGO" --root "$T/uroot" run -b "$BUNDLE" "$CID"
+  capture as_rtest "$RUNCGO" --root "$T/uroot" run -b "$BUNDLE" "$CID"
   assert_status 1
   assert_contains "$stderr" "linux.netDevices: moving host interfaces needs CAP_NET_ADMIN on the host" error
   host_has "$DEV" || fail "$DEV is gone from the host"

@@ -200,12 +200,6 @@ test_notify_for_a_rootless_container () {
   agent_done
 }
 
-# as_rtest CMD...: run CMD as the unprivileged user rtest (uid 1001).
-as_rtest () {
-  setpriv --reuid rtest --regid rtest --init-groups env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/tmp \
-    XDG_RUNTIME_DIR=/run/user/$(id -u rtest) "$@"
-}
-
 # ------------------------------------------------------------------ other actions
 
 test_kill_process_action_kills_the_process () {

@@ -263,12 +263,6 @@ test_plugins_for_a_rootless_container () {
   no_helper_left "$uroot"
 }
 
-# as_rtest CMD...: run CMD as the unprivileged user rtest (uid 1001).
-as_rtest () {
-  setpriv --reuid rtest --regid rtest --init-groups env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/tmp \
-    XDG_RUNTIME_DIR=/run/user/$(id -u rtest) "$@"
-}
-
 # ------------------------------------------------------------------ errors
 
 test_plugin_without_handle_request_fails_create_and_leaves_nothing () {

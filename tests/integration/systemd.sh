@@ -180,6 +180,7 @@ test_root_private_socket_serves_when_dbus_is_down () {
 Type=oneshot
 WorkingDirectory=/var/lib/runcgo-test/$CID
 ExecStart=/usr/local/bin/runcgo --systemd-cgroup run -d $CID
+$(sanitizer_unit_env)
 StandardOutput=file:/run/$CID-launch.log
 StandardError=file:/run/$CID-launch.log
 EOF

@@ -11,7 +11,10 @@ set -uo pipefail
 
 TOP_SRCDIR=${TOP_SRCDIR:-$(cd "$(dirname "$0")/../.." && pwd)}
 ENGINE=${RUNCGO_WASM_HELPER:-}
-for h in ${TOP_BUILDDIR:+"$TOP_BUILDDIR/helpers/runcgo-wasm"} "$TOP_SRCDIR/helpers/runcgo-wasm"; do
+# a sanitizer build (make check-asan) also has the engine with ASan + UBSan
+# (helpers/runcgo-wasm is static and so has none): that one, then
+for h in ${TOP_BUILDDIR:+"$TOP_BUILDDIR/tests/tools/asan/runcgo-wasm" "$TOP_BUILDDIR/helpers/runcgo-wasm"} \
+  "$TOP_SRCDIR/helpers/runcgo-wasm"; do
   if [ -z "$ENGINE" ] && [ -x "$h" ]; then ENGINE=$h; fi
 done
 if [ ! -x "$ENGINE" ]; then
@@ -22,6 +25,7 @@ if ! command -v wat2wasm > /dev/null; then
   echo "1..0 # SKIP wat2wasm is missing (package: wabt)"
   exit 0
 fi
+echo "# engine: $ENGINE"
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/runcgo-wasm-engine.XXXXXX")
 trap 'rm -rf "$TMP"' EXIT
 N=0 FAILED=0

@@ -75,6 +75,17 @@ if [ ! -x "$RUNCGO" ]; then
 fi
 export RUNCGO
 
+# Under make check-asan every ASan/UBSan report goes to a file (log_path in
+# ASAN_OPTIONS/UBSAN_OPTIONS, fuzz/fuzz.am) and any file fails the run.  A
+# command that runs the runtime in a clean environment (as another user,
+# under env -i) passes them on in SANITIZER_ENV: without them a report goes
+# to stderr, and a test that expects the runtime to fail takes ASan's exit
+# status 1 for the refusal it expects.
+SANITIZER_ENV=()
+for v in ASAN_OPTIONS UBSAN_OPTIONS; do
+  [ -z "${!v:-}" ] || SANITIZER_ENV+=("$v=${!v}")
+done
+
 # runc itself is the reference for every behaviour both share; tests of what
 # runcgo does differently call runc_differs, which skips them under runc.
 RUNTIME_IS_RUNC=0
@@ -181,6 +192,13 @@ runc_differs () {
 # rt ARGS...: the runtime under test with this test's own state root.
 rt () {
   timeout -k 5 "${RT_TIMEOUT:-60}" "$RUNCGO" --root "$ROOT" "$@"
+}
+
+# as_rtest CMD...: CMD as the unprivileged user rtest (uid 1001) in a clean
+# environment.
+as_rtest () {
+  setpriv --reuid rtest --regid rtest --init-groups env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin HOME=/tmp \
+    XDG_RUNTIME_DIR="/run/user/$(id -u rtest)" "${SANITIZER_ENV[@]}" "$@"
 }
 
 # capture CMD...: run CMD with stdin from /dev/null, stdout and stderr into

@@ -139,7 +139,7 @@ user_argv () {
   local uid
   uid=$(id -u "$1")
   RL_ARGV=(setpriv --reuid="$1" --regid="$1" --init-groups
-    env -i PATH="$RL_PATH" HOME=/ USER="$1" LOGNAME="$1" XDG_RUNTIME_DIR="/run/user/$uid"
+    env -i PATH="$RL_PATH" HOME=/ USER="$1" LOGNAME="$1" XDG_RUNTIME_DIR="/run/user/$uid" "${SANITIZER_ENV[@]}"
     ${RUNCGO_SLIRP_HELPER:+RUNCGO_SLIRP_HELPER="$RUNCGO_SLIRP_HELPER"}
     ${RUNCGO_WASM_HELPER:+RUNCGO_WASM_HELPER="$RUNCGO_WASM_HELPER"})
 }

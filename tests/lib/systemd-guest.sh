@@ -24,6 +24,26 @@ USER_FAIL=
 USER_XDG=$SUITE_TMP/user-xdg
 USER_MANAGER_PID=
 
+# The sanitizer options (make check-asan) for the runtimes that systemd
+# starts: systemd gives a unit its own clean environment, so systemd-run
+# passes them with -E (a guest runtime without them would report to stderr
+# and keep LeakSanitizer on, under which `exec` never returns: see
+# doc/security.md), and the guest gets the directories of their log_path
+# bind-mounted at the same place, so its reports land with the others.
+# sanitizer_unit_env gives the same options to a unit file.
+SANITIZER_SETENV=()
+for e in "${SANITIZER_ENV[@]}"; do SANITIZER_SETENV+=(-E "$e"); done
+sanitizer_unit_env () {
+  local e
+  for e in "${SANITIZER_ENV[@]}"; do echo "Environment=\"$e\""; done
+}
+sanitizer_log_dirs_json () {
+  local e
+  for e in "${SANITIZER_ENV[@]}"; do
+    if [[ $e =~ log_path=([^:]+) ]]; then dirname "${BASH_REMATCH[1]}"; fi
+  done | jq -R . | jq -sc 'unique'
+}
+
 # Did the caller select (RUNCGO_TESTS / argument) a test matching ERE?
 suite_wants () {
   local filter=${1:-${RUNCGO_TESTS:-}} fn
@@ -58,7 +78,8 @@ guest_tarball () {
 }
 
 guest_config () {
-  jq --argjson caps "$(caps_json)" --arg root "$GUEST_ROOTFS" --arg cg "/$CGROUP_PARENT/guest" '
+  jq --argjson caps "$(caps_json)" --arg root "$GUEST_ROOTFS" --arg cg "/$CGROUP_PARENT/guest" \
+    --argjson san "$(sanitizer_log_dirs_json)" '
     .root = {path: $root, readonly: false}
     | .process.terminal = false
     | .process.args = ["/lib/systemd/systemd"]
@@ -70,6 +91,7 @@ guest_config () {
     | .mounts |= map(if .type == "cgroup" then .options -= ["ro"] else . end)
     | .mounts += [{destination: "/run", type: "tmpfs", source: "tmpfs", options: ["nosuid", "nodev", "mode=755"]},
                   {destination: "/tmp", type: "tmpfs", source: "tmpfs", options: ["nosuid", "nodev"]}]
+    | .mounts += [$san[] | {destination: ., type: "bind", source: ., options: ["rbind"]}]
   ' "$SUITE_TMP/spec/config.json" > "$GUEST_DIR/config.json"
 }
 
@@ -136,7 +158,7 @@ g () {
 # engine), in the bundle of this test.
 gr () {
   g systemd-run --quiet --wait --pipe --collect -p WorkingDirectory="/var/lib/runcgo-test/$CID" \
-    -- /usr/local/bin/runcgo "$@"
+    "${SANITIZER_SETENV[@]}" -- /usr/local/bin/runcgo "$@"
 }
 
 # guest_bundle [JQ-ARGS...] FILTER: /var/lib/runcgo-test/$CID in the guest,
@@ -187,13 +209,14 @@ user_cgroup_mount () {
 
 as_user () {
   setpriv --reuid "$SD_UID" --regid "$SD_GID" --clear-groups env -i HOME="$SUITE_TMP/user-home" \
-    XDG_RUNTIME_DIR="$USER_XDG" USER="$SD_USER" PATH=/usr/sbin:/usr/bin:/sbin:/bin "$@"
+    XDG_RUNTIME_DIR="$USER_XDG" USER="$SD_USER" PATH=/usr/sbin:/usr/bin:/sbin:/bin "${SANITIZER_ENV[@]}" "$@"
 }
 
 # as_user_in_session CMD...: CMD as a transient service of the user manager,
 # so it runs inside the user's cgroup subtree, in this test's bundle.
 as_user_in_session () {
-  as_user systemd-run --user --quiet --wait --pipe --collect -p WorkingDirectory="$T/ubundle" -- "$@"
+  as_user systemd-run --user --quiet --wait --pipe --collect -p WorkingDirectory="$T/ubundle" \
+    "${SANITIZER_SETENV[@]}" -- "$@"
 }
 
 # user_bundle FILTER: $T/ubundle, a rootless config (`spec --rootless`) and

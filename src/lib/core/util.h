@@ -127,4 +127,37 @@ int runcgo_close_fds_except (int from, const int *keep, size_t n);
  * the exe shield replaces /proc/self/exe. */
 char *runcgo_helper_path (const char *name, const char *env_var);
 
+/* RUNCGO_ASAN is 1 in an AddressSanitizer build (make check-asan; gcc
+ * defines __SANITIZE_ADDRESS__, clang has __has_feature). */
+#if defined(__SANITIZE_ADDRESS__)
+#define RUNCGO_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define RUNCGO_ASAN 1
+#endif
+#endif
+#ifndef RUNCGO_ASAN
+#define RUNCGO_ASAN 0
+#else
+#include <sanitizer/common_interface_defs.h>
+#endif
+
+/* A process cloned onto a stack the runtime mapped itself (the rootless
+ * init, spawn/early.c) tells AddressSanitizer where that stack is: ASan
+ * still takes the runtime's main stack for its own, and at the first call
+ * of a noreturn function it warns that the stack is 500 GB deep and skips
+ * unpoisoning it.  A no-op without ASan. */
+static inline void
+runcgo_asan_set_stack (void *bottom, size_t size)
+{
+#if RUNCGO_ASAN
+  void *fake_stack = NULL;
+  __sanitizer_start_switch_fiber (&fake_stack, bottom, size);
+  __sanitizer_finish_switch_fiber (fake_stack, NULL, NULL);
+#else
+  (void) bottom;
+  (void) size;
+#endif
+}
+
 #endif

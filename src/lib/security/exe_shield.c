@@ -158,21 +158,13 @@ open_readonly_clone (void)
   return open (path, O_RDONLY | O_CLOEXEC);
 }
 
-#if defined(__SANITIZE_ADDRESS__)
-#define UNDER_ASAN 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer)
-#define UNDER_ASAN 1
-#endif
-#endif
-
 /* A whole segment is copied, the redzones AddressSanitizer keeps between
  * globals included: an ASan build lets the kernel copy (process_vm_readv
  * checks only the local buffer), or every shield would be a report. */
 static int
 copy_segment (void *dst, const void *src, size_t len)
 {
-#ifdef UNDER_ASAN
+#if RUNCGO_ASAN
   for (size_t done = 0; done < len;)
     {
       struct iovec local = { (char *) dst + done, len - done }, remote = { (char *) src + done, len - done };

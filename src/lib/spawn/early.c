@@ -58,6 +58,8 @@ holder_main (void *arg)
   q->pid = runcgo_spawn_clone_init (q->flags | CLONE_PARENT, q->cgroup_fd, &q->pidfd, &q->into_cgroup);
   if (q->pid == 0)
     {
+      /* the init runs on (a copy of) this stack, not the one ASan knows */
+      runcgo_asan_set_stack (e->stack, e->stack_size);
       close (q->runtime_fd);
       runcgo_init_main (q->cfg, q->plan, q->ns_fds, q->join, q->sync_fd);
     }
