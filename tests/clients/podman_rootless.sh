@@ -41,7 +41,8 @@ rootless_user_setup () {
   PODMAN_UID=$uid
   PODMAN_GID=$(id -g "$PODMAN_USER")
 }
-rootless_user_setup > "$CLIENT_TMP/user-setup.log" 2>&1 ||
+# under the lock every suite takes to edit /etc/subuid (tests/lib/rootless.sh)
+{ flock 9 && rootless_user_setup; } 9> /run/runcgo-test-subid.lock > "$CLIENT_TMP/user-setup.log" 2>&1 ||
   bail "cannot prepare the user $PODMAN_USER: $(cat "$CLIENT_TMP/user-setup.log")"
 export PODMAN_USER PODMAN_XDG
 # rootless podman wants / shared (propagation into its own mount namespace);

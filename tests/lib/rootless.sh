@@ -25,6 +25,19 @@ RL_OPENED=() # devices this suite opened (rl_open_device)
 # leave restores it (a suite that died is pruned by its pid).
 RL_DEV_REG=/run/runcgo-test-devices
 
+# Suites run in parallel (make -j2) and each edits /etc/subuid and
+# /etc/subgid: an append racing another suite's `sed -i` (read, rewrite,
+# rename) is lost, or a removed line comes back with the other's rewrite.
+# Every edit, and the pick of a free range, holds this lock.
+RL_SUBID_LOCK=/run/runcgo-test-subid.lock
+rl_subid_lock () {
+  exec {RL_SUBID_FD}> "$RL_SUBID_LOCK"
+  flock "$RL_SUBID_FD"
+}
+rl_subid_unlock () {
+  exec {RL_SUBID_FD}>&-
+}
+
 # drop_subid_lines NAME UID: remove the user's lines (by name or by uid).
 drop_subid_lines () {
   local f
@@ -57,9 +70,11 @@ rl_teardown () {
   for u in "$RL_USER" "$RL_BARE"; do
     uid=$(id -u "$u" 2> /dev/null) || continue
     rl_kill_user_processes "$u"
+    rl_subid_lock
     drop_subid_lines "$u" "$uid"
-    rm -rf --one-file-system "/run/user/$uid"
     userdel "$u" > /dev/null 2>&1 || echo "# warning: userdel $u failed"
+    rl_subid_unlock
+    rm -rf --one-file-system "/run/user/$uid"
   done
   for u in "${RL_OPENED[@]}"; do rl_release_device "$u"; done
 }
@@ -107,7 +122,7 @@ rl_suite_finish () {
 }
 trap rl_suite_finish EXIT
 
-rl_setup () {
+rl_add_users () {
   local u uid
   for u in "$RL_USER" "$RL_BARE"; do
     useradd --no-create-home --home-dir / --shell /usr/sbin/nologin --user-group "$u" || return 1
@@ -115,12 +130,21 @@ rl_setup () {
     drop_subid_lines "$u" "$uid" # useradd may have added ranges itself
     install -d -m 0700 -o "$u" -g "$u" "/run/user/$uid"
   done
-  RL_UID=$(id -u "$RL_USER")
-  RL_GID=$(id -g "$RL_USER")
-  RL_BARE_UID=$(id -u "$RL_BARE")
   RL_START=$(free_subid_start)
   echo "$RL_USER:$RL_START:$RL_COUNT" >> /etc/subuid
   echo "$RL_USER:$RL_START:$RL_COUNT" >> /etc/subgid
+}
+
+rl_setup () {
+  local u r
+  rl_subid_lock
+  rl_add_users
+  r=$?
+  rl_subid_unlock
+  [ "$r" = 0 ] || return 1
+  RL_UID=$(id -u "$RL_USER")
+  RL_GID=$(id -g "$RL_USER")
+  RL_BARE_UID=$(id -u "$RL_BARE")
   for u in ${RL_OPEN_DEVICES-/dev/fuse /dev/net/tun}; do
     [ -c "$u" ] && rl_open_device "$u"
   done
