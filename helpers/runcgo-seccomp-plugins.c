@@ -31,6 +31,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include "ready.h"
 #include "runcgo/seccomp_notify_plugin.h"
 
 #ifndef SECCOMP_USER_NOTIF_FLAG_CONTINUE
@@ -66,43 +67,18 @@ struct host
 
 /* ---------------------------------------------------------------- errors */
 
-/* Before "ok" an error goes to the runtime on the ready fd (it becomes the
- * error of create or exec); always to our log (stderr).  The plugins that
- * started before one failed are stopped (crun does too). */
-static int ready_fd = READY_FD;
+/* helper_die: the plugins that started before one failed are stopped
+ * (crun does too). */
 static struct host *loaded;
 static void stop_plugins (struct host *h);
 
-static void __attribute__ ((format (printf, 1, 2)))
-say (const char *fmt, ...)
+static void
+stop_loaded (void)
 {
-  va_list ap;
-  va_start (ap, fmt);
-  fprintf (stderr, "runcgo-seccomp-plugins[%d]: ", (int) getpid ());
-  vfprintf (stderr, fmt, ap);
-  fputc ('\n', stderr);
-  va_end (ap);
-}
-
-static void __attribute__ ((noreturn, format (printf, 1, 2)))
-die (const char *fmt, ...)
-{
-  char buf[2048];
-  va_list ap;
-  va_start (ap, fmt);
-  int n = vsnprintf (buf, sizeof (buf), fmt, ap);
-  va_end (ap);
-  if (n < 0)
-    n = 0;
-  if ((size_t) n >= sizeof (buf))
-    n = sizeof (buf) - 1;
-  if (ready_fd >= 0 && write (ready_fd, buf, (size_t) n) < 0)
-    n = 0;
-  say ("%s", buf);
   if (loaded)
     stop_plugins (loaded);
-  _exit (1);
 }
+
 
 /* ---------------------------------------------------------------- plugins */
 
@@ -121,7 +97,7 @@ check_version (void *handle, const char *path)
         continue;
       int v = version ();
       if (v != RUN_OCI_SECCOMP_NOTIFY_PLUGIN_VERSION)
-        die ("`%s`: %s() says version %d; runcgo speaks version %d of the plugin interface", path, names[i], v,
+        helper_die ("`%s`: %s() says version %d; runcgo speaks version %d of the plugin interface", path, names[i], v,
              RUN_OCI_SECCOMP_NOTIFY_PLUGIN_VERSION);
       return;
     }
@@ -133,19 +109,19 @@ load_one (struct host *h, struct plugin *p)
   dlerror ();
   p->handle = dlopen (p->path, RTLD_NOW | RTLD_LOCAL);
   if (p->handle == NULL)
-    die ("cannot load `%s`: %s", p->path, dlerror ());
+    helper_die ("cannot load `%s`: %s", p->path, dlerror ());
   check_version (p->handle, p->path);
   p->handle_request = (run_oci_seccomp_notify_handle_request_cb) dlsym (p->handle,
                                                                         "run_oci_seccomp_notify_handle_request");
   if (p->handle_request == NULL)
-    die ("`%s` does not export run_oci_seccomp_notify_handle_request", p->path);
+    helper_die ("`%s` does not export run_oci_seccomp_notify_handle_request", p->path);
   p->stop = (run_oci_seccomp_notify_stop_cb) dlsym (p->handle, "run_oci_seccomp_notify_stop");
   run_oci_seccomp_notify_start_cb start = (run_oci_seccomp_notify_start_cb) dlsym (p->handle,
                                                                                    "run_oci_seccomp_notify_start");
   int r = start ? start (&p->opaque, &h->conf, sizeof (h->conf)) : 0;
   p->started = r == 0;
   if (r != 0)
-    die ("`%s`: run_oci_seccomp_notify_start failed (%d%s%s)", p->path, r, r < 0 && r > -4096 ? ": " : "",
+    helper_die ("`%s`: run_oci_seccomp_notify_start failed (%d%s%s)", p->path, r, r < 0 && r > -4096 ? ": " : "",
          r < 0 && r > -4096 ? strerror (-r) : "");
 }
 
@@ -156,11 +132,11 @@ load_plugins (struct host *h, const char *list)
 {
   char *copy = strdup (list);
   if (copy == NULL)
-    die ("out of memory");
+    helper_die ("out of memory");
   for (char *save = NULL, *tok = strtok_r (copy, ":", &save); tok; tok = strtok_r (NULL, ":", &save))
     {
       if (h->n == MAX_PLUGINS)
-        die ("more than %d plugins", MAX_PLUGINS);
+        helper_die ("more than %d plugins", MAX_PLUGINS);
       h->plugins[h->n].path = tok;
       load_one (h, &h->plugins[h->n++]);
     }
@@ -172,7 +148,7 @@ stop_plugins (struct host *h)
   loaded = NULL;
   for (size_t i = 0; i < h->n; i++)
     if (h->plugins[i].started && h->plugins[i].stop && h->plugins[i].stop (h->plugins[i].opaque) != 0)
-      say ("`%s`: run_oci_seccomp_notify_stop failed", h->plugins[i].path);
+      helper_log ("`%s`: run_oci_seccomp_notify_stop failed", h->plugins[i].path);
 }
 
 /* ---------------------------------------------------------------- serving */
@@ -199,7 +175,7 @@ dispatch (struct host *h, int listener)
           h->resp->flags |= SECCOMP_USER_NOTIF_FLAG_CONTINUE;
           return true;
         }
-      say ("`%s`: syscall %d of pid %u: handle_request returned %d, handled=%d: answering EIO", p->path,
+      helper_log ("`%s`: syscall %d of pid %u: handle_request returned %d, handled=%d: answering EIO", p->path,
             h->req->data.nr, h->req->pid, r, handled);
       memset (h->resp, 0, h->sizes.seccomp_notif_resp);
       h->resp->error = -EIO;
@@ -219,14 +195,14 @@ handle_one (struct host *h, int listener)
     {
       /* ENOENT: the process was killed while we woke up */
       if (errno != ENOENT && errno != EINTR)
-        say ("SECCOMP_IOCTL_NOTIF_RECV: %s", strerror (errno));
+        helper_log ("SECCOMP_IOCTL_NOTIF_RECV: %s", strerror (errno));
       return;
     }
   if (!dispatch (h, listener))
     return;
   h->resp->id = h->req->id;
   if (ioctl (listener, SECCOMP_IOCTL_NOTIF_SEND, h->resp) < 0 && errno != ENOENT)
-    say ("SECCOMP_IOCTL_NOTIF_SEND (syscall %d of pid %u): %s", h->req->data.nr, h->req->pid, strerror (errno));
+    helper_log ("SECCOMP_IOCTL_NOTIF_SEND (syscall %d of pid %u): %s", h->req->data.nr, h->req->pid, strerror (errno));
 }
 
 /* Until no process uses the filter (POLLHUP; a notification still queued
@@ -241,7 +217,7 @@ serve (struct host *h, int listener, int sigfd)
         {
           if (errno == EINTR)
             continue;
-          say ("poll: %s", strerror (errno));
+          helper_log ("poll: %s", strerror (errno));
           return;
         }
       if (p[1].revents)
@@ -313,11 +289,11 @@ parse_options (int argc, char **argv, struct host *h, char **plugins)
       case 'i': h->conf.name = optarg; break;
       case 'b': h->conf.bundle_path = optarg; break;
       case 'c': h->conf.oci_config_path = optarg; break;
-      default: die ("usage: runcgo-seccomp-plugins --plugins=LIST --state-dir=DIR --id=ID --bundle=DIR --config=FILE");
+      default: helper_die ("usage: runcgo-seccomp-plugins --plugins=LIST --state-dir=DIR --id=ID --bundle=DIR --config=FILE");
       }
   if (*plugins == NULL || h->conf.runtime_root_path == NULL || h->conf.name == NULL || h->conf.bundle_path == NULL
       || h->conf.oci_config_path == NULL)
-    die ("--plugins, --state-dir, --id, --bundle and --config are required");
+    helper_die ("--plugins, --state-dir, --id, --bundle and --config are required");
 }
 
 static int
@@ -332,7 +308,7 @@ stop_signals (void)
   signal (SIGPIPE, SIG_IGN);
   int fd = signalfd (-1, &stop, SFD_CLOEXEC);
   if (fd < 0)
-    die ("signalfd: %s", strerror (errno));
+    helper_die ("signalfd: %s", strerror (errno));
   return fd;
 }
 
@@ -341,28 +317,28 @@ main (int argc, char **argv)
 {
   static struct host h;
   char *plugins = NULL;
+  static char name[64];
+  snprintf (name, sizeof (name), "runcgo-seccomp-plugins[%d]", (int) getpid ());
+  helper_ready_init (name, READY_FD, stop_loaded);
   parse_options (argc, argv, &h, &plugins);
   int sigfd = stop_signals ();
   /* a process a plugin starts must not hold them: the runtime waits for
    * the end of the ready pipe, and the socket's end means "deleted" */
   if (fcntl (SOCK_FD, F_SETFD, FD_CLOEXEC) < 0 || fcntl (READY_FD, F_SETFD, FD_CLOEXEC) < 0)
-    die ("fds 3 and 4 must be open: %s", strerror (errno));
+    helper_die ("fds 3 and 4 must be open: %s", strerror (errno));
   /* a long-lived process keeps no directory of the caller busy */
   if (chdir ("/") < 0)
-    die ("chdir /: %s", strerror (errno));
+    helper_die ("chdir /: %s", strerror (errno));
   if (syscall (SYS_seccomp, SECCOMP_GET_NOTIF_SIZES, 0, &h.sizes) < 0)
-    die ("seccomp(SECCOMP_GET_NOTIF_SIZES): %s", strerror (errno));
+    helper_die ("seccomp(SECCOMP_GET_NOTIF_SIZES): %s", strerror (errno));
   /* the kernel's structs may be larger than our headers' */
   h.req = calloc (1, h.sizes.seccomp_notif > sizeof (*h.req) ? h.sizes.seccomp_notif : sizeof (*h.req));
   h.resp = calloc (1, h.sizes.seccomp_notif_resp > sizeof (*h.resp) ? h.sizes.seccomp_notif_resp : sizeof (*h.resp));
   if (h.req == NULL || h.resp == NULL)
-    die ("out of memory");
+    helper_die ("out of memory");
   loaded = &h;
   load_plugins (&h, plugins);
-  if (write (READY_FD, "ok", 2) != 2)
-    die ("write the ready message: %s", strerror (errno));
-  close (READY_FD);
-  ready_fd = -1;
+  helper_ready_ok ();
   int listener = receive_listener (SOCK_FD, sigfd);
   close (SOCK_FD);
   if (listener >= 0)

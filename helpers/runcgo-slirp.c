@@ -36,6 +36,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "ready.h"
+
 #include <libslirp.h>
 
 #define MAX_FORWARDS 256
@@ -77,30 +79,6 @@ struct loop
   size_t n_pfd, cap_pfd;
 };
 
-/* ---------------------------------------------------------------- errors */
-
-/* Before "ok" an error goes to the runtime on the ready fd (it becomes the
- * `create` error); afterwards only to our log (stderr). */
-static int ready_fd = -1;
-
-static void __attribute__ ((noreturn, format (printf, 1, 2)))
-die (const char *fmt, ...)
-{
-  char buf[1024];
-  va_list ap;
-  va_start (ap, fmt);
-  int n = vsnprintf (buf, sizeof (buf), fmt, ap);
-  va_end (ap);
-  if (n < 0)
-    n = 0;
-  if ((size_t) n >= sizeof (buf))
-    n = sizeof (buf) - 1;
-  if (ready_fd >= 0 && write (ready_fd, buf, (size_t) n) < 0)
-    n = 0;
-  fprintf (stderr, "runcgo-slirp: %s\n", buf);
-  _exit (1);
-}
-
 /* ---------------------------------------------------------------- options */
 
 static int
@@ -110,7 +88,7 @@ parse_int (const char *s, long min, long max, const char *what)
   errno = 0;
   long v = strtol (s, &end, 10);
   if (errno || end == s || *end || v < min || v > max)
-    die ("%s: invalid value \"%s\"", what, s);
+    helper_die ("%s: invalid value \"%s\"", what, s);
   return (int) v;
 }
 
@@ -121,11 +99,11 @@ parse_cidr (const char *s, struct options *o)
   snprintf (buf, sizeof (buf), "%s", s);
   char *slash = strchr (buf, '/');
   if (slash == NULL)
-    die ("--cidr: \"%s\" is not ADDRESS/PREFIX", s);
+    helper_die ("--cidr: \"%s\" is not ADDRESS/PREFIX", s);
   *slash = '\0';
   int len = parse_int (slash + 1, 1, 25, "--cidr prefix");
   if (inet_pton (AF_INET, buf, &o->net) != 1)
-    die ("--cidr: \"%s\" is not an IPv4 address", buf);
+    helper_die ("--cidr: \"%s\" is not an IPv4 address", buf);
   o->mask.s_addr = htonl (~((1u << (32 - len)) - 1));
 }
 
@@ -136,12 +114,12 @@ parse_forward (const char *s, struct options *o)
   char proto[8], addr[64];
   int hp, gp;
   if (o->n_fwd == MAX_FORWARDS)
-    die ("--publish: more than %d forwards", MAX_FORWARDS);
+    helper_die ("--publish: more than %d forwards", MAX_FORWARDS);
   struct forward *f = &o->fwd[o->n_fwd++];
   if (sscanf (s, "%7[a-z]:%63[0-9.]:%d:%d", proto, addr, &hp, &gp) != 4 || hp < 1 || hp > 65535 || gp < 1
       || gp > 65535 || inet_pton (AF_INET, addr, &f->host_addr) != 1
       || (strcmp (proto, "tcp") != 0 && strcmp (proto, "udp") != 0))
-    die ("--publish: invalid \"%s\" (want tcp|udp:HOSTADDR:HOSTPORT:CONTAINERPORT)", s);
+    helper_die ("--publish: invalid \"%s\" (want tcp|udp:HOSTADDR:HOSTPORT:CONTAINERPORT)", s);
   f->udp = strcmp (proto, "udp") == 0;
   f->host_port = hp;
   f->guest_port = gp;
@@ -164,16 +142,16 @@ parse_options (int argc, char **argv, struct options *o)
       case 'n': o->netns_fd = parse_int (optarg, 0, 1 << 20, "--netns-fd"); break;
       case 'u': o->userns_fd = parse_int (optarg, 0, 1 << 20, "--userns-fd"); break;
       case 'p': o->pidfd = parse_int (optarg, 0, 1 << 20, "--pidfd"); break;
-      case 'r': ready_fd = o->ready_fd = parse_int (optarg, 0, 1 << 20, "--ready-fd"); break;
+      case 'r': o->ready_fd = parse_int (optarg, 0, 1 << 20, "--ready-fd"); break;
       case 'm': o->mtu = (unsigned) parse_int (optarg, 68, 65520, "--mtu"); break;
       case 'c': parse_cidr (optarg, o); break;
       case 't': o->tap = optarg; break;
       case 'l': o->allow_host_loopback = true; break;
       case 'P': parse_forward (optarg, o); break;
-      default: die ("invalid option (this program is started by runcgo, see runcgo(8))");
+      default: helper_die ("invalid option (this program is started by runcgo, see runcgo(8))");
       }
   if (o->netns_fd < 0 || o->pidfd < 0)
-    die ("--netns-fd and --pidfd are required (this program is started by runcgo)");
+    helper_die ("--netns-fd and --pidfd are required (this program is started by runcgo)");
 }
 
 /* .2 is the gateway (the host), .3 the DNS forwarder, .100 the container. */
@@ -202,10 +180,10 @@ link_up (int sock, const char *name)
   memset (&ifr, 0, sizeof (ifr));
   snprintf (ifr.ifr_name, IFNAMSIZ, "%s", name);
   if (ioctl (sock, SIOCGIFFLAGS, &ifr) < 0)
-    die ("%s: read its flags: %s", name, strerror (errno));
+    helper_die ("%s: read its flags: %s", name, strerror (errno));
   ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
   if (ioctl (sock, SIOCSIFFLAGS, &ifr) < 0)
-    die ("%s: bring it up: %s", name, strerror (errno));
+    helper_die ("%s: bring it up: %s", name, strerror (errno));
 }
 
 /* Addresses by ioctl (no netlink needed for one address and one route). */
@@ -214,19 +192,19 @@ configure_tap (const struct options *o)
 {
   int s = socket (AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
   if (s < 0)
-    die ("socket in the container's network namespace: %s", strerror (errno));
+    helper_die ("socket in the container's network namespace: %s", strerror (errno));
   struct ifreq ifr;
   memset (&ifr, 0, sizeof (ifr));
   snprintf (ifr.ifr_name, IFNAMSIZ, "%s", o->tap);
   ifr.ifr_mtu = (int) o->mtu;
   if (ioctl (s, SIOCSIFMTU, &ifr) < 0)
-    die ("%s: set mtu %u: %s", o->tap, o->mtu, strerror (errno));
+    helper_die ("%s: set mtu %u: %s", o->tap, o->mtu, strerror (errno));
   ifreq_addr (&ifr, host_in_net (o, 100));
   if (ioctl (s, SIOCSIFADDR, &ifr) < 0)
-    die ("%s: set address: %s", o->tap, strerror (errno));
+    helper_die ("%s: set address: %s", o->tap, strerror (errno));
   ifreq_addr (&ifr, o->mask);
   if (ioctl (s, SIOCSIFNETMASK, &ifr) < 0)
-    die ("%s: set netmask: %s", o->tap, strerror (errno));
+    helper_die ("%s: set netmask: %s", o->tap, strerror (errno));
   link_up (s, "lo");
   link_up (s, o->tap);
   struct rtentry rt;
@@ -237,7 +215,7 @@ configure_tap (const struct options *o)
   gw->sin_addr = host_in_net (o, 2);
   rt.rt_flags = RTF_UP | RTF_GATEWAY;
   if (ioctl (s, SIOCADDRT, &rt) < 0)
-    die ("%s: add the default route: %s", o->tap, strerror (errno));
+    helper_die ("%s: add the default route: %s", o->tap, strerror (errno));
   close (s);
 }
 
@@ -248,14 +226,14 @@ create_tap (const struct options *o)
    * /dev/net/tun: open it only after setns */
   int fd = open ("/dev/net/tun", O_RDWR | O_CLOEXEC | O_NONBLOCK);
   if (fd < 0)
-    die ("open /dev/net/tun: %s%s", strerror (errno),
+    helper_die ("open /dev/net/tun: %s%s", strerror (errno),
          errno == EACCES ? " (fix: as root, chmod 0666 /dev/net/tun)" : "");
   struct ifreq ifr;
   memset (&ifr, 0, sizeof (ifr));
   ifr.ifr_flags = IFF_TAP | IFF_NO_PI;
   snprintf (ifr.ifr_name, IFNAMSIZ, "%s", o->tap);
   if (ioctl (fd, TUNSETIFF, &ifr) < 0)
-    die ("create tap device %s in the container: %s", o->tap, strerror (errno));
+    helper_die ("create tap device %s in the container: %s", o->tap, strerror (errno));
   configure_tap (o);
   return fd;
 }
@@ -273,7 +251,7 @@ send_fd (int sock, int fd)
   cm->cmsg_len = CMSG_LEN (sizeof (int));
   memcpy (CMSG_DATA (cm), &fd, sizeof (int));
   if (sendmsg (sock, &msg, 0) < 0)
-    die ("pass the tap fd back: %s", strerror (errno));
+    helper_die ("pass the tap fd back: %s", strerror (errno));
 }
 
 static int
@@ -300,17 +278,17 @@ tap_from_child (const struct options *o)
 {
   int sv[2];
   if (socketpair (AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sv) < 0)
-    die ("socketpair: %s", strerror (errno));
+    helper_die ("socketpair: %s", strerror (errno));
   pid_t pid = fork ();
   if (pid < 0)
-    die ("fork: %s", strerror (errno));
+    helper_die ("fork: %s", strerror (errno));
   if (pid == 0)
     {
       close (sv[0]);
       if (o->userns_fd >= 0 && setns (o->userns_fd, CLONE_NEWUSER) < 0)
-        die ("enter the container's user namespace: %s", strerror (errno));
+        helper_die ("enter the container's user namespace: %s", strerror (errno));
       if (setns (o->netns_fd, CLONE_NEWNET) < 0)
-        die ("enter the container's network namespace: %s", strerror (errno));
+        helper_die ("enter the container's network namespace: %s", strerror (errno));
       send_fd (sv[1], create_tap (o));
       _exit (0);
     }
@@ -346,7 +324,7 @@ cb_send_packet (const void *buf, size_t len, void *opaque)
 static void
 cb_guest_error (const char *msg, void *opaque)
 {
-  fprintf (stderr, "runcgo-slirp: guest error: %s\n", msg);
+  helper_log ("guest error: %s", msg);
 }
 
 static void *
@@ -359,7 +337,7 @@ cb_timer_new (SlirpTimerCb cb, void *cb_opaque, void *opaque)
         l->timers[i] = (struct timer){ .used = true, .cb = cb, .cb_opaque = cb_opaque };
         return &l->timers[i];
       }
-  die ("out of timers");
+  helper_die ("out of timers");
 }
 
 static void
@@ -395,7 +373,7 @@ cb_add_poll (int fd, int events, void *opaque)
       l->cap_pfd = l->cap_pfd ? l->cap_pfd * 2 : 64;
       l->pfd = realloc (l->pfd, l->cap_pfd * sizeof (struct pollfd));
       if (l->pfd == NULL)
-        die ("out of memory");
+        helper_die ("out of memory");
     }
   short ev = 0;
   ev |= events & SLIRP_POLL_IN ? POLLIN : 0;
@@ -449,7 +427,7 @@ start_slirp (const struct options *o, struct loop *l)
   cfg.disable_host_loopback = !o->allow_host_loopback;
   l->slirp = slirp_new (&cfg, &callbacks, l);
   if (l->slirp == NULL)
-    die ("slirp_new failed (check --cidr and --mtu)");
+    helper_die ("slirp_new failed (check --cidr and --mtu)");
   for (size_t i = 0; i < o->n_fwd; i++)
     {
       const struct forward *f = &o->fwd[i];
@@ -457,7 +435,7 @@ start_slirp (const struct options *o, struct loop *l)
       inet_ntop (AF_INET, &f->host_addr, a, sizeof (a));
       errno = 0;
       if (slirp_add_hostfwd (l->slirp, f->udp, f->host_addr, f->host_port, host_in_net (o, 100), f->guest_port) < 0)
-        die ("publish %s:%d/%s: bind: %s%s", a, f->host_port, f->udp ? "udp" : "tcp",
+        helper_die ("publish %s:%d/%s: bind: %s%s", a, f->host_port, f->udp ? "udp" : "tcp",
              errno ? strerror (errno) : "failed",
              errno == EADDRINUSE ? " (fix: the host port is in use; publish another host port)"
              : errno == EACCES  ? " (fix: use a host port >= net.ipv4.ip_unprivileged_port_start)"
@@ -517,7 +495,7 @@ run_loop (struct loop *l, int pidfd, int sigfd)
       slirp_pollfds_fill (l->slirp, &timeout, cb_add_poll, l);
       int r = poll (l->pfd, l->n_pfd, next_timeout_ms (l, timeout > 60000 ? 60000 : timeout));
       if (r < 0 && errno != EINTR)
-        die ("poll: %s", strerror (errno));
+        helper_die ("poll: %s", strerror (errno));
       if (r > 0 && (l->pfd[1].revents || l->pfd[2].revents))
         return; /* the init exited, or we were told to stop */
       if (r > 0 && l->pfd[0].revents & POLLIN)
@@ -531,7 +509,9 @@ int
 main (int argc, char **argv)
 {
   struct options o = { .netns_fd = -1, .userns_fd = -1, .pidfd = -1, .ready_fd = -1, .mtu = 65520, .tap = "tap0" };
+  helper_ready_init ("runcgo-slirp", -1, NULL);
   parse_options (argc, argv, &o);
+  helper_ready_init ("runcgo-slirp", o.ready_fd, NULL);
   if (o.net.s_addr == 0)
     parse_cidr ("10.0.2.0/24", &o);
   sigset_t stop;
@@ -543,19 +523,13 @@ main (int argc, char **argv)
   signal (SIGPIPE, SIG_IGN);
   int sigfd = signalfd (-1, &stop, SFD_CLOEXEC);
   if (sigfd < 0)
-    die ("signalfd: %s", strerror (errno));
+    helper_die ("signalfd: %s", strerror (errno));
   struct loop l = { .tap_fd = tap_from_child (&o) };
   close (o.netns_fd);
   if (o.userns_fd >= 0)
     close (o.userns_fd);
   start_slirp (&o, &l);
-  if (o.ready_fd >= 0)
-    {
-      if (write (o.ready_fd, "ok", 2) != 2)
-        die ("write the ready message: %s", strerror (errno));
-      close (o.ready_fd);
-      ready_fd = -1;
-    }
+  helper_ready_ok ();
   run_loop (&l, o.pidfd, sigfd);
   slirp_cleanup (l.slirp);
   return 0;

@@ -20,6 +20,14 @@
 RL_CHECK_ITEMS="user user.max_user_namespaces userns newuidmap newgidmap /etc/subuid /etc/subgid idmap.helpers
 XDG_RUNTIME_DIR cgroup.mode cgroup.delegation systemd dbus overlay.userns /dev/fuse fuse-overlayfs /dev/net/tun"
 
+# cfg_range_maps: container 0 -> $RL_USER, 1.. -> its subordinate range:
+# maps only newuidmap/newgidmap may write.
+cfg_range_maps () {
+  cfg '.linux.uidMappings = [{"containerID": 0, "hostID": $u, "size": 1}, {"containerID": 1, "hostID": $s, "size": $c}]
+     | .linux.gidMappings = [{"containerID": 0, "hostID": $g, "size": 1}, {"containerID": 1, "hostID": $s, "size": $c}]' \
+    --argjson u "$RL_UID" --argjson g "$RL_GID" --argjson s "$RL_START" --argjson c "$RL_COUNT"
+}
+
 test_check_as_user_exits_0_and_reports_every_item () {
   runc_differs "runc has no check command"
   RU=$RL_USER
@@ -154,11 +162,7 @@ test_create_without_process_as_unprivileged_user () {
   for u in "$RL_BARE" "$RL_USER"; do
     rm -rf "$T/ub" "$ROOT" "$SHARED"
     rl_prepare "$u"
-    if [ "$u" = "$RL_USER" ]; then
-      cfg '.linux.uidMappings = [{"containerID": 0, "hostID": $u, "size": 1}, {"containerID": 1, "hostID": $s, "size": $c}]
-         | .linux.gidMappings = [{"containerID": 0, "hostID": $g, "size": 1}, {"containerID": 1, "hostID": $s, "size": $c}]' \
-        --argjson u "$RL_UID" --argjson g "$RL_GID" --argjson s "$RL_START" --argjson c "$RL_COUNT"
-    fi
+    if [ "$u" = "$RL_USER" ]; then cfg_range_maps; fi
     cfg 'del(.process)'
     capture urt create -b "$BUNDLE" "$CID-$u"
     assert_status 0
@@ -183,11 +187,7 @@ test_exec_as_unprivileged_user_lands_in_the_pid_namespace () {
   for u in "$RL_BARE" "$RL_USER"; do
     rm -rf "$T/ub" "$ROOT" "$SHARED"
     rl_prepare "$u"
-    if [ "$u" = "$RL_USER" ]; then
-      cfg '.linux.uidMappings = [{"containerID": 0, "hostID": $u, "size": 1}, {"containerID": 1, "hostID": $s, "size": $c}]
-         | .linux.gidMappings = [{"containerID": 0, "hostID": $g, "size": 1}, {"containerID": 1, "hostID": $s, "size": $c}]' \
-        --argjson u "$RL_UID" --argjson g "$RL_GID" --argjson s "$RL_START" --argjson c "$RL_COUNT"
-    fi
+    if [ "$u" = "$RL_USER" ]; then cfg_range_maps; fi
     cfg_args sleep 1000
     capture urt run -d -b "$BUNDLE" "$CID"
     assert_status 0
@@ -292,9 +292,7 @@ test_single_id_map_for_a_user_without_ranges () {
 
 test_full_subuid_range_through_newuidmap () {
   rl_prepare "$RL_USER"
-  cfg '.linux.uidMappings = [{"containerID": 0, "hostID": $u, "size": 1}, {"containerID": 1, "hostID": $s, "size": $c}]
-     | .linux.gidMappings = [{"containerID": 0, "hostID": $g, "size": 1}, {"containerID": 1, "hostID": $s, "size": $c}]' \
-    --argjson u "$RL_UID" --argjson g "$RL_GID" --argjson s "$RL_START" --argjson c "$RL_COUNT"
+  cfg_range_maps
   out=$(uinside cat /proc/self/uid_map /proc/self/gid_map)
   assert_eq "$(maplines <<< "$out")" "0 $RL_UID 1
 1 $RL_START $RL_COUNT
@@ -314,9 +312,7 @@ test_full_subuid_range_through_newuidmap () {
 # `create` returns, so the init is the namespace's only process.
 test_helper_mapped_user_namespace_holds_only_the_init () {
   rl_prepare "$RL_USER"
-  cfg '.linux.uidMappings = [{"containerID": 0, "hostID": $u, "size": 1}, {"containerID": 1, "hostID": $s, "size": $c}]
-     | .linux.gidMappings = [{"containerID": 0, "hostID": $g, "size": 1}, {"containerID": 1, "hostID": $s, "size": $c}]' \
-    --argjson u "$RL_UID" --argjson g "$RL_GID" --argjson s "$RL_START" --argjson c "$RL_COUNT"
+  cfg_range_maps
   cfg_args sleep 1000
   capture urt create -b "$BUNDLE" "$CID"
   assert_status 0
